@@ -1,0 +1,37 @@
+# fundgate: the two commands of the README are `make run` and `make test`.
+BUILD      ?= build
+TEST_BUILD ?= build-test
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build run test test-fast bench clean format
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Serve the demo: SQLite in ./fundgate-data, demo bootstrap, loopback:8080.
+run: build
+	./$(BUILD)/fundgate serve --bootstrap examples/demo.json
+
+# Every test (unit and end-to-end) under ASan+UBSan with -Werror.
+test: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Only the unit tests, for a quick loop while editing.
+test-fast: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')

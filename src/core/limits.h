@@ -1,0 +1,48 @@
+/*
+ * limits.h - every bound fundgate enforces, in one place.
+ *
+ * Units and bounds come last in the names. Relations between limits are
+ * checked at compile time below. Each limit has a test at the limit.
+ */
+#ifndef FG_LIMITS_H
+#define FG_LIMITS_H
+
+#include <assert.h>
+
+/* HTTP transport */
+#define FG_HTTP_BODY_BYTES_MAX (64 * 1024)      /* request body */
+#define FG_HTTP_HEADER_BYTES_MAX (16 * 1024)    /* all request headers together */
+#define FG_HTTP_CONNECTION_TIMEOUT_S 30         /* idle connection time */
+#define FG_HTTP_CONNECTIONS_MAX 4096            /* open connections */
+#define FG_HTTP_PATH_BYTES_MAX 512              /* request path */
+#define FG_HTTP_THREADS_MAX 16                  /* --threads */
+#define FG_TRACE_BYTES_MAX 64                   /* X-Trace-Id taken from a request */
+
+/* JSON */
+#define FG_JSON_DEPTH_MAX 16                    /* nesting of objects and arrays */
+#define FG_JSON_STRING_BYTES_MAX 4096           /* one string field, unless a field says less */
+
+/* Engine */
+#define FG_ENGINE_QUEUE_DEPTH_MAX 65536         /* commands waiting for the writer */
+#define FG_ENGINE_BATCH_MAX 8190                /* commands in one database transaction */
+#define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024    /* expired holds voided per writer turn */
+
+/* Ledger and identifiers */
+#define FG_CURRENCY_CODE_BYTES_MAX 16
+#define FG_CURRENCY_DIGITS_MAX 8
+#define FG_UUID_BYTES_MAX 64
+#define FG_NAME_BYTES_MAX 128
+#define FG_REQUEST_ID_BYTES_MAX 128
+#define FG_LINKED_TRANSFERS_MAX 16              /* transfers in one linked chain */
+#define FG_PAGE_LIMIT_MAX 1000                  /* rows in one listing page */
+#define FG_PAGE_LIMIT_DEFAULT 100
+#define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30    /* idempotency records are kept at least this */
+#define FG_RESPONSE_BYTES_MAX (64 * 1024)       /* a stored response */
+#define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)
+
+static_assert(FG_ENGINE_BATCH_MAX <= FG_ENGINE_QUEUE_DEPTH_MAX, "a batch fits in the queue");
+static_assert(FG_PAGE_LIMIT_DEFAULT <= FG_PAGE_LIMIT_MAX, "default page within max");
+static_assert(FG_CURRENCY_DIGITS_MAX < 18, "amounts keep integer digits");
+static_assert(FG_HTTP_HEADER_BYTES_MAX >= 4096, "room for ordinary headers");
+
+#endif

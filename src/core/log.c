@@ -1,0 +1,80 @@
+/* log.c - JSON-lines logger; see log.h. */
+#include "core/log.h"
+#include "core/assert.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_BYTES_MAX 2048
+
+static int log_level = FG_LOG_INFO;
+static const char *level_names[] = {"debug", "info", "warn", "error"};
+
+void fg_log_set_level(enum fg_log_level level)
+{
+    __atomic_store_n(&log_level, (int)level, __ATOMIC_RELAXED);
+}
+
+int fg_log_level_parse(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Append s to buf as JSON string content; returns new length (stops at cap). */
+static size_t escape(char *buf, size_t len, size_t cap, const char *s)
+{
+    for (; *s && len + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            buf[len++] = '\\';
+            buf[len++] = (char)c;
+        } else if (c < 0x20) {
+            len += (size_t)snprintf(buf + len, cap - len, "\\u%04x", c);
+        } else {
+            buf[len++] = (char)c;
+        }
+    }
+    return len;
+}
+
+void fg_log(enum fg_log_level level, const char *trace, const char *fmt, ...)
+{
+    if ((int)level < __atomic_load_n(&log_level, __ATOMIC_RELAXED))
+        return;
+    char msg[LOG_LINE_BYTES_MAX / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char line[LOG_LINE_BYTES_MAX];
+    size_t len = (size_t)snprintf(line, sizeof(line), "{\"ts\":%lld.%03ld,\"level\":\"%s\"",
+                                  (long long)ts.tv_sec, ts.tv_nsec / 1000000, level_names[level]);
+    if (trace && *trace) {
+        len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"trace\":\"");
+        len = escape(line, len, sizeof(line) - 32, trace);
+        line[len++] = '"';
+    }
+    len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"msg\":\"");
+    len = escape(line, len, sizeof(line) - 4, msg);
+    line[len++] = '"';
+    line[len++] = '}';
+    line[len++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, len);
+    (void)w;
+}
+
+void fg_assert_fail(const char *expr, const char *file, int line, const char *func)
+{
+    fg_log(FG_LOG_ERROR, NULL, "assertion failed: %s at %s:%d in %s", expr, file, line, func);
+    abort();
+}

@@ -1,0 +1,147 @@
+/*
+ * http.h - the HTTP transport: libmicrohttpd, a router, size and time caps.
+ *
+ * What it is for: turning a connection into a struct http_req (method, path,
+ * headers, body, peer address, trace id), routing it to a handler, and writing
+ * the handler's response. No business logic lives here.
+ *
+ * Threading: libmicrohttpd runs `threads` epoll threads (1 by default). A
+ * handler runs on one of them and must not block on a commit: it either fills
+ * the response and returns HTTP_DONE, or hands work to another thread and
+ * returns HTTP_PENDING, which suspends the connection; that thread later fills
+ * the response and calls http_req_complete() (thread-safe), which resumes it.
+ *
+ * Every response carries X-Trace-Id: the request's X-Trace-Id or `trace`
+ * header when present (at most FG_TRACE_BYTES_MAX bytes of [A-Za-z0-9._:-]),
+ * otherwise 32 random hex characters.
+ *
+ * Limits (core/limits.h): body FG_HTTP_BODY_BYTES_MAX (larger: 413 too_large),
+ * headers FG_HTTP_HEADER_BYTES_MAX (larger: 431 or connection closed by
+ * libmicrohttpd), idle connection FG_HTTP_CONNECTION_TIMEOUT_S, connections
+ * FG_HTTP_CONNECTIONS_MAX, path FG_HTTP_PATH_BYTES_MAX (414).
+ *
+ * Request lifecycle: received -> dispatched -> (pending -> completed) ->
+ * responded -> freed. The transport owns the struct http_req; it frees the
+ * response body and calls user_free(user) when the request ends, including
+ * when the client went away.
+ */
+#ifndef FG_HTTP_H
+#define FG_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/errors.h"
+#include "core/limits.h"
+
+#define HTTP_DONE 0
+#define HTTP_PENDING 1
+#define HTTP_PARAMS_MAX 2
+#define HTTP_PARAM_BYTES_MAX 128
+#define HTTP_RESP_HEADERS_MAX 8
+#define HTTP_PEER_BYTES_MAX 64
+
+struct http_req;
+typedef int (*http_handler_fn)(struct http_req *req, void *ctx);
+
+struct http_resp_header {
+    char name[64];
+    char value[512];
+};
+
+struct http_req {
+    /* Request, valid until the request ends. */
+    const char *method; /* "GET", "POST", ... */
+    const char *path;   /* without the query string */
+    const char *body;   /* NUL-terminated; "" when empty */
+    size_t body_len;
+    char trace[FG_TRACE_BYTES_MAX + 1];
+    char peer[HTTP_PEER_BYTES_MAX]; /* textual peer address, "127.0.0.1" */
+    struct sockaddr_storage peer_addr;
+    socklen_t peer_addr_len;
+    char params[HTTP_PARAMS_MAX][HTTP_PARAM_BYTES_MAX]; /* {} segments of the route */
+    const char *route_name;                             /* for metrics and logs */
+    int64_t start_ns;
+    bool internal; /* made by http_req_internal_init (bootstrap), no connection */
+
+    /* Response, filled by the handler or the completing thread. */
+    int status;
+    const char *content_type; /* static string; default application/json */
+    char *resp_body;          /* malloc'd; the transport frees it */
+    size_t resp_len;
+    struct http_resp_header resp_headers[HTTP_RESP_HEADERS_MAX];
+    int resp_header_count;
+
+    /* The handler's per-request state; user_free(user) runs when the request ends. */
+    void *user;
+    void (*user_free)(void *user);
+
+    /* Transport private. */
+    void *conn;
+    void (*internal_done)(struct http_req *req); /* internal requests only */
+    void *internal_ctx;
+};
+
+struct http_route {
+    const char *method;  /* "GET", "POST", "PATCH", ... */
+    const char *pattern; /* "/admin/v1/customers/{}": {} matches one non-empty segment */
+    http_handler_fn fn;
+    void *ctx;
+    const char *name; /* metrics label, e.g. "admin_customers_patch" */
+};
+
+struct http_server_config {
+    const char *host; /* "127.0.0.1" */
+    uint16_t port;    /* 0: pick a free one */
+    int threads;      /* epoll threads, 1..FG_HTTP_THREADS_MAX */
+    const struct http_route *routes;
+    int route_count;
+};
+
+struct http_server;
+
+int http_server_start(const struct http_server_config *cfg, struct http_server **out,
+                      struct fg_err *err);
+uint16_t http_server_port(const struct http_server *srv);
+/* Stop accepting new connections; requests in flight go on. */
+void http_server_quiesce(struct http_server *srv);
+/* Requests dispatched but not yet responded (suspended ones included). */
+int http_server_inflight(const struct http_server *srv);
+/* Close everything and free the server. Call after inflight reached 0. */
+void http_server_stop(struct http_server *srv);
+
+/* Header value (case-insensitive name) or NULL. Only during dispatch, on the
+ * transport thread (copy what a completing thread needs). */
+const char *http_req_header(struct http_req *req, const char *name);
+/* Query-string argument or NULL; same validity as http_req_header. */
+const char *http_req_query(struct http_req *req, const char *name);
+
+/* Set the response; body is taken over (malloc'd) and may be NULL for empty. */
+void http_req_respond(struct http_req *req, int status, char *body, size_t len);
+/* Same, copying len bytes of body. */
+void http_req_respond_copy(struct http_req *req, int status, const char *body, size_t len);
+/* Add a response header; false when HTTP_RESP_HEADERS_MAX are already set. */
+bool http_req_add_header(struct http_req *req, const char *name, const char *value);
+/* Answer {"error":{"code":"<fg_code_name>","message":msg}} with the code's HTTP status. */
+void http_req_error(struct http_req *req, int code, const char *msg);
+
+/* Resume a request whose handler returned HTTP_PENDING. Thread-safe; call once,
+ * after the response is set. */
+void http_req_complete(struct http_req *req);
+
+/* Route req (path, method already set) through routes: fills params and
+ * route_name and calls the handler. Answers 404 not_found / 405 method_not_allowed
+ * itself. Returns HTTP_DONE or HTTP_PENDING. */
+int http_router_dispatch(const struct http_route *routes, int count, struct http_req *req);
+
+/* An in-process request without a connection (bootstrap): when it completes,
+ * done(req) is called on the completing thread. The caller owns req and must
+ * call http_req_internal_release(req) after done. */
+void http_req_internal_init(struct http_req *req, const char *method, const char *path,
+                            const char *body, size_t len, void (*done)(struct http_req *req),
+                            void *ctx);
+void http_req_internal_release(struct http_req *req);
+
+#endif

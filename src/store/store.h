@@ -1,0 +1,136 @@
+/*
+ * store.h - the store interface: one connection to a database, through a table
+ * of function pointers chosen at start-up (SQLite now; PostgreSQL later).
+ *
+ * What it is for: running portable SQL (standard SQL, `?` placeholders,
+ * INSERT ... ON CONFLICT, no advisory locks) with typed arguments and a row
+ * callback, transactions with savepoints, and versioned migrations. Services and
+ * the ledger write their SQL against this; none of them includes sqlite3.h or
+ * libpq-fe.h.
+ *
+ * Ownership and threading: a struct store is one connection, used by one thread
+ * at a time. The engine's writer thread owns one; every reader thread opens its
+ * own. Prepared statements are cached per connection, keyed by the SQL text's
+ * address, so pass string literals (or strings that live as long as the store).
+ *
+ * Errors: a unique or check constraint violation is -FG_ECONSTRAINT (the
+ * statement changed nothing); a busy database is -FG_EBUSY; anything else is
+ * -FG_ESTORE with the database's message in err. After a failed COMMIT the
+ * transaction is rolled back and the store is usable again.
+ *
+ * Transaction states: idle -(begin)-> in_tx -(commit|rollback)-> idle.
+ * Savepoints nest inside a transaction: savepoint(name) ... release(name) keeps
+ * the work, rollback_to(name) undoes it (and the savepoint must still be
+ * released).
+ */
+#ifndef FG_STORE_H
+#define FG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+struct store;
+struct store_row;
+
+enum store_arg_type { STORE_NULL, STORE_INT, STORE_TEXT, STORE_BLOB };
+
+struct store_arg {
+    enum store_arg_type type;
+    int64_t i;
+    const void *p; /* TEXT or BLOB bytes; TEXT need not be NUL-terminated */
+    size_t n;      /* byte length of p */
+};
+
+#define SA_NULL ((struct store_arg){.type = STORE_NULL})
+#define SA_INT(v) ((struct store_arg){.type = STORE_INT, .i = (int64_t)(v)})
+/* A NUL-terminated string, or NULL for SQL NULL. */
+#define SA_TEXT(s) store_arg_text(s)
+#define SA_TEXTN(s, len) ((struct store_arg){.type = STORE_TEXT, .p = (s), .n = (len)})
+#define SA_BLOB(b, len) ((struct store_arg){.type = STORE_BLOB, .p = (b), .n = (len)})
+/* Expands to "array, count" for store_exec's args and nargs. */
+#define STORE_ARGS(...)                                                                            \
+    ((const struct store_arg[]){__VA_ARGS__}),                                                     \
+        ((int)(sizeof((const struct store_arg[]){__VA_ARGS__}) / sizeof(struct store_arg)))
+#define STORE_NOARGS NULL, 0
+
+struct store_arg store_arg_text(const char *s);
+
+/* Called once per result row; return 0 to continue, 1 to stop early, or a
+ * negative code to stop and make store_exec return it. */
+typedef int (*store_row_fn)(void *ctx, struct store_row *row);
+
+/* Column accessors, valid only inside the row callback. Columns count from 0. */
+int64_t store_row_int(struct store_row *row, int col);
+bool store_row_is_null(struct store_row *row, int col);
+/* Text or blob bytes and their length; NULL for SQL NULL. Copy what you keep. */
+const char *store_row_text(struct store_row *row, int col, size_t *len);
+/* Copy text into buf (truncating to cap-1) and NUL-terminate; returns length. */
+size_t store_row_text_copy(struct store_row *row, int col, char *buf, size_t cap);
+int store_row_columns(struct store_row *row);
+
+struct store_ops {
+    const char *name; /* "sqlite" */
+    /* uri: for sqlite a file path (":memory:" for tests). Creates the file. */
+    int (*open)(const char *uri, struct store **out, struct fg_err *err);
+    void (*close)(struct store *s);
+    /* Apply every migration newer than the database's version, in one transaction. */
+    int (*migrate)(struct store *s, struct fg_err *err);
+    int (*schema_version)(struct store *s);
+
+    /* Run one statement. rows may be NULL. *changes (may be NULL) gets the
+     * number of rows an INSERT/UPDATE/DELETE changed. */
+    int (*exec)(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                store_row_fn fn, void *ctx, int64_t *changes, struct fg_err *err);
+    /* Rowid / identity of the last INSERT on this connection. */
+    int64_t (*last_insert_id)(struct store *s);
+
+    int (*begin)(struct store *s, struct fg_err *err); /* write transaction */
+    int (*begin_read)(struct store *s, struct fg_err *err); /* snapshot for reads */
+    int (*commit)(struct store *s, struct fg_err *err);
+    int (*rollback)(struct store *s);
+    int (*savepoint)(struct store *s, const char *name, struct fg_err *err);
+    int (*release)(struct store *s, const char *name, struct fg_err *err);
+    int (*rollback_to)(struct store *s, const char *name, struct fg_err *err);
+
+    /* Copy the whole database to a file (fundgate backup). */
+    int (*backup)(struct store *s, const char *path, struct fg_err *err);
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+/* A store handle starts with a pointer to its ops, so callers can dispatch. */
+struct store_base {
+    const struct store_ops *ops;
+};
+
+static inline const struct store_ops *store_ops_of(struct store *s)
+{
+    return ((struct store_base *)(void *)s)->ops;
+}
+
+/* Convenience wrappers that dispatch through the store's ops. */
+int store_exec(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+               store_row_fn fn, void *ctx, struct fg_err *err);
+int store_exec_changes(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                       int64_t *changes, struct fg_err *err);
+/* First column of the first row as an integer: 0, or -FG_ENOT_FOUND when no row. */
+int store_query_int(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                    int64_t *out, struct fg_err *err);
+int store_begin(struct store *s, struct fg_err *err);
+int store_begin_read(struct store *s, struct fg_err *err);
+int store_commit(struct store *s, struct fg_err *err);
+int store_rollback(struct store *s);
+int store_savepoint(struct store *s, const char *name, struct fg_err *err);
+int store_release(struct store *s, const char *name, struct fg_err *err);
+int store_rollback_to(struct store *s, const char *name, struct fg_err *err);
+int64_t store_last_insert_id(struct store *s);
+void store_close(struct store *s);
+
+/* Open by URI: "postgresql://..." picks PostgreSQL (when built), anything else
+ * is a SQLite file path. Runs migrations when migrate is true. */
+int store_open(const char *uri, bool migrate, struct store **out, struct fg_err *err);
+
+#endif
