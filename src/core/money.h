@@ -32,6 +32,9 @@
 #define MONEY_RATE_SCALE 10000000000LL
 #define MONEY_FORMAT_BYTES_MAX 32 /* "-9223372036854775808" with point and NUL */
 
+/* __int128 is a GNU extension; __extension__ keeps -Wpedantic quiet about it. */
+__extension__ typedef __int128 money_i128;
+
 enum money_round {
     MONEY_ROUND_DOWN,      /* toward zero: what a customer receives */
     MONEY_ROUND_UP,        /* away from zero: what a customer pays (fees) */
@@ -56,7 +59,7 @@ bool money_sub(int64_t a, int64_t b, int64_t *out);
 bool money_mul(int64_t a, int64_t b, int64_t *out);
 
 /* num / den rounded by mode, den != 0. False if the result does not fit int64. */
-bool money_div_round(__int128 num, __int128 den, enum money_round mode, int64_t *out);
+bool money_div_round(money_i128 num, money_i128 den, enum money_round mode, int64_t *out);
 
 /* 10^n for 0 <= n <= 18. */
 int64_t money_pow10(int n);
