@@ -27,6 +27,11 @@
 #define FG_ENGINE_BATCH_MAX 8190                /* commands in one database transaction */
 #define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024    /* expired holds voided per writer turn */
 
+/* Store */
+#define FG_STORE_STMT_CACHE_MAX 256             /* prepared statements cached per connection */
+#define FG_STORE_BUSY_TIMEOUT_MS 5000           /* wait for a locked database before EBUSY */
+#define FG_STORE_SAVEPOINT_NAME_BYTES_MAX 64
+
 /* Ledger and identifiers */
 #define FG_CURRENCY_CODE_BYTES_MAX 16
 #define FG_CURRENCY_DIGITS_MAX 8

@@ -1,0 +1,171 @@
+/*
+ * store.c - backend-independent half of the store interface (see store.h):
+ * choosing a backend by URI, the wrappers that dispatch through a store's ops,
+ * and the row accessors, which dispatch through the row's own ops.
+ */
+#include "store/store.h"
+
+#include <string.h>
+
+#include "core/assert.h"
+#include "store/store_backend.h"
+
+struct store_arg store_arg_text(const char *s)
+{
+    if (!s)
+        return SA_NULL;
+    return SA_TEXTN(s, strlen(s));
+}
+
+int64_t store_row_int(struct store_row *row, int col)
+{
+    return row->ops->int_at(row->impl, col);
+}
+
+bool store_row_is_null(struct store_row *row, int col)
+{
+    return row->ops->is_null(row->impl, col);
+}
+
+const char *store_row_text(struct store_row *row, int col, size_t *len)
+{
+    return row->ops->text(row->impl, col, len);
+}
+
+size_t store_row_text_copy(struct store_row *row, int col, char *buf, size_t cap)
+{
+    FG_ASSERT(buf && cap > 0);
+    size_t len = 0;
+    const char *p = row->ops->text(row->impl, col, &len);
+    if (!p)
+        len = 0;
+    if (len > cap - 1)
+        len = cap - 1;
+    if (len)
+        memcpy(buf, p, len);
+    buf[len] = '\0';
+    return len;
+}
+
+int store_row_columns(struct store_row *row)
+{
+    return row->ops->columns(row->impl);
+}
+
+int store_exec(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+               store_row_fn fn, void *ctx, struct fg_err *err)
+{
+    return store_ops_of(s)->exec(s, sql, args, nargs, fn, ctx, NULL, err);
+}
+
+int store_exec_changes(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                       int64_t *changes, struct fg_err *err)
+{
+    return store_ops_of(s)->exec(s, sql, args, nargs, NULL, NULL, changes, err);
+}
+
+struct first_int {
+    bool found;
+    int64_t value;
+};
+
+static int first_int_row(void *ctx, struct store_row *row)
+{
+    struct first_int *fi = ctx;
+    fi->found = true;
+    fi->value = store_row_int(row, 0);
+    return 1;
+}
+
+int store_query_int(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                    int64_t *out, struct fg_err *err)
+{
+    struct first_int fi = {0};
+    int rc = store_ops_of(s)->exec(s, sql, args, nargs, first_int_row, &fi, NULL, err);
+    if (rc < 0)
+        return rc;
+    if (!fi.found)
+        return fg_fail(err, -FG_ENOT_FOUND, "query returned no row");
+    if (out)
+        *out = fi.value;
+    return 0;
+}
+
+int store_begin(struct store *s, struct fg_err *err)
+{
+    return store_ops_of(s)->begin(s, err);
+}
+
+int store_begin_read(struct store *s, struct fg_err *err)
+{
+    return store_ops_of(s)->begin_read(s, err);
+}
+
+int store_commit(struct store *s, struct fg_err *err)
+{
+    return store_ops_of(s)->commit(s, err);
+}
+
+int store_rollback(struct store *s)
+{
+    return store_ops_of(s)->rollback(s);
+}
+
+int store_savepoint(struct store *s, const char *name, struct fg_err *err)
+{
+    return store_ops_of(s)->savepoint(s, name, err);
+}
+
+int store_release(struct store *s, const char *name, struct fg_err *err)
+{
+    return store_ops_of(s)->release(s, name, err);
+}
+
+int store_rollback_to(struct store *s, const char *name, struct fg_err *err)
+{
+    return store_ops_of(s)->rollback_to(s, name, err);
+}
+
+int64_t store_last_insert_id(struct store *s)
+{
+    return store_ops_of(s)->last_insert_id(s);
+}
+
+void store_close(struct store *s)
+{
+    if (s)
+        store_ops_of(s)->close(s);
+}
+
+static bool is_postgres_uri(const char *uri)
+{
+    return strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
+}
+
+int store_open(const char *uri, bool migrate, struct store **out, struct fg_err *err)
+{
+    FG_ASSERT(out);
+    *out = NULL;
+    if (!uri || !*uri)
+        return fg_fail(err, -FG_ESTORE, "store uri is empty");
+    /* TODO(store-pg): pick store_pg_ops once the PostgreSQL backend lands. */
+    if (is_postgres_uri(uri))
+        return fg_fail(err, -FG_ESTORE, "postgresql store is not built yet");
+
+    const struct store_ops *ops = &store_sqlite_ops;
+    struct store *s = NULL;
+    int rc = ops->open(uri, &s, err);
+    if (rc < 0)
+        return rc;
+    if (migrate) {
+        rc = ops->migrate(s, err);
+        if (rc < 0)
+            goto close_store;
+    }
+    *out = s;
+    return 0;
+
+close_store:
+    ops->close(s);
+    return rc;
+}
