@@ -1,0 +1,120 @@
+/*
+ * router.c - first-match routing of a request to a handler; see http.h.
+ *
+ * A pattern is a path of '/'-separated segments matched exactly, except that a
+ * "{}" segment matches one non-empty segment of at most HTTP_PARAM_BYTES_MAX-1
+ * bytes, copied into req->params in order (a longer one does not match, which
+ * ends in 404). Routes are tried in table order; the first route whose method
+ * and pattern both match wins. When no route matches, a route whose pattern
+ * matches with another method turns the answer into 405 (with an Allow header)
+ * instead of 404. The table is small and the walk allocates nothing.
+ */
+#include "http/router.h"
+
+#include <string.h>
+
+#include "core/assert.h"
+
+#define ALLOW_BYTES_MAX 256
+
+static const char *segment_end(const char *s)
+{
+    while (*s && *s != '/')
+        s++;
+    return s;
+}
+
+/* Does path match pattern? Fills req->params when it does (and may scribble
+ * on them when it does not; the winning route rewrites them). */
+static bool path_match(const char *pat, const char *path, struct http_req *req)
+{
+    int np = 0;
+    for (;;) {
+        if (*pat == '\0' || *path == '\0')
+            break;
+        if (*pat != '/' || *path != '/')
+            return false;
+        pat++;
+        path++;
+        const char *pend = segment_end(pat);
+        const char *send = segment_end(path);
+        size_t plen = (size_t)(pend - pat);
+        size_t slen = (size_t)(send - path);
+        if (plen == 2 && pat[0] == '{' && pat[1] == '}') {
+            if (slen == 0 || slen >= HTTP_PARAM_BYTES_MAX || np >= HTTP_PARAMS_MAX)
+                return false;
+            memcpy(req->params[np], path, slen);
+            req->params[np][slen] = '\0';
+            np++;
+        } else if (plen != slen || memcmp(pat, path, plen) != 0) {
+            return false;
+        }
+        pat = pend;
+        path = send;
+    }
+    if (*pat != *path)
+        return false;
+    for (int i = np; i < HTTP_PARAMS_MAX; i++)
+        req->params[i][0] = '\0';
+    return true;
+}
+
+/* 405: list the methods the path does answer to. */
+static void answer_method_not_allowed(const struct http_route *routes, int count,
+                                      struct http_req *req)
+{
+    char allow[ALLOW_BYTES_MAX];
+    size_t len = 0;
+    allow[0] = '\0';
+    for (int i = 0; i < count; i++) {
+        if (!path_match(routes[i].pattern, req->path, req))
+            continue;
+        size_t mlen = strlen(routes[i].method);
+        if (len + mlen + 3 > sizeof(allow))
+            break;
+        if (len) {
+            memcpy(allow + len, ", ", 2);
+            len += 2;
+        }
+        memcpy(allow + len, routes[i].method, mlen + 1);
+        len += mlen;
+    }
+    http_req_error(req, -FG_EMETHOD, "method not allowed for this path");
+    if (len)
+        http_req_add_header(req, "Allow", allow);
+}
+
+int http_router_dispatch_at(const struct http_route *routes, int count, struct http_req *req,
+                            int *matched)
+{
+    FG_ASSERT(req->method && req->path);
+    bool other_method = false;
+    for (int i = 0; i < count; i++) {
+        if (strcmp(routes[i].method, req->method) != 0)
+            continue;
+        if (!path_match(routes[i].pattern, req->path, req))
+            continue;
+        req->route_name = routes[i].name;
+        *matched = i;
+        return routes[i].fn(req, routes[i].ctx);
+    }
+    /* Failure path only: is there a route for the path with another method? */
+    for (int i = 0; i < count && !other_method; i++)
+        other_method = strcmp(routes[i].method, req->method) != 0 &&
+                       path_match(routes[i].pattern, req->path, req);
+    req->route_name = "unmatched";
+    *matched = -1;
+    if (other_method)
+        answer_method_not_allowed(routes, count, req);
+    else
+        http_req_error(req, -FG_ENOT_FOUND, "no route for this path");
+    for (int i = 0; i < HTTP_PARAMS_MAX; i++)
+        req->params[i][0] = '\0';
+    return HTTP_DONE;
+}
+
+int http_router_dispatch(const struct http_route *routes, int count, struct http_req *req)
+{
+    int matched;
+    return http_router_dispatch_at(routes, count, req, &matched);
+}
