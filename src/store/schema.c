@@ -59,6 +59,7 @@ static const char v1_ledger[] =
     "  reverses_id INTEGER);"
     "CREATE INDEX transfers_debit ON transfers(debit_id, id);"
     "CREATE INDEX transfers_credit ON transfers(credit_id, id);"
+    "CREATE INDEX transfers_pending ON transfers(pending_id) WHERE pending_id IS NOT NULL;"
 
     /* state: 0 pending, 1 posted, 2 voided, 3 expired. */
     "CREATE TABLE holds ("

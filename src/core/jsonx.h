@@ -1,0 +1,49 @@
+/*
+ * jsonx.h - strict JSON input for every API family (jansson underneath).
+ *
+ * What it is for: turning a request body into a JSON object under fundgate's
+ * caps (FG_HTTP_BODY_BYTES_MAX, FG_JSON_DEPTH_MAX, no duplicate keys), refusing
+ * unknown fields, and reading typed fields with a clear message for each
+ * refusal ("field 'amount' must be a string"). Every getter returns 0,
+ * -FG_EMISSING_FIELD, -FG_EBAD_FIELD or -FG_EBAD_AMOUNT and fills err.
+ * Optional fields that are absent (or JSON null) leave *out untouched and
+ * return 0 with *present false when a present pointer is given.
+ */
+#ifndef FG_JSONX_H
+#define FG_JSONX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+
+/* Parse body as one JSON object. -FG_EBAD_JSON, -FG_ETOO_DEEP or -FG_ETOO_LARGE. */
+int jsonx_parse_object(const char *body, size_t len, json_t **out, struct fg_err *err);
+/* Nesting depth of the JSON text (strings skipped), without parsing it. */
+int jsonx_depth(const char *body, size_t len);
+/* -FG_EUNKNOWN_FIELD naming the first key of obj not in allowed (NULL-terminated). */
+int jsonx_check_keys(json_t *obj, const char *const allowed[], struct fg_err *err);
+
+/* A string of 1..max_bytes bytes without control characters. */
+int jsonx_str(json_t *obj, const char *key, bool required, size_t max_bytes, const char **out,
+              struct fg_err *err);
+/* An integer number in [min, max]. */
+int jsonx_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+              int64_t *out, struct fg_err *err);
+int jsonx_bool(json_t *obj, const char *key, bool required, bool *out, struct fg_err *err);
+/* A decimal string amount with at most `digits` fraction digits, parsed
+ * strictly (money_amount_parse). */
+int jsonx_amount(json_t *obj, const char *key, bool required, int digits, int64_t *out,
+                 struct fg_err *err);
+/* One of the NULL-terminated choices; *index gets its position. */
+int jsonx_enum(json_t *obj, const char *key, bool required, const char *const choices[],
+               int *index, struct fg_err *err);
+
+/* Dump compactly (insertion order) into a malloc'd buffer; NULL on OOM. */
+char *jsonx_dump(const json_t *v, size_t *len);
+/* json_string of a formatted amount. */
+json_t *jsonx_amount_new(int64_t v, int digits);
+
+#endif

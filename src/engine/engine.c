@@ -1,0 +1,276 @@
+/*
+ * engine.c - the writer thread and group commit; see engine.h.
+ *
+ * The queue is an intrusive singly linked list under one mutex: submitters
+ * append at the tail, the writer takes up to FG_ENGINE_BATCH_MAX from the head.
+ * Between batches the writer also voids expired holds (bounded per turn), and
+ * it wakes at least every ENGINE_IDLE_WAKE_MS to do so when idle.
+ */
+#include "engine/engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/assert.h"
+#include "core/clock.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+#define ENGINE_IDLE_WAKE_MS 500
+
+struct engine {
+    struct store *store;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct engine_cmd *head, *tail;
+    int64_t depth;
+    int64_t batches;
+    bool stopping;
+    bool stopped;
+    bool started;
+};
+
+int engine_submit(struct engine *e, struct engine_cmd *cmd)
+{
+    FG_ASSERT(cmd->run != NULL);
+    cmd->next = NULL;
+    pthread_mutex_lock(&e->mu);
+    if (e->stopping) {
+        pthread_mutex_unlock(&e->mu);
+        return -FG_ESHUTDOWN;
+    }
+    if (e->depth >= FG_ENGINE_QUEUE_DEPTH_MAX) {
+        pthread_mutex_unlock(&e->mu);
+        return -FG_EOVERLOADED;
+    }
+    if (e->tail)
+        e->tail->next = cmd;
+    else
+        e->head = cmd;
+    e->tail = cmd;
+    e->depth++;
+    bool wake = e->depth == 1;
+    pthread_mutex_unlock(&e->mu);
+    if (wake)
+        pthread_cond_signal(&e->cv);
+    return 0;
+}
+
+int64_t engine_queue_depth(struct engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    int64_t d = e->depth;
+    pthread_mutex_unlock(&e->mu);
+    return d;
+}
+
+int64_t engine_batches(struct engine *e)
+{
+    return __atomic_load_n(&e->batches, __ATOMIC_RELAXED);
+}
+
+/* Take up to FG_ENGINE_BATCH_MAX commands; waits while the queue is empty.
+ * Returns NULL when stopping and the queue is empty, or after an idle wake. */
+static struct engine_cmd *take_batch(struct engine *e, int *count, bool *exit_now)
+{
+    pthread_mutex_lock(&e->mu);
+    if (!e->head && !e->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)ENGINE_IDLE_WAKE_MS * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+    }
+    struct engine_cmd *first = e->head, *last = NULL;
+    int n = 0;
+    for (struct engine_cmd *c = e->head; c && n < FG_ENGINE_BATCH_MAX; c = c->next) {
+        last = c;
+        n++;
+    }
+    if (last) {
+        e->head = last->next;
+        if (!e->head)
+            e->tail = NULL;
+        last->next = NULL;
+        e->depth -= n;
+    }
+    *exit_now = !first && e->stopping;
+    metrics_queue_depth_set(e->depth);
+    pthread_mutex_unlock(&e->mu);
+    *count = n;
+    return first;
+}
+
+static void expire_holds(struct engine *e, int64_t now_ms)
+{
+    struct fg_err err;
+    int expired = 0;
+    if (store_savepoint(e->store, "expire", &err) < 0)
+        return;
+    int rc = ledger_holds_expire(e->store, now_ms, FG_ENGINE_HOLD_EXPIRE_BATCH_MAX, &expired,
+                                 &err);
+    if (rc < 0) {
+        fg_error(NULL, "hold expiry failed: %s", err.msg);
+        store_rollback_to(e->store, "expire", NULL);
+    } else if (expired) {
+        fg_info(NULL, "voided %d expired holds", expired);
+    }
+    store_release(e->store, "expire", NULL);
+}
+
+static void run_batch(struct engine *e, struct engine_cmd *first, int n)
+{
+    struct fg_err err;
+    int64_t t0 = fg_clock_mono_ns();
+    int64_t now_ms = fg_clock_now_ms();
+    int status = store_begin(e->store, &err);
+    if (status < 0) {
+        fg_error(NULL, "engine begin failed: %s", err.msg);
+        goto answer;
+    }
+    expire_holds(e, now_ms);
+    for (struct engine_cmd *c = first; c; c = c->next) {
+        int rc = store_savepoint(e->store, "cmd", &err);
+        if (rc < 0) {
+            c->result = rc;
+            continue;
+        }
+        c->result = c->run(c, e->store, now_ms);
+        if (c->result < 0 && store_rollback_to(e->store, "cmd", &err) < 0) {
+            status = -FG_ESTORE;
+            fg_error(NULL, "engine rollback to savepoint failed: %s", err.msg);
+            store_rollback(e->store);
+            goto answer;
+        }
+        if (store_release(e->store, "cmd", &err) < 0) {
+            status = -FG_ESTORE;
+            fg_error(NULL, "engine release failed: %s", err.msg);
+            store_rollback(e->store);
+            goto answer;
+        }
+    }
+    status = store_commit(e->store, &err);
+    if (status < 0)
+        fg_error(NULL, "engine commit of %d commands failed: %s", n, err.msg);
+answer:
+    metrics_commit_observe(fg_clock_mono_ns() - t0);
+    if (n) {
+        metrics_batch_observe(n);
+        __atomic_add_fetch(&e->batches, 1, __ATOMIC_RELAXED);
+    }
+    for (struct engine_cmd *c = first, *next; c; c = next) {
+        next = c->next; /* done() may free c */
+        if (c->done)
+            c->done(c, status);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct engine *e = arg;
+    for (;;) {
+        int n;
+        bool exit_now;
+        struct engine_cmd *first = take_batch(e, &n, &exit_now);
+        if (exit_now)
+            break;
+        run_batch(e, first, n);
+    }
+    return NULL;
+}
+
+int engine_create(struct store *writer, struct engine **out, struct fg_err *err)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return fg_fail(err, -FG_ENOMEM, "out of memory creating the engine");
+    e->store = writer;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
+        pthread_cond_destroy(&e->cv);
+        pthread_mutex_destroy(&e->mu);
+        free(e);
+        return fg_fail(err, -FG_EINTERNAL, "cannot start the writer thread");
+    }
+    e->started = true;
+    *out = e;
+    return 0;
+}
+
+void engine_stop(struct engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    bool join = !e->stopped;
+    e->stopping = true;
+    e->stopped = true;
+    pthread_mutex_unlock(&e->mu);
+    pthread_cond_broadcast(&e->cv);
+    if (join && e->started)
+        pthread_join(e->writer, NULL);
+}
+
+void engine_destroy(struct engine *e)
+{
+    if (!e)
+        return;
+    engine_stop(e);
+    store_close(e->store);
+    pthread_cond_destroy(&e->cv);
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+}
+
+struct sync_wait {
+    struct engine_cmd cmd;
+    struct engine_cmd *inner;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    int status;
+};
+
+static int sync_run(struct engine_cmd *cmd, struct store *s, int64_t now_ms)
+{
+    struct sync_wait *w = (struct sync_wait *)cmd;
+    w->inner->result = w->inner->run(w->inner, s, now_ms);
+    return w->inner->result;
+}
+
+static void sync_done(struct engine_cmd *cmd, int status)
+{
+    struct sync_wait *w = (struct sync_wait *)cmd;
+    if (w->inner->done)
+        w->inner->done(w->inner, status);
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    w->status = status;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int engine_run_sync(struct engine *e, struct engine_cmd *cmd)
+{
+    struct sync_wait w = {.cmd = {.run = sync_run, .done = sync_done}, .inner = cmd};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    int rc = engine_submit(e, &w.cmd);
+    if (rc == 0) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done)
+            pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        rc = w.status;
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return rc;
+}

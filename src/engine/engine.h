@@ -1,0 +1,64 @@
+/*
+ * engine.h - the ledger engine: one writer thread, a bounded queue, group commit.
+ *
+ * What it is for: every write of fundgate goes through here. Handlers build a
+ * command (struct engine_cmd embedded in their own state), submit it, and
+ * return at once; the writer drains the queue and applies up to
+ * FG_ENGINE_BATCH_MAX commands in one database transaction, each inside its
+ * own savepoint so a refused command does not spoil its batch. Only after the
+ * batch is durable (COMMIT with synchronous=FULL) does the writer call each
+ * command's done(), which typically resumes a suspended HTTP connection.
+ *
+ * Ownership and threading: engine_submit() is thread-safe and never blocks on
+ * the database. run() and done() are called on the writer thread; run() gets
+ * the writer's store, inside the transaction, and must not block on anything
+ * else. The engine owns the writer store it is given.
+ *
+ * Command states: submitted -> running (run) -> applied|refused ->
+ * committed (done(cmd, 0)) | failed (done(cmd, <0): the batch did not commit
+ * and nothing of it was applied; the answer must say so, 5xx).
+ * run() returns >= 0 to keep its work or < 0 to have its savepoint rolled back;
+ * either way it has already written its answer.
+ *
+ * Stop: engine_stop() refuses new commands (-FG_ESHUTDOWN), finishes and
+ * commits every queued command, calls their done(), and joins the writer.
+ */
+#ifndef FG_ENGINE_H
+#define FG_ENGINE_H
+
+#include <stdint.h>
+
+#include "core/errors.h"
+
+struct store;
+struct engine;
+struct engine_cmd;
+
+typedef int (*engine_run_fn)(struct engine_cmd *cmd, struct store *s, int64_t now_ms);
+typedef void (*engine_done_fn)(struct engine_cmd *cmd, int status);
+
+struct engine_cmd {
+    engine_run_fn run;
+    engine_done_fn done;
+    int result; /* what run() returned */
+    struct engine_cmd *next;
+};
+
+/* Start the writer thread over store (taken over). */
+int engine_create(struct store *writer, struct engine **out, struct fg_err *err);
+/* Queue a command: 0, or -FG_EOVERLOADED when FG_ENGINE_QUEUE_DEPTH_MAX are
+ * waiting, or -FG_ESHUTDOWN after engine_stop began. On failure done() is not
+ * called. */
+int engine_submit(struct engine *e, struct engine_cmd *cmd);
+/* Submit and wait for done() (bootstrap, CLI, tests). Returns done's status or
+ * the submit error. */
+int engine_run_sync(struct engine *e, struct engine_cmd *cmd);
+int64_t engine_queue_depth(struct engine *e);
+/* Totals since start (for tests and benchmarks). */
+int64_t engine_batches(struct engine *e);
+/* Drain, commit, join the writer. Idempotent. */
+void engine_stop(struct engine *e);
+/* Stop if needed, close the store, free. */
+void engine_destroy(struct engine *e);
+
+#endif

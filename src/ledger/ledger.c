@@ -1,0 +1,647 @@
+/*
+ * ledger.c - accounts, transfers, holds and reconciliation; see ledger.h for
+ * the invariants and the hold state machine.
+ *
+ * Each transfer reads its two accounts, computes the new totals with checked
+ * arithmetic, checks the customer-balance rule, and writes both accounts and
+ * the journal row. The write is paired with assertions on what it read back.
+ */
+#include "ledger/ledger.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/assert.h"
+#include "core/money.h"
+#include "store/store.h"
+
+const char *const ledger_house_types[] = {"cash", "payouts", "fees", "fx", "tradeboss"};
+const int ledger_house_type_count = 5;
+
+#define ACCOUNT_COLS                                                                               \
+    "id, owner, type, currency, flags, status, debits_posted, credits_posted, debits_pending, "    \
+    "credits_pending"
+
+#define TRANSFER_COLS                                                                              \
+    "id, debit_id, credit_id, amount, currency, flags, pending_id, timeout_ms, ts_ms, kind, ref, " \
+    "reverses_id"
+
+int64_t ledger_account_balance(const struct ledger_account *a)
+{
+    return a->credits_posted - a->debits_posted;
+}
+
+int64_t ledger_account_available(const struct ledger_account *a)
+{
+    return a->credits_posted - a->debits_posted - a->debits_pending;
+}
+
+static void account_from_row(struct store_row *row, struct ledger_account *a)
+{
+    a->id = store_row_int(row, 0);
+    store_row_text_copy(row, 1, a->owner, sizeof(a->owner));
+    store_row_text_copy(row, 2, a->type, sizeof(a->type));
+    store_row_text_copy(row, 3, a->currency, sizeof(a->currency));
+    a->flags = (int)store_row_int(row, 4);
+    store_row_text_copy(row, 5, a->status, sizeof(a->status));
+    a->debits_posted = store_row_int(row, 6);
+    a->credits_posted = store_row_int(row, 7);
+    a->debits_pending = store_row_int(row, 8);
+    a->credits_pending = store_row_int(row, 9);
+}
+
+static int account_row(void *ctx, struct store_row *row)
+{
+    account_from_row(row, ctx);
+    return 1;
+}
+
+static int account_select(struct store *s, const char *sql, const struct store_arg *args,
+                          int nargs, struct ledger_account *out, struct fg_err *err)
+{
+    struct ledger_account a = {0}; /* args may point into *out */
+    int rc = store_exec(s, sql, args, nargs, account_row, &a, err);
+    if (rc < 0)
+        return rc;
+    if (!a.id)
+        return -FG_EUNKNOWN_ACCOUNT;
+    *out = a;
+    return 0;
+}
+
+int ledger_account_get(struct store *s, int64_t id, struct ledger_account *out,
+                       struct fg_err *err)
+{
+    int rc = account_select(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?",
+                            STORE_ARGS(SA_INT(id)), out, err);
+    if (rc == -FG_EUNKNOWN_ACCOUNT)
+        return fg_fail(err, rc, "account %lld does not exist", (long long)id);
+    return rc;
+}
+
+int ledger_account_find(struct store *s, const char *owner, const char *type,
+                        const char *currency, struct ledger_account *out, struct fg_err *err)
+{
+    int rc = account_select(
+        s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE owner = ? AND type = ? AND currency = ?",
+        STORE_ARGS(SA_TEXT(owner), SA_TEXT(type), SA_TEXT(currency)), out, err);
+    if (rc == -FG_EUNKNOWN_ACCOUNT)
+        return fg_fail(err, rc, "no %s account in %s for %s", type, currency, owner);
+    return rc;
+}
+
+int ledger_account_open(struct store *s, const char *owner, const char *type,
+                        const char *currency, int flags, int64_t now_ms,
+                        struct ledger_account *out, struct fg_err *err)
+{
+    int rc = store_exec_changes(
+        s,
+        "INSERT INTO accounts (owner, type, currency, flags, status, created_ms) "
+        "VALUES (?, ?, ?, ?, 'active', ?) ON CONFLICT (owner, type, currency) DO NOTHING",
+        STORE_ARGS(SA_TEXT(owner), SA_TEXT(type), SA_TEXT(currency), SA_INT(flags),
+                   SA_INT(now_ms)),
+        NULL, err);
+    if (rc < 0)
+        return rc;
+    struct ledger_account tmp;
+    return ledger_account_find(s, owner, type, currency, out ? out : &tmp, err);
+}
+
+int ledger_house_open(struct store *s, const char *currency, int64_t now_ms, struct fg_err *err)
+{
+    for (int i = 0; i < ledger_house_type_count; i++) {
+        int rc = ledger_account_open(s, LEDGER_HOUSE, ledger_house_types[i], currency, 0, now_ms,
+                                     NULL, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int ledger_account_set_status(struct store *s, int64_t id, const char *status,
+                              struct fg_err *err)
+{
+    return store_exec_changes(s, "UPDATE accounts SET status = ? WHERE id = ?",
+                              STORE_ARGS(SA_TEXT(status), SA_INT(id)), NULL, err);
+}
+
+static int account_save(struct store *s, const struct ledger_account *a, struct fg_err *err)
+{
+    int64_t changes = 0;
+    int rc = store_exec_changes(
+        s,
+        "UPDATE accounts SET debits_posted = ?, credits_posted = ?, debits_pending = ?, "
+        "credits_pending = ? WHERE id = ?",
+        STORE_ARGS(SA_INT(a->debits_posted), SA_INT(a->credits_posted),
+                   SA_INT(a->debits_pending), SA_INT(a->credits_pending), SA_INT(a->id)),
+        &changes, err);
+    if (rc < 0)
+        return rc;
+    FG_ASSERT(changes == 1);
+    return 0;
+}
+
+static void transfer_from_row(struct store_row *row, struct ledger_transfer *t)
+{
+    t->id = store_row_int(row, 0);
+    t->debit_id = store_row_int(row, 1);
+    t->credit_id = store_row_int(row, 2);
+    t->amount = store_row_int(row, 3);
+    store_row_text_copy(row, 4, t->currency, sizeof(t->currency));
+    t->flags = (int)store_row_int(row, 5);
+    t->pending_id = store_row_int(row, 6);
+    t->timeout_ms = store_row_int(row, 7);
+    t->ts_ms = store_row_int(row, 8);
+    store_row_text_copy(row, 9, t->kind, sizeof(t->kind));
+    store_row_text_copy(row, 10, t->ref, sizeof(t->ref));
+    t->reverses_id = store_row_int(row, 11);
+}
+
+static int transfer_row(void *ctx, struct store_row *row)
+{
+    transfer_from_row(row, ctx);
+    return 1;
+}
+
+int ledger_transfer_get(struct store *s, int64_t id, struct ledger_transfer *out,
+                        struct fg_err *err)
+{
+    out->id = 0;
+    int rc = store_exec(s, "SELECT " TRANSFER_COLS " FROM transfers WHERE id = ?",
+                        STORE_ARGS(SA_INT(id)), transfer_row, out, err);
+    if (rc < 0)
+        return rc;
+    if (!out->id)
+        return fg_fail(err, -FG_ENOT_FOUND, "transfer %lld does not exist", (long long)id);
+    return 0;
+}
+
+int ledger_hold_state(struct store *s, int64_t pending_id, enum ledger_hold_state *out,
+                      struct fg_err *err)
+{
+    int64_t v;
+    int rc = store_query_int(s, "SELECT state FROM holds WHERE pending_id = ?",
+                             STORE_ARGS(SA_INT(pending_id)), &v, err);
+    if (rc == -FG_ENOT_FOUND)
+        return fg_fail(err, -FG_EPENDING_NOT_FOUND, "pending transfer %lld does not exist",
+                       (long long)pending_id);
+    if (rc < 0)
+        return rc;
+    *out = (enum ledger_hold_state)v;
+    return 0;
+}
+
+static int journal_insert(struct store *s, struct ledger_transfer *t, struct fg_err *err)
+{
+    int rc = store_exec_changes(
+        s,
+        "INSERT INTO transfers (debit_id, credit_id, amount, currency, flags, pending_id, "
+        "timeout_ms, ts_ms, kind, ref, reverses_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(SA_INT(t->debit_id), SA_INT(t->credit_id), SA_INT(t->amount),
+                   SA_TEXT(t->currency), SA_INT(t->flags),
+                   t->pending_id ? SA_INT(t->pending_id) : SA_NULL,
+                   t->timeout_ms ? SA_INT(t->timeout_ms) : SA_NULL, SA_INT(t->ts_ms),
+                   SA_TEXT(t->kind), t->ref[0] ? SA_TEXT(t->ref) : SA_NULL,
+                   t->reverses_id ? SA_INT(t->reverses_id) : SA_NULL),
+        NULL, err);
+    if (rc < 0)
+        return rc;
+    t->id = store_last_insert_id(s);
+    FG_ASSERT(t->id > 0);
+    return 0;
+}
+
+static int overflow(struct fg_err *err, const struct ledger_account *a)
+{
+    return fg_fail(err, -FG_EOVERFLOW, "account %lld totals would overflow", (long long)a->id);
+}
+
+/* Customer accounts may never spend what they do not have (invariant 3). */
+static bool within_balance(const struct ledger_account *dr)
+{
+    if (!(dr->flags & LEDGER_ACCT_CUSTOMER))
+        return true;
+    int64_t out;
+    if (!money_add(dr->debits_posted, dr->debits_pending, &out))
+        return false;
+    return out <= dr->credits_posted;
+}
+
+static int load_pair(struct store *s, const struct ledger_transfer *t, struct ledger_account *dr,
+                     struct ledger_account *cr, struct fg_err *err)
+{
+    int rc = ledger_account_get(s, t->debit_id, dr, err);
+    if (rc < 0)
+        return rc;
+    rc = ledger_account_get(s, t->credit_id, cr, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(dr->currency, cr->currency) != 0 || strcmp(dr->currency, t->currency) != 0)
+        return fg_fail(err, -FG_ECURRENCY_MISMATCH,
+                       "transfer in %s between accounts in %s and %s", t->currency,
+                       dr->currency, cr->currency);
+    return 0;
+}
+
+static int transfer_plain(struct store *s, struct ledger_transfer *t, struct fg_err *err)
+{
+    struct ledger_account dr, cr;
+    if (t->debit_id == t->credit_id)
+        return fg_fail(err, -FG_ESAME_ACCOUNT, "debit and credit account are both %lld",
+                       (long long)t->debit_id);
+    int rc = load_pair(s, t, &dr, &cr, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(dr.status, "active") != 0 || strcmp(cr.status, "active") != 0)
+        return fg_fail(err, -FG_EACCOUNT_INACTIVE, "account %lld is %s",
+                       (long long)(strcmp(dr.status, "active") ? dr.id : cr.id),
+                       strcmp(dr.status, "active") ? dr.status : cr.status);
+    bool pending = t->flags & LEDGER_PENDING;
+    int64_t *dv = pending ? &dr.debits_pending : &dr.debits_posted;
+    int64_t *cv = pending ? &cr.credits_pending : &cr.credits_posted;
+    if (!money_add(*dv, t->amount, dv))
+        return overflow(err, &dr);
+    if (!money_add(*cv, t->amount, cv))
+        return overflow(err, &cr);
+    if (!within_balance(&dr))
+        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "account %lld has insufficient available "
+                       "balance", (long long)dr.id);
+    if ((rc = account_save(s, &dr, err)) < 0 || (rc = account_save(s, &cr, err)) < 0)
+        return rc;
+    if ((rc = journal_insert(s, t, err)) < 0)
+        return rc;
+    if (pending) {
+        rc = store_exec_changes(
+            s, "INSERT INTO holds (pending_id, state, expires_ms) VALUES (?, 0, ?)",
+            STORE_ARGS(SA_INT(t->id), t->timeout_ms ? SA_INT(t->timeout_ms) : SA_NULL), NULL,
+            err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Post, void or expire the hold t->pending_id. */
+static int transfer_resolve(struct store *s, int64_t now_ms, struct ledger_transfer *t,
+                            enum ledger_hold_state to, struct fg_err *err)
+{
+    enum ledger_hold_state state;
+    int rc = ledger_hold_state(s, t->pending_id, &state, err);
+    if (rc < 0)
+        return rc;
+    if (state != LEDGER_HOLD_PENDING)
+        return fg_fail(err, -FG_EPENDING_RESOLVED, "pending transfer %lld is already %s",
+                       (long long)t->pending_id,
+                       state == LEDGER_HOLD_POSTED   ? "posted"
+                       : state == LEDGER_HOLD_VOIDED ? "voided"
+                                                     : "expired");
+    struct ledger_transfer p;
+    if ((rc = ledger_transfer_get(s, t->pending_id, &p, err)) < 0)
+        return rc;
+    FG_ASSERT(p.flags & LEDGER_PENDING);
+    if (to == LEDGER_HOLD_POSTED && p.timeout_ms && now_ms >= p.timeout_ms)
+        return fg_fail(err, -FG_EPENDING_EXPIRED, "pending transfer %lld expired",
+                       (long long)p.id);
+    int64_t amount = p.amount;
+    if (to == LEDGER_HOLD_POSTED && t->amount) {
+        if (t->amount > p.amount)
+            return fg_fail(err, -FG_EPENDING_AMOUNT, "post of %lld exceeds pending %lld",
+                           (long long)t->amount, (long long)p.amount);
+        amount = t->amount;
+    }
+    t->debit_id = p.debit_id;
+    t->credit_id = p.credit_id;
+    t->amount = amount;
+    memcpy(t->currency, p.currency, sizeof(t->currency));
+
+    struct ledger_account dr, cr;
+    if ((rc = load_pair(s, t, &dr, &cr, err)) < 0)
+        return rc;
+    /* The whole pending amount leaves the pending totals; what is posted may be less. */
+    FG_ASSERT(dr.debits_pending >= p.amount && cr.credits_pending >= p.amount);
+    dr.debits_pending -= p.amount;
+    cr.credits_pending -= p.amount;
+    if (to == LEDGER_HOLD_POSTED) {
+        if (!money_add(dr.debits_posted, amount, &dr.debits_posted))
+            return overflow(err, &dr);
+        if (!money_add(cr.credits_posted, amount, &cr.credits_posted))
+            return overflow(err, &cr);
+    }
+    FG_ASSERT(within_balance(&dr));
+    if ((rc = account_save(s, &dr, err)) < 0 || (rc = account_save(s, &cr, err)) < 0)
+        return rc;
+    if ((rc = journal_insert(s, t, err)) < 0)
+        return rc;
+    int64_t changes = 0;
+    rc = store_exec_changes(
+        s, "UPDATE holds SET state = ?, resolved_id = ? WHERE pending_id = ? AND state = 0",
+        STORE_ARGS(SA_INT(to), SA_INT(t->id), SA_INT(p.id)), &changes, err);
+    if (rc < 0)
+        return rc;
+    FG_ASSERT(changes == 1);
+    return 0;
+}
+
+static int transfer_apply(struct store *s, int64_t now_ms, struct ledger_transfer *t,
+                          enum ledger_hold_state resolve_to, struct fg_err *err)
+{
+    int kinds = !!(t->flags & LEDGER_PENDING) + !!(t->flags & LEDGER_POST) +
+                !!(t->flags & LEDGER_VOID);
+    if (kinds > 1)
+        return fg_fail(err, -FG_EBAD_REQUEST, "a transfer is at most one of pending, post, void");
+    t->ts_ms = now_ms;
+    if (t->flags & (LEDGER_POST | LEDGER_VOID)) {
+        if (t->pending_id <= 0)
+            return fg_fail(err, -FG_EPENDING_NOT_FOUND, "post or void needs a pending id");
+        if (t->amount < 0 || ((t->flags & LEDGER_VOID) && t->amount))
+            return fg_fail(err, -FG_EBAD_AMOUNT, "bad amount for post or void");
+        return transfer_resolve(s, now_ms, t,
+                                (t->flags & LEDGER_POST) ? LEDGER_HOLD_POSTED : resolve_to, err);
+    }
+    if (t->amount <= 0)
+        return fg_fail(err, -FG_EAMOUNT_ZERO, "transfer amount must be greater than zero");
+    if (t->timeout_ms && !(t->flags & LEDGER_PENDING))
+        return fg_fail(err, -FG_EBAD_REQUEST, "only a pending transfer can have a timeout");
+    return transfer_plain(s, t, err);
+}
+
+int ledger_transfer_create(struct store *s, int64_t now_ms, struct ledger_transfer *t,
+                           struct fg_err *err)
+{
+    return transfer_apply(s, now_ms, t, LEDGER_HOLD_VOIDED, err);
+}
+
+int ledger_transfers_create_linked(struct store *s, int64_t now_ms, struct ledger_transfer *t,
+                                   int n, struct fg_err *err)
+{
+    if (n < 1 || n > FG_LINKED_TRANSFERS_MAX)
+        return fg_fail(err, -FG_EBAD_REQUEST, "a linked chain has 1 to %d transfers",
+                       FG_LINKED_TRANSFERS_MAX);
+    int rc = store_savepoint(s, "linked", err);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        t[i].flags |= LEDGER_LINKED;
+        rc = ledger_transfer_create(s, now_ms, &t[i], err);
+        if (rc < 0) {
+            if (err) {
+                char inner[FG_ERR_MSG_MAX];
+                memcpy(inner, err->msg, sizeof(inner));
+                fg_fail(err, rc, "linked transfer %d of %d: %.200s", i + 1, n, inner);
+            }
+            for (int j = 0; j <= i; j++)
+                t[j].id = 0;
+            store_rollback_to(s, "linked", NULL);
+            store_release(s, "linked", NULL);
+            return rc;
+        }
+    }
+    return store_release(s, "linked", err);
+}
+
+struct id_list {
+    int64_t ids[FG_ENGINE_HOLD_EXPIRE_BATCH_MAX];
+    int n;
+};
+
+static int id_row(void *ctx, struct store_row *row)
+{
+    struct id_list *l = ctx;
+    if (l->n >= FG_ENGINE_HOLD_EXPIRE_BATCH_MAX)
+        return 1;
+    l->ids[l->n++] = store_row_int(row, 0);
+    return 0;
+}
+
+int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired,
+                        struct fg_err *err)
+{
+    static struct id_list list; /* writer thread only */
+    *expired = 0;
+    if (max > FG_ENGINE_HOLD_EXPIRE_BATCH_MAX)
+        max = FG_ENGINE_HOLD_EXPIRE_BATCH_MAX;
+    list.n = 0;
+    int rc = store_exec(s,
+                        "SELECT pending_id FROM holds WHERE state = 0 AND expires_ms IS NOT NULL "
+                        "AND expires_ms <= ? ORDER BY expires_ms LIMIT ?",
+                        STORE_ARGS(SA_INT(now_ms), SA_INT(max)), id_row, &list, err);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < list.n; i++) {
+        struct ledger_transfer t = {.flags = LEDGER_VOID, .pending_id = list.ids[i]};
+        snprintf(t.kind, sizeof(t.kind), "expire");
+        rc = transfer_apply(s, now_ms, &t, LEDGER_HOLD_EXPIRED, err);
+        if (rc < 0)
+            return rc;
+        (*expired)++;
+    }
+    return 0;
+}
+
+struct list_ctx {
+    ledger_transfer_fn tfn;
+    ledger_account_fn afn;
+    void *ctx;
+};
+
+static int list_transfer_row(void *ctx, struct store_row *row)
+{
+    struct list_ctx *l = ctx;
+    struct ledger_transfer t;
+    transfer_from_row(row, &t);
+    return l->tfn(l->ctx, &t);
+}
+
+int ledger_transfer_list(struct store *s, int64_t account_id, int64_t after_id, int limit,
+                         ledger_transfer_fn fn, void *ctx, struct fg_err *err)
+{
+    struct list_ctx l = {.tfn = fn, .ctx = ctx};
+    return store_exec(s,
+                      "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
+                      " SELECT id FROM (SELECT id FROM transfers WHERE debit_id = ? AND id > ? "
+                      " ORDER BY id LIMIT ?) "
+                      " UNION SELECT id FROM (SELECT id FROM transfers WHERE credit_id = ? AND "
+                      " id > ? ORDER BY id LIMIT ?)) ORDER BY id LIMIT ?",
+                      STORE_ARGS(SA_INT(account_id), SA_INT(after_id), SA_INT(limit),
+                                 SA_INT(account_id), SA_INT(after_id), SA_INT(limit),
+                                 SA_INT(limit)),
+                      list_transfer_row, &l, err);
+}
+
+static int list_account_row(void *ctx, struct store_row *row)
+{
+    struct list_ctx *l = ctx;
+    struct ledger_account a;
+    account_from_row(row, &a);
+    return l->afn(l->ctx, &a);
+}
+
+int ledger_account_list(struct store *s, const char *owner, ledger_account_fn fn, void *ctx,
+                        struct fg_err *err)
+{
+    struct list_ctx l = {.afn = fn, .ctx = ctx};
+    return store_exec(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE owner = ? ORDER BY id",
+                      STORE_ARGS(SA_TEXT(owner)), list_account_row, &l, err);
+}
+
+/* --- reconciliation ----------------------------------------------------- */
+
+static void violation(struct ledger_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void violation(struct ledger_report *r, const char *fmt, ...)
+{
+    r->ok = false;
+    if (r->violation_count < LEDGER_RECONCILE_VIOLATIONS_MAX) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->violations[r->violation_count], sizeof(r->violations[0]), fmt, ap);
+        va_end(ap);
+    }
+    r->violation_count++;
+}
+
+/* Per-currency sums in 128 bits: the sum of many int64 totals may pass INT64_MAX
+ * on a valid ledger; the report shows them saturated. */
+struct reconcile_ctx {
+    struct ledger_report *r;
+    money_i128 sums[LEDGER_RECONCILE_CURRENCIES_MAX][4];
+};
+
+static int64_t saturate(money_i128 v)
+{
+    return v > INT64_MAX ? INT64_MAX : v < INT64_MIN ? INT64_MIN : (int64_t)v;
+}
+
+static struct ledger_currency_totals *currency_slot(struct ledger_report *r, const char *ccy)
+{
+    for (int i = 0; i < r->currency_count; i++)
+        if (strcmp(r->currencies[i].currency, ccy) == 0)
+            return &r->currencies[i];
+    if (r->currency_count >= LEDGER_RECONCILE_CURRENCIES_MAX)
+        return NULL;
+    struct ledger_currency_totals *c = &r->currencies[r->currency_count++];
+    memset(c, 0, sizeof(*c));
+    snprintf(c->currency, sizeof(c->currency), "%s", ccy);
+    return c;
+}
+
+/* Columns: account, its four stored totals, the four recomputed from the journal. */
+static int reconcile_account_row(void *ctx, struct store_row *row)
+{
+    struct reconcile_ctx *rc = ctx;
+    struct ledger_report *r = rc->r;
+    struct ledger_account a;
+    account_from_row(row, &a);
+    int64_t dp = store_row_int(row, 10), cp = store_row_int(row, 11);
+    int64_t dpend = store_row_int(row, 12), cpend = store_row_int(row, 13);
+    if (dp != a.debits_posted || cp != a.credits_posted || dpend != a.debits_pending ||
+        cpend != a.credits_pending)
+        violation(r,
+                  "account %lld totals %lld/%lld/%lld/%lld differ from journal %lld/%lld/%lld/"
+                  "%lld",
+                  (long long)a.id, (long long)a.debits_posted, (long long)a.credits_posted,
+                  (long long)a.debits_pending, (long long)a.credits_pending, (long long)dp,
+                  (long long)cp, (long long)dpend, (long long)cpend);
+    if ((a.flags & LEDGER_ACCT_CUSTOMER) && !within_balance(&a))
+        violation(r, "customer account %lld has negative available balance", (long long)a.id);
+    struct ledger_currency_totals *c = currency_slot(r, a.currency);
+    if (!c) {
+        violation(r, "more than %d currencies", LEDGER_RECONCILE_CURRENCIES_MAX);
+        return 0;
+    }
+    c->accounts++;
+    money_i128 *sum = rc->sums[c - r->currencies];
+    sum[0] += a.debits_posted;
+    sum[1] += a.credits_posted;
+    sum[2] += a.debits_pending;
+    sum[3] += a.credits_pending;
+    return 0;
+}
+
+static int reconcile_hold_row(void *ctx, struct store_row *row)
+{
+    struct ledger_report *r = ctx;
+    int64_t id = store_row_int(row, 0), state = store_row_int(row, 1);
+    int64_t resolutions = store_row_int(row, 2), has_hold = store_row_int(row, 3);
+    if (!has_hold)
+        violation(r, "pending transfer %lld has no hold", (long long)id);
+    else if (resolutions > 1)
+        violation(r, "pending transfer %lld resolved %lld times", (long long)id,
+                  (long long)resolutions);
+    else if ((state == LEDGER_HOLD_PENDING) != (resolutions == 0))
+        violation(r, "pending transfer %lld state %lld with %lld resolutions", (long long)id,
+                  (long long)state, (long long)resolutions);
+    return 0;
+}
+
+static int reconcile_count_row(void *ctx, struct store_row *row)
+{
+    struct ledger_report *r = ctx;
+    char ccy[FG_CURRENCY_CODE_BYTES_MAX + 1];
+    store_row_text_copy(row, 0, ccy, sizeof(ccy));
+    struct ledger_currency_totals *c = currency_slot(r, ccy);
+    if (c)
+        c->transfers = store_row_int(row, 1);
+    return 0;
+}
+
+int ledger_reconcile(struct store *s, struct ledger_report *r, struct fg_err *err)
+{
+    memset(r, 0, sizeof(*r));
+    r->ok = true;
+    struct reconcile_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return fg_fail(err, -FG_ENOMEM, "out of memory reconciling");
+    ctx->r = r;
+    /* Posted sums count plain and post transfers (not pending, not void); pending
+     * sums count pending transfers whose hold is still pending. */
+    int rc = store_exec(
+        s,
+        "SELECT " ACCOUNT_COLS ","
+        " (SELECT COALESCE(SUM(amount), 0) FROM transfers t WHERE t.debit_id = a.id"
+        "   AND (t.flags & 5) = 0),"
+        " (SELECT COALESCE(SUM(amount), 0) FROM transfers t WHERE t.credit_id = a.id"
+        "   AND (t.flags & 5) = 0),"
+        " (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t JOIN holds h ON h.pending_id = t.id"
+        "   WHERE t.debit_id = a.id AND h.state = 0),"
+        " (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t JOIN holds h ON h.pending_id = t.id"
+        "   WHERE t.credit_id = a.id AND h.state = 0)"
+        " FROM accounts a ORDER BY a.currency, a.id",
+        STORE_NOARGS, reconcile_account_row, ctx, err);
+    if (rc < 0)
+        goto out;
+    rc = store_exec(s,
+                    "SELECT p.id, COALESCE(h.state, -1),"
+                    " (SELECT COUNT(*) FROM transfers x WHERE x.pending_id = p.id),"
+                    " h.pending_id IS NOT NULL"
+                    " FROM transfers p LEFT JOIN holds h ON h.pending_id = p.id"
+                    " WHERE (p.flags & 1) = 1",
+                    STORE_NOARGS, reconcile_hold_row, r, err);
+    if (rc < 0)
+        goto out;
+    rc = store_exec(s, "SELECT currency, COUNT(*) FROM transfers GROUP BY currency",
+                    STORE_NOARGS, reconcile_count_row, r, err);
+    if (rc < 0)
+        goto out;
+    for (int i = 0; i < r->currency_count; i++) {
+        struct ledger_currency_totals *c = &r->currencies[i];
+        money_i128 *sum = ctx->sums[i];
+        c->debits_posted = saturate(sum[0]);
+        c->credits_posted = saturate(sum[1]);
+        c->debits_pending = saturate(sum[2]);
+        c->credits_pending = saturate(sum[3]);
+        if (sum[0] != sum[1])
+            violation(r, "%s posted debits %lld != credits %lld", c->currency,
+                      (long long)c->debits_posted, (long long)c->credits_posted);
+        if (sum[2] != sum[3])
+            violation(r, "%s pending debits %lld != credits %lld", c->currency,
+                      (long long)c->debits_pending, (long long)c->credits_pending);
+    }
+    rc = 0;
+out:
+    free(ctx);
+    return rc;
+}
