@@ -1,8 +1,283 @@
-/* main.c - the fundgate command line (placeholder until the foundation lands). */
+/*
+ * main.c - the fundgate command line: serve, reconcile, migrate, backup, version.
+ *
+ * Each command parses its own options (getopt_long) and answers --help. Exit
+ * codes: 0 success, 1 failure (reconcile: invariants broken), 2 usage error.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "app/app.h"
+#include "core/log.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+#define DEFAULT_DATA_DIR "./fundgate-data"
+
+static void usage_main(FILE *f)
 {
-    puts("fundgate " FG_VERSION);
+    fprintf(f, "usage: fundgate <command> [options]\n\n"
+               "commands:\n"
+               "  serve       run the HTTP server (default: 127.0.0.1:8080, SQLite in %s)\n"
+               "  reconcile   recompute every account from the journal and check invariants\n"
+               "  migrate     apply pending schema migrations and exit\n"
+               "  backup      copy the database to a file\n"
+               "  version     print the version\n\n"
+               "`fundgate <command> --help` describes each command's options.\n",
+            DEFAULT_DATA_DIR);
+}
+
+static void usage_serve(FILE *f)
+{
+    fprintf(f,
+            "usage: fundgate serve [options]\n\n"
+            "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
+            "  --data DIR           data directory (default %s)\n"
+            "  --db URI             database (default DIR/fundgate.db)\n"
+            "  --admin-token TOKEN  admin bearer token (or FUNDGATE_ADMIN_TOKEN; default: generated\n"
+            "                       once and kept in DIR/admin-token)\n"
+            "  --bootstrap FILE     apply a JSON file of admin objects at start, idempotently\n"
+            "  --threads N          HTTP epoll threads (default 1, max %d)\n"
+            "  --log-level LEVEL    debug|info|warn|error (default info)\n"
+            "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n",
+            DEFAULT_DATA_DIR, FG_HTTP_THREADS_MAX);
+}
+
+static void usage_store_cmd(FILE *f, const char *cmd, const char *extra)
+{
+    fprintf(f,
+            "usage: fundgate %s [--data DIR | --db URI]%s\n\n"
+            "  --data DIR   data directory (default %s)\n"
+            "  --db URI     database (default DIR/fundgate.db)\n",
+            cmd, extra, DEFAULT_DATA_DIR);
+}
+
+static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || (size_t)(colon - s) >= cap)
+        return -1;
+    char *end = NULL;
+    long p = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || p < 0 || p > 65535)
+        return -1;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    *port = (uint16_t)p;
     return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static char host[256] = "127.0.0.1";
+    struct app_config cfg = {
+        .host = host, .port = 8080, .data_dir = DEFAULT_DATA_DIR, .threads = 1};
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'},  {"data", required_argument, NULL, 'd'},
+        {"db", required_argument, NULL, 'D'},      {"admin-token", required_argument, NULL, 't'},
+        {"bootstrap", required_argument, NULL, 'b'}, {"threads", required_argument, NULL, 'T'},
+        {"log-level", required_argument, NULL, 'L'}, {"test-clock", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            if (parse_listen(optarg, host, sizeof(host), &cfg.port) < 0) {
+                fprintf(stderr, "fundgate serve: --listen wants HOST:PORT, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'd':
+            cfg.data_dir = optarg;
+            break;
+        case 'D':
+            cfg.db_uri = optarg;
+            break;
+        case 't':
+            cfg.admin_token = optarg;
+            break;
+        case 'b':
+            cfg.bootstrap = optarg;
+            break;
+        case 'T':
+            cfg.threads = atoi(optarg);
+            if (cfg.threads < 1 || cfg.threads > FG_HTTP_THREADS_MAX) {
+                fprintf(stderr, "fundgate serve: --threads must be 1..%d\n",
+                        FG_HTTP_THREADS_MAX);
+                return 2;
+            }
+            break;
+        case 'L': {
+            int level = fg_log_level_parse(optarg);
+            if (level < 0) {
+                fprintf(stderr, "fundgate serve: unknown log level '%s'\n", optarg);
+                return 2;
+            }
+            fg_log_set_level((enum fg_log_level)level);
+            break;
+        }
+        case 'C':
+            cfg.test_clock = true;
+            break;
+        case 'h':
+            usage_serve(stdout);
+            return 0;
+        default:
+            usage_serve(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "fundgate serve: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    return app_serve(&cfg);
+}
+
+/* Options shared by the commands that only open the store. */
+static int store_cmd_args(int argc, char **argv, const char *cmd, char *uri, size_t cap,
+                          const char **to)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'}, {"db", required_argument, NULL, 'D'},
+        {"to", required_argument, NULL, 'o'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *data = DEFAULT_DATA_DIR, *db = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'D':
+            db = optarg;
+            break;
+        case 'o':
+            if (!to)
+                goto usage;
+            *to = optarg;
+            break;
+        case 'h':
+            usage_store_cmd(stdout, cmd, to ? " --to FILE" : "");
+            return 1;
+        default:
+            goto usage;
+        }
+    }
+    if (optind < argc || (to && !*to))
+        goto usage;
+    if (db)
+        snprintf(uri, cap, "%s", db);
+    else
+        snprintf(uri, cap, "%s/fundgate.db", data);
+    return 0;
+usage:
+    usage_store_cmd(stderr, cmd, to ? " --to FILE" : "");
+    return 2;
+}
+
+static int cmd_reconcile(int argc, char **argv)
+{
+    char uri[1024];
+    int rc = store_cmd_args(argc, argv, "reconcile", uri, sizeof(uri), NULL);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    struct fg_err err = {0};
+    struct store *s = NULL;
+    struct ledger_report *r = calloc(1, sizeof(*r));
+    if (!r || store_open(uri, false, &s, &err) < 0 || store_begin_read(s, &err) < 0 ||
+        ledger_reconcile(s, r, &err) < 0) {
+        fprintf(stderr, "fundgate reconcile: %s: %s\n", uri, err.msg);
+        if (s)
+            store_close(s);
+        free(r);
+        return 1;
+    }
+    store_rollback(s);
+    store_close(s);
+    for (int i = 0; i < r->currency_count; i++) {
+        const struct ledger_currency_totals *t = &r->currencies[i];
+        printf("%-8s accounts %-6lld transfers %-10lld debits %lld/%lld credits %lld/%lld "
+               "(posted/pending, minor units)\n",
+               t->currency, (long long)t->accounts, (long long)t->transfers,
+               (long long)t->debits_posted, (long long)t->debits_pending,
+               (long long)t->credits_posted, (long long)t->credits_pending);
+    }
+    for (int i = 0; i < r->violation_count && i < LEDGER_RECONCILE_VIOLATIONS_MAX; i++)
+        printf("violation: %s\n", r->violations[i]);
+    printf("reconcile: %s (%d violations)\n", r->ok ? "ok" : "FAILED", r->violation_count);
+    rc = r->ok ? 0 : 1;
+    free(r);
+    return rc;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    char uri[1024];
+    int rc = store_cmd_args(argc, argv, "migrate", uri, sizeof(uri), NULL);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    struct fg_err err = {0};
+    struct store *s = NULL;
+    if (store_open(uri, true, &s, &err) < 0) {
+        fprintf(stderr, "fundgate migrate: %s: %s\n", uri, err.msg);
+        return 1;
+    }
+    printf("schema version %d\n", store_ops_of(s)->schema_version(s));
+    store_close(s);
+    return 0;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    char uri[1024];
+    const char *to = "";
+    int rc = store_cmd_args(argc, argv, "backup", uri, sizeof(uri), &to);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    struct fg_err err = {0};
+    struct store *s = NULL;
+    if (store_open(uri, false, &s, &err) < 0 || store_ops_of(s)->backup(s, to, &err) < 0) {
+        fprintf(stderr, "fundgate backup: %s\n", err.msg);
+        if (s)
+            store_close(s);
+        return 1;
+    }
+    store_close(s);
+    printf("backed up %s to %s\n", uri, to);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    argc--;
+    argv++;
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc, argv);
+    if (strcmp(cmd, "reconcile") == 0)
+        return cmd_reconcile(argc, argv);
+    if (strcmp(cmd, "migrate") == 0)
+        return cmd_migrate(argc, argv);
+    if (strcmp(cmd, "backup") == 0)
+        return cmd_backup(argc, argv);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("fundgate %s\n", FG_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage_main(stdout);
+        return 0;
+    }
+    fprintf(stderr, "fundgate: unknown command '%s'\n", cmd);
+    usage_main(stderr);
+    return 2;
 }

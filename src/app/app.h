@@ -1,0 +1,97 @@
+/*
+ * app.h - the running server: configuration, the engine, read connections,
+ * the route table, API-client registry, and the command plumbing handlers use.
+ *
+ * Threading: app_serve() runs on the main thread and blocks until SIGTERM or
+ * SIGINT; then it stops accepting, lets the engine finish and commit every
+ * queued command, answers them, and returns 0. Handlers run on the HTTP
+ * threads; app_reader() gives each thread its own read connection.
+ *
+ * A handler that writes builds a struct app_cmd, whose run() executes on the
+ * engine's writer inside the batch transaction and sets the response; the
+ * connection is resumed after the batch is durable. If the batch fails, fail()
+ * replaces the response with the family's "unavailable" answer.
+ */
+#ifndef FG_APP_H
+#define FG_APP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "http/http.h"
+
+struct store;
+
+struct app_config {
+    const char *host;
+    uint16_t port;
+    const char *data_dir;  /* ./fundgate-data */
+    const char *db_uri;    /* NULL: <data_dir>/fundgate.db */
+    const char *admin_token;
+    const char *bootstrap; /* JSON file applied at start */
+    int threads;
+    bool test_clock; /* enable POST /admin/v1/test/clock */
+};
+
+struct app_cmd;
+typedef int (*app_cmd_run_fn)(struct app_cmd *c, struct store *s, int64_t now_ms);
+typedef void (*app_cmd_fail_fn)(struct app_cmd *c, int code);
+
+struct app_cmd {
+    struct engine_cmd ec; /* first: the engine hands this back */
+    struct http_req *req;
+    app_cmd_run_fn run;
+    app_cmd_fail_fn fail; /* NULL: admin error envelope */
+    void (*after_commit)(struct app_cmd *c); /* optional, on the writer, batch durable */
+    void *data;           /* the handler's state, freed with the command */
+    void (*data_free)(void *data);
+};
+
+/* Run the server until SIGTERM/SIGINT; returns the process exit code. */
+int app_serve(const struct app_config *cfg);
+
+/* The engine of the running server. */
+struct engine *app_engine(void);
+/* This thread's read connection (opened on first use, closed at shutdown). */
+struct store *app_reader(struct fg_err *err);
+const struct app_config *app_config(void);
+/* The admin bearer token in force. */
+const char *app_admin_token(void);
+/* Record an admin write in the audit log (inside the command's transaction). */
+int app_audit(struct store *s, struct http_req *req, const char *target, int64_t now_ms,
+              struct fg_err *err);
+
+/* A command bound to req (req->user owns it, freed when the request ends).
+ * data_size bytes of zeroed state are allocated with it (c->data). Never NULL. */
+struct app_cmd *app_cmd_new(struct http_req *req, app_cmd_run_fn run, size_t data_size);
+/* Submit: returns HTTP_PENDING, or HTTP_DONE with an error answer set through
+ * fail() (queue full, shutting down). */
+int app_cmd_submit(struct app_cmd *c);
+
+/* Admin JSON answers. Takes a reference of body (json_decref'd here). */
+void app_respond_json(struct http_req *req, int status, json_t *body);
+/* Parse req's body as a JSON object with allowed keys; on failure answers the
+ * admin error and returns the code. */
+int app_parse_body(struct http_req *req, const char *const allowed[], json_t **out);
+
+/* API clients per family (POST /admin/v1/clients). A family registers a
+ * validator that checks the body and produces the client key and the config to
+ * store; secret_fields are never echoed back. */
+struct app_client_family {
+    const char *family;
+    int (*validate)(json_t *body, char *key, size_t key_cap, struct fg_err *err);
+    const char *const *secret_fields; /* NULL-terminated */
+};
+void app_client_family_register(const struct app_client_family *f);
+const struct app_client_family *app_client_family_find(const char *family);
+/* The stored config of a client (new reference), or NULL. Served from memory. */
+json_t *app_client_get(const char *family, const char *key);
+/* Replace a client's config in the in-memory registry (after commit). */
+void app_client_cache_put(const char *family, const char *key, json_t *config);
+
+/* Route tables each module contributes. */
+const struct http_route *admin_routes(int *count);
+
+#endif

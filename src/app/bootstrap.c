@@ -1,0 +1,150 @@
+/* bootstrap.c - apply a file of admin objects through the admin routes; see bootstrap.h. */
+#include "app/bootstrap.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonx.h"
+#include "core/limits.h"
+#include "core/log.h"
+
+#define BOOTSTRAP_ITEMS_MAX 100000
+
+const struct bootstrap_section bootstrap_sections[] = {
+    {"currencies", "POST", "/admin/v1/currencies"},
+    {"customers", "POST", "/admin/v1/customers"},
+    {"accounts", "POST", "/admin/v1/accounts"},
+    {"deposits", "POST", "/admin/v1/deposits"},
+    {"clients", "POST", "/admin/v1/clients"},
+    {"banks", "POST", "/admin/v1/customers/{uuid}/banks"},
+    {"rates", "POST", "/admin/v1/rates"},
+    {"calendars", "POST", "/admin/v1/calendars/{currency}/holidays"},
+    {"withdrawal_rules", "POST", "/admin/v1/rules/withdrawal"},
+    {"operators", "POST", "/admin/v1/operators"},
+    {NULL, NULL, NULL},
+};
+
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+};
+
+static void waiter_done(struct http_req *req)
+{
+    struct waiter *w = req->internal_ctx;
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Expand "{field}" in tmpl from item (removing the field); false if absent. */
+static bool expand_path(const char *tmpl, json_t *item, char *out, size_t cap)
+{
+    const char *open = strchr(tmpl, '{');
+    if (!open) {
+        snprintf(out, cap, "%s", tmpl);
+        return true;
+    }
+    const char *close = strchr(open, '}');
+    char field[64];
+    snprintf(field, sizeof(field), "%.*s", (int)(close - open - 1), open + 1);
+    json_t *v = json_object_get(item, field);
+    if (!json_is_string(v))
+        return false;
+    snprintf(out, cap, "%.*s%s%s", (int)(open - tmpl), tmpl, json_string_value(v), close + 1);
+    json_object_del(item, field);
+    return true;
+}
+
+static int apply_item(const struct bootstrap_section *sec, int index, json_t *item,
+                      const struct http_route *routes, int route_count, struct fg_err *err)
+{
+    char path[FG_HTTP_PATH_BYTES_MAX];
+    json_t *body = json_deep_copy(item);
+    if (!body)
+        return fg_fail(err, -FG_ENOMEM, "out of memory");
+    if (!json_is_object(body) || !expand_path(sec->path, body, path, sizeof(path))) {
+        json_decref(body);
+        return fg_fail(err, -FG_EBAD_FIELD, "%s[%d] is not a valid object", sec->key, index);
+    }
+    size_t len = 0;
+    char *text = jsonx_dump(body, &len);
+    json_decref(body);
+    if (!text)
+        return fg_fail(err, -FG_ENOMEM, "out of memory");
+
+    struct waiter w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    struct http_req req;
+    http_req_internal_init(&req, sec->method, path, text, len, waiter_done, &w);
+    int rc = http_router_dispatch(routes, route_count, &req);
+    if (rc == HTTP_PENDING) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done)
+            pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+    }
+    rc = 0;
+    if (req.status >= 300)
+        rc = fg_fail(err, -FG_EBAD_REQUEST, "%s[%d] (%s %s): HTTP %d %.*s", sec->key, index,
+                     sec->method, path, req.status, (int)(req.resp_len > 160 ? 160 : req.resp_len),
+                     req.resp_body ? req.resp_body : "");
+    http_req_internal_release(&req);
+    free(text);
+    return rc;
+}
+
+int app_bootstrap(const char *path, const struct http_route *routes, int route_count,
+                  struct fg_err *err)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!doc)
+        return fg_fail(err, -FG_EBAD_JSON, "%s: %s (line %d)", path, je.text, je.line);
+    int rc = 0;
+    if (!json_is_object(doc)) {
+        rc = fg_fail(err, -FG_EBAD_JSON, "%s: must be a json object", path);
+        goto out;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v)
+    {
+        bool known = false;
+        for (int i = 0; bootstrap_sections[i].key; i++)
+            known |= strcmp(key, bootstrap_sections[i].key) == 0;
+        if (!known && key[0] != '_') {
+            rc = fg_fail(err, -FG_EUNKNOWN_FIELD, "%s: unknown section '%s'", path, key);
+            goto out;
+        }
+    }
+    int applied = 0;
+    for (int i = 0; bootstrap_sections[i].key; i++) {
+        json_t *items = json_object_get(doc, bootstrap_sections[i].key);
+        if (!items)
+            continue;
+        if (!json_is_array(items) || json_array_size(items) > BOOTSTRAP_ITEMS_MAX) {
+            rc = fg_fail(err, -FG_EBAD_FIELD, "%s: '%s' must be an array of at most %d items",
+                         path, bootstrap_sections[i].key, BOOTSTRAP_ITEMS_MAX);
+            goto out;
+        }
+        size_t j;
+        json_t *item;
+        json_array_foreach(items, j, item)
+        {
+            rc = apply_item(&bootstrap_sections[i], (int)j, item, routes, route_count, err);
+            if (rc < 0)
+                goto out;
+            applied++;
+        }
+    }
+    fg_info(NULL, "bootstrap %s: %d objects applied", path, applied);
+out:
+    json_decref(doc);
+    return rc;
+}

@@ -1,0 +1,162 @@
+/* directory.c - currencies and customers; see directory.h. */
+#include "services/directory.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+bool currency_code_valid(const char *code)
+{
+    size_t n = strlen(code);
+    if (n < 2 || n > FG_CURRENCY_CODE_BYTES_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((code[i] >= 'A' && code[i] <= 'Z') || (code[i] >= '0' && code[i] <= '9')))
+            return false;
+    return true;
+}
+
+static int currency_row(void *ctx, struct store_row *row)
+{
+    struct currency *c = ctx;
+    store_row_text_copy(row, 0, c->code, sizeof(c->code));
+    c->digits = (int)store_row_int(row, 1);
+    c->digital = store_row_int(row, 2) != 0;
+    return 1;
+}
+
+int currency_get(struct store *s, const char *code, struct currency *out, struct fg_err *err)
+{
+    struct currency c = {0}; /* code may point into *out */
+    int rc = store_exec(s, "SELECT code, digits, digital FROM currencies WHERE code = ?",
+                        STORE_ARGS(SA_TEXT(code)), currency_row, &c, err);
+    if (rc < 0)
+        return rc;
+    if (!c.code[0])
+        return fg_fail(err, -FG_EUNKNOWN_CURRENCY, "unknown currency '%.16s'", code);
+    *out = c;
+    return 0;
+}
+
+int currency_create(struct store *s, const struct currency *c, int64_t now_ms, bool *created,
+                    struct fg_err *err)
+{
+    int64_t changes = 0;
+    *created = false;
+    int rc = store_exec_changes(
+        s,
+        "INSERT INTO currencies (code, digits, digital, created_ms) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (code) DO NOTHING",
+        STORE_ARGS(SA_TEXT(c->code), SA_INT(c->digits), SA_INT(c->digital), SA_INT(now_ms)),
+        &changes, err);
+    if (rc < 0)
+        return rc;
+    if (changes == 0) {
+        struct currency old;
+        if ((rc = currency_get(s, c->code, &old, err)) < 0)
+            return rc;
+        if (old.digits != c->digits || old.digital != c->digital)
+            return fg_fail(err, -FG_EEXISTS, "currency %s exists with digits %d", c->code,
+                           old.digits);
+        return 0;
+    }
+    *created = true;
+    return ledger_house_open(s, c->code, now_ms, err);
+}
+
+#define CUSTOMER_COLS "uuid, user_name, name, app_id, company_id, base_currency, status"
+
+static int customer_row(void *ctx, struct store_row *row)
+{
+    struct customer *c = ctx;
+    store_row_text_copy(row, 0, c->uuid, sizeof(c->uuid));
+    store_row_text_copy(row, 1, c->user_name, sizeof(c->user_name));
+    store_row_text_copy(row, 2, c->name, sizeof(c->name));
+    store_row_text_copy(row, 3, c->app_id, sizeof(c->app_id));
+    c->company_id = store_row_int(row, 4);
+    store_row_text_copy(row, 5, c->base_currency, sizeof(c->base_currency));
+    store_row_text_copy(row, 6, c->status, sizeof(c->status));
+    return 1;
+}
+
+int customer_get(struct store *s, const char *uuid, struct customer *out, struct fg_err *err)
+{
+    struct customer c = {0}; /* uuid may point into *out */
+    int rc = store_exec(s, "SELECT " CUSTOMER_COLS " FROM customers WHERE uuid = ?",
+                        STORE_ARGS(SA_TEXT(uuid)), customer_row, &c, err);
+    if (rc < 0)
+        return rc;
+    if (!c.uuid[0])
+        return fg_fail(err, -FG_EUNKNOWN_CUSTOMER, "unknown customer '%.64s'", uuid);
+    *out = c;
+    return 0;
+}
+
+int customer_find_by_name(struct store *s, int64_t company_id, const char *user_name,
+                          struct customer *out, struct fg_err *err)
+{
+    struct customer c = {0};
+    int rc = store_exec(s,
+                        "SELECT " CUSTOMER_COLS
+                        " FROM customers WHERE company_id = ? AND user_name = ?",
+                        STORE_ARGS(SA_INT(company_id), SA_TEXT(user_name)), customer_row, &c,
+                        err);
+    if (rc < 0)
+        return rc;
+    if (c.uuid[0])
+        *out = c;
+    else
+        return fg_fail(err, -FG_EUNKNOWN_CUSTOMER, "unknown user '%.64s' in company %lld",
+                       user_name, (long long)company_id);
+    return 0;
+}
+
+int customer_create(struct store *s, const struct customer *c, int64_t now_ms, bool *created,
+                    struct fg_err *err)
+{
+    *created = false;
+    struct customer old;
+    int rc = customer_get(s, c->uuid, &old, NULL);
+    if (rc == 0) {
+        if (strcmp(old.user_name, c->user_name) || strcmp(old.name, c->name) ||
+            strcmp(old.app_id, c->app_id) || old.company_id != c->company_id ||
+            strcmp(old.base_currency, c->base_currency))
+            return fg_fail(err, -FG_EEXISTS, "customer %s exists with different content",
+                           c->uuid);
+        return 0;
+    }
+    if (rc != -FG_EUNKNOWN_CUSTOMER)
+        return rc;
+    rc = store_exec_changes(s,
+                            "INSERT INTO customers (uuid, user_name, name, app_id, company_id, "
+                            "base_currency, status, created_ms, updated_ms) "
+                            "VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+                            STORE_ARGS(SA_TEXT(c->uuid), SA_TEXT(c->user_name), SA_TEXT(c->name),
+                                       SA_TEXT(c->app_id), SA_INT(c->company_id),
+                                       SA_TEXT(c->base_currency), SA_INT(now_ms),
+                                       SA_INT(now_ms)),
+                            NULL, err);
+    if (rc == -FG_ECONSTRAINT)
+        return fg_fail(err, -FG_EEXISTS, "user_name '%s' is taken in company %lld",
+                       c->user_name, (long long)c->company_id);
+    if (rc < 0)
+        return rc;
+    *created = true;
+    return 0;
+}
+
+int customer_set_status(struct store *s, const char *uuid, const char *status, int64_t now_ms,
+                        struct fg_err *err)
+{
+    struct customer c;
+    int rc = customer_get(s, uuid, &c, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(c.status, "cancelled") == 0 && strcmp(status, "cancelled") != 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "customer %s is cancelled, which is final", uuid);
+    return store_exec_changes(s, "UPDATE customers SET status = ?, updated_ms = ? WHERE uuid = ?",
+                              STORE_ARGS(SA_TEXT(status), SA_INT(now_ms), SA_TEXT(uuid)), NULL,
+                              err);
+}

@@ -1,0 +1,54 @@
+/*
+ * directory.h - currencies and customers: who and what the ledger knows.
+ *
+ * Reads work on any store connection; writes run on the engine's writer. A
+ * currency, once created, never changes its digits (amounts depend on them).
+ * Customer states: active <-> disabled; active|disabled -> cancelled (final).
+ */
+#ifndef FG_DIRECTORY_H
+#define FG_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/errors.h"
+#include "core/limits.h"
+
+struct store;
+
+struct currency {
+    char code[FG_CURRENCY_CODE_BYTES_MAX + 1];
+    int digits;
+    bool digital;
+};
+
+struct customer {
+    char uuid[FG_UUID_BYTES_MAX + 1];
+    char user_name[FG_NAME_BYTES_MAX + 1];
+    char name[FG_NAME_BYTES_MAX + 1];
+    char app_id[FG_NAME_BYTES_MAX + 1];
+    int64_t company_id;
+    char base_currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
+    char status[16];
+};
+
+/* -FG_EUNKNOWN_CURRENCY when absent. */
+int currency_get(struct store *s, const char *code, struct currency *out, struct fg_err *err);
+/* Insert; identical existing row: 0 with *created false; different: -FG_EEXISTS. */
+int currency_create(struct store *s, const struct currency *c, int64_t now_ms, bool *created,
+                    struct fg_err *err);
+/* ^[A-Z0-9]{2,16}$ */
+bool currency_code_valid(const char *code);
+
+/* -FG_EUNKNOWN_CUSTOMER when absent. */
+int customer_get(struct store *s, const char *uuid, struct customer *out, struct fg_err *err);
+int customer_find_by_name(struct store *s, int64_t company_id, const char *user_name,
+                          struct customer *out, struct fg_err *err);
+/* Insert; identical existing row: 0 with *created false; different: -FG_EEXISTS. */
+int customer_create(struct store *s, const struct customer *c, int64_t now_ms, bool *created,
+                    struct fg_err *err);
+/* Move to status; cancelled is final (-FG_EEXISTS... -FG_EBAD_FIELD). */
+int customer_set_status(struct store *s, const char *uuid, const char *status, int64_t now_ms,
+                        struct fg_err *err);
+
+#endif
