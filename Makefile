@@ -30,6 +30,12 @@ test-fast: deps
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# Benchmarks (issue 5): installs wrk, nginx-light and postgresql, builds a release binary,
+# prints the table and keeps it in bench/out/results.md. Takes about 10 minutes.
+bench: build
+	@scripts/deps.sh wrk nginx-light postgresql
+	bench/run.sh
+
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
 

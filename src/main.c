@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "bench/bench.h"
 #include "core/log.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
@@ -24,6 +25,7 @@ static void usage_main(FILE *f)
                "  reconcile   recompute every account from the journal and check invariants\n"
                "  migrate     apply pending schema migrations and exit\n"
                "  backup      copy the database to a file\n"
+               "  bench       push transfers into the engine and the store (no HTTP)\n"
                "  version     print the version\n\n"
                "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
@@ -269,6 +271,8 @@ int main(int argc, char **argv)
         return cmd_migrate(argc, argv);
     if (strcmp(cmd, "backup") == 0)
         return cmd_backup(argc, argv);
+    if (strcmp(cmd, "bench") == 0)
+        return bench_main(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;

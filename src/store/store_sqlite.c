@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -56,11 +57,19 @@ struct stmt_slot {
     bool busy;
 };
 
+#define SAVEPOINT_STMTS_MAX 16
+
 struct store {
     struct store_base base; /* first, so store_ops_of works */
     sqlite3 *db;
     int stmt_count;
     struct stmt_slot slots[STMT_SLOTS];
+    /* Savepoint statements, prepared once: the engine runs three per command. */
+    int savepoint_count;
+    struct {
+        char sql[32 + FG_STORE_SAVEPOINT_NAME_BYTES_MAX];
+        sqlite3_stmt *stmt;
+    } savepoints[SAVEPOINT_STMTS_MAX];
 };
 
 /* A statement borrowed for one exec: from the cache, or one-off. */
@@ -455,8 +464,28 @@ static int savepoint_exec(struct store *s, const char *verb, const char *name, s
         return fg_fail(err, -FG_ESTORE, "sqlite %s %s: no transaction is open", verb, name);
     char sql[32 + FG_STORE_SAVEPOINT_NAME_BYTES_MAX];
     snprintf(sql, sizeof(sql), "%s %s", verb, name);
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    if (rc != SQLITE_OK)
+    sqlite3_stmt *stmt = NULL;
+    for (int i = 0; i < s->savepoint_count; i++)
+        if (strcmp(s->savepoints[i].sql, sql) == 0) {
+            stmt = s->savepoints[i].stmt;
+            break;
+        }
+    if (!stmt) {
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL);
+        if (rc != SQLITE_OK)
+            return fail_db(s->db, rc, err, verb);
+        if (s->savepoint_count < SAVEPOINT_STMTS_MAX) {
+            memcpy(s->savepoints[s->savepoint_count].sql, sql, sizeof(sql));
+            s->savepoints[s->savepoint_count++].stmt = stmt;
+        } else {
+            rc = sqlite3_step(stmt);
+            sqlite3_finalize(stmt);
+            return rc == SQLITE_DONE ? 0 : fail_db(s->db, rc, err, verb);
+        }
+    }
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
         return fail_db(s->db, rc, err, verb);
     return 0;
 }
@@ -557,8 +586,17 @@ static int enable_wal(struct store *s, struct fg_err *err)
     return 0;
 }
 
+/* Process-wide settings, before SQLite initialises: no memory statistics (they
+ * take a global mutex on every allocation). */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sqlite_open(const char *uri, struct store **out, struct fg_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_configure);
     FG_ASSERT(uri && out);
     *out = NULL;
     struct store *s = calloc(1, sizeof(*s));
@@ -605,6 +643,8 @@ static void sqlite_close(struct store *s)
         FG_ASSERT(!s->slots[i].busy); /* closing from inside a row callback */
         slot_clear(&s->slots[i]);
     }
+    for (int i = 0; i < s->savepoint_count; i++)
+        sqlite3_finalize(s->savepoints[i].stmt);
     /* An open transaction is rolled back by the close. */
     int rc = sqlite3_close(s->db);
     FG_ASSERT(rc == SQLITE_OK); /* every statement was finalized above */
