@@ -111,13 +111,18 @@ static void cmd_done(struct engine_cmd *ec, int status)
     struct app_cmd *c = (struct app_cmd *)ec;
     if (status < 0) {
         /* The batch did not commit: whatever run() answered did not happen. */
+        fg_error(c->req->trace, "%s %s: batch not committed (%s), answered unavailable",
+                 c->req->method, c->req->path, fg_code_name(status));
         free(c->req->resp_body);
         c->req->resp_body = NULL;
         c->req->resp_len = 0;
         c->req->resp_header_count = 0;
         cmd_fail(c, status == -FG_EBUSY ? -FG_EBUSY : -FG_ESTORE);
-    } else if (c->after_commit && c->ec.result >= 0) {
-        c->after_commit(c);
+    } else {
+        if (c->after_commit && c->ec.result >= 0)
+            c->after_commit(c);
+        fg_debug(c->req->trace, "%s %s: %s (%d)", c->req->method, c->req->path,
+                 c->ec.result >= 0 ? "applied" : "refused", c->req->status);
     }
     http_req_complete(c->req);
 }

@@ -189,7 +189,8 @@ static void test_refusals(void **state)
         {"{\"request_id\":\"x1\",\"request_id\":\"x2\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1.00\"}", 400, "bad_json"},
         {"{\"request_id\":\"x1\",", 400, "bad_json"},
         {"[1,2]", 400, "bad_json"},
-        {"{\"a\":[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", 400, "too_deep"},
+        {"{\"a\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}", 400, "too_deep"},          /* depth 17 */
+        {"{\"a\":[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}", 400, "unknown_field"},     /* 16: parsed */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct fgresp r;
