@@ -245,31 +245,88 @@ static int load_pair(struct store *s, const struct ledger_transfer *t, struct le
     return 0;
 }
 
+/*
+ * A plain or pending transfer in two guarded UPDATEs, no reads: the credit first
+ * (it can only fail on the account itself: unknown, other currency, inactive,
+ * overflow, and then nothing changed), then the debit with the balance rule in
+ * its WHERE clause; if the debit is refused the credit is taken back. So a
+ * refused transfer leaves nothing behind even without a savepoint, and only a
+ * refusal pays for the reads that explain it. The overflow guards keep SQLite's
+ * integer arithmetic from ever turning into floating point.
+ */
+static const char sql_credit_posted[] =
+    "UPDATE accounts SET credits_posted = credits_posted + ?1 WHERE id = ?2 AND currency = ?3 "
+    "AND status = 'active' AND credits_posted <= 9223372036854775807 - ?1";
+static const char sql_credit_pending[] =
+    "UPDATE accounts SET credits_pending = credits_pending + ?1 WHERE id = ?2 AND currency = ?3 "
+    "AND status = 'active' AND credits_pending <= 9223372036854775807 - ?1";
+static const char sql_credit_undo_posted[] =
+    "UPDATE accounts SET credits_posted = credits_posted - ?1 WHERE id = ?2";
+static const char sql_credit_undo_pending[] =
+    "UPDATE accounts SET credits_pending = credits_pending - ?1 WHERE id = ?2";
+static const char sql_debit_posted[] =
+    "UPDATE accounts SET debits_posted = debits_posted + ?1 WHERE id = ?2 AND currency = ?3 "
+    "AND status = 'active' AND debits_posted <= 9223372036854775807 - ?1 "
+    "AND ((flags & 1) = 0 OR credits_posted - debits_posted - debits_pending >= ?1)";
+static const char sql_debit_pending[] =
+    "UPDATE accounts SET debits_pending = debits_pending + ?1 WHERE id = ?2 AND currency = ?3 "
+    "AND status = 'active' AND debits_pending <= 9223372036854775807 - ?1 "
+    "AND ((flags & 1) = 0 OR credits_posted - debits_posted - debits_pending >= ?1)";
+
+/* Why did the guarded UPDATE of account id (one side of t) change nothing? */
+static int explain_refusal(struct store *s, const struct ledger_transfer *t, int64_t id,
+                           bool debit, struct fg_err *err)
+{
+    struct ledger_account a;
+    int rc = ledger_account_get(s, id, &a, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(a.currency, t->currency) != 0)
+        return fg_fail(err, -FG_ECURRENCY_MISMATCH, "transfer in %s touches account %lld in %s",
+                       t->currency, (long long)a.id, a.currency);
+    if (strcmp(a.status, "active") != 0)
+        return fg_fail(err, -FG_EACCOUNT_INACTIVE, "account %lld is %s", (long long)a.id,
+                       a.status);
+    bool pending = t->flags & LEDGER_PENDING;
+    int64_t v = debit ? (pending ? a.debits_pending : a.debits_posted)
+                      : (pending ? a.credits_pending : a.credits_posted);
+    if (!money_add(v, t->amount, &v))
+        return overflow(err, &a);
+    if (debit && (a.flags & LEDGER_ACCT_CUSTOMER))
+        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS,
+                       "account %lld has insufficient available balance", (long long)a.id);
+    FG_ASSERT(!"guarded update refused a transfer its account allows");
+    return -FG_EINTERNAL;
+}
+
 static int transfer_plain(struct store *s, struct ledger_transfer *t, struct fg_err *err)
 {
-    struct ledger_account dr, cr;
     if (t->debit_id == t->credit_id)
         return fg_fail(err, -FG_ESAME_ACCOUNT, "debit and credit account are both %lld",
                        (long long)t->debit_id);
-    int rc = load_pair(s, t, &dr, &cr, err);
+    bool pending = t->flags & LEDGER_PENDING;
+    int64_t changes = 0;
+    int rc = store_exec_changes(
+        s, pending ? sql_credit_pending : sql_credit_posted,
+        STORE_ARGS(SA_INT(t->amount), SA_INT(t->credit_id), SA_TEXT(t->currency)), &changes, err);
     if (rc < 0)
         return rc;
-    if (strcmp(dr.status, "active") != 0 || strcmp(cr.status, "active") != 0)
-        return fg_fail(err, -FG_EACCOUNT_INACTIVE, "account %lld is %s",
-                       (long long)(strcmp(dr.status, "active") ? dr.id : cr.id),
-                       strcmp(dr.status, "active") ? dr.status : cr.status);
-    bool pending = t->flags & LEDGER_PENDING;
-    int64_t *dv = pending ? &dr.debits_pending : &dr.debits_posted;
-    int64_t *cv = pending ? &cr.credits_pending : &cr.credits_posted;
-    if (!money_add(*dv, t->amount, dv))
-        return overflow(err, &dr);
-    if (!money_add(*cv, t->amount, cv))
-        return overflow(err, &cr);
-    if (!within_balance(&dr))
-        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "account %lld has insufficient available "
-                       "balance", (long long)dr.id);
-    if ((rc = account_save(s, &dr, err)) < 0 || (rc = account_save(s, &cr, err)) < 0)
+    if (changes == 0)
+        return explain_refusal(s, t, t->credit_id, false, err);
+    FG_ASSERT(changes == 1);
+    rc = store_exec_changes(
+        s, pending ? sql_debit_pending : sql_debit_posted,
+        STORE_ARGS(SA_INT(t->amount), SA_INT(t->debit_id), SA_TEXT(t->currency)), &changes, err);
+    if (rc < 0)
         return rc;
+    if (changes == 0) {
+        rc = store_exec_changes(s, pending ? sql_credit_undo_pending : sql_credit_undo_posted,
+                                STORE_ARGS(SA_INT(t->amount), SA_INT(t->credit_id)), &changes,
+                                NULL);
+        FG_ASSERT(rc == 0 && changes == 1);
+        return explain_refusal(s, t, t->debit_id, true, err);
+    }
+    FG_ASSERT(changes == 1);
     if ((rc = journal_insert(s, t, err)) < 0)
         return rc;
     if (pending) {
