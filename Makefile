@@ -30,6 +30,10 @@ test-fast: deps
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
+# Measure the TradeBoss execute under load (release build; prints median and p99).
+bench: build
+	bench/tradeboss.sh 16 5
+
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
 
