@@ -80,8 +80,8 @@ static void *run(void *p)
                  "\"bizType\":1,\"operationType\":\"%s\",\"amount\":\"0.01\",\"amountDigits\":2,"
                  "\"orderId\":%d,\"requestUniqueNo\":\"b%ld-%lld-%d-%d\",\"requestTime\":%lld,"
                  "\"ip\":\"10.0.0.1\"}",
-                 i % 2 ? "NORMAL_CLOSE" : "OPEN_POSITION", i, pid, (long long)wall_ms(), w->id,
-                 i, (long long)wall_ms());
+                 i % 2 ? "NORMAL_CLOSE" : "OPEN_POSITION", i, pid, (long long)wall_ms(), w->id, i,
+                 (long long)wall_ms());
         snprintf(ts, sizeof(ts), "timestamp: %lld", (long long)wall_ms());
         struct curl_slist *h = NULL;
         h = curl_slist_append(h, "Content-Type: application/json");
