@@ -3,7 +3,7 @@ BUILD      ?= build
 TEST_BUILD ?= build-test
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build run test test-fast bench clean format
+.PHONY: all deps build run test test-fast bench bench-tradeboss clean format
 
 all: build
 
@@ -35,6 +35,10 @@ test-fast: deps
 bench: build
 	@scripts/deps.sh wrk nginx-light postgresql
 	bench/run.sh
+
+# Measure the TradeBoss execute under load (release build; prints median and p99).
+bench-tradeboss: build
+	bench/tradeboss.sh 16 5
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)

@@ -3,10 +3,14 @@
 
 #include <stddef.h>
 
+#include "families/tradeboss.h"
+
 const families_routes_fn families_routes[] = {
+    tradeboss_routes,
     NULL,
 };
 
 void families_init(void)
 {
+    tradeboss_init();
 }

@@ -1,0 +1,1211 @@
+/*
+ * tradeboss.c - the TradeBoss webhook family; see tradeboss.h for the contract
+ * and docs/DESIGN.md "TradeBoss" for the decisions.
+ *
+ * Request path (execute and cancel):
+ *   HTTP thread: companyId -> client (parsed config, cached) -> auth (allow-list
+ *   or X-Signature) -> trace and timestamp headers -> body -> command.
+ *   Writer: fence row (idem scope "tb.exec", key "<companyId>:<requestUniqueNo>")
+ *   -> tb_fence_step -> effect and fence row in one savepoint -> answer after
+ *   the batch commits.
+ *
+ * Invariants:
+ *  1. Nothing is written before the client authenticated.
+ *  2. An execute whose companyId and requestUniqueNo are usable leaves a fence
+ *     row (APPLIED or REFUSED) with its answer, even for a parameter error, so
+ *     a cancel can tell received-but-refused (US_0000001) from never-received
+ *     (US_0000002), and a replay gets the same answer.
+ *  3. Money moves only together with the fence row that records it
+ *     (APPLIED with the execute, REVERSED with the reversal).
+ *  4. A cancel's final answer is stored under its own number (idem scope
+ *     "tb.cancel"); a repeat returns it. Transient refusals (a reversal that
+ *     finds the customer's balance short, busy) are not stored, so a retry can
+ *     still succeed.
+ *  5. Answers are HTTP 200 with a code from the one table below.
+ */
+#include "families/tradeboss.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "core/assert.h"
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/jsonx.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "families/tradeboss_auth.h"
+#include "families/tradeboss_fence.h"
+#include "ledger/idem.h"
+#include "ledger/ledger.h"
+#include "services/directory.h"
+#include "store/store.h"
+
+#define TB_FAMILY "tradeboss"
+#define TB_SCOPE_EXEC "tb.exec"
+#define TB_SCOPE_CANCEL "tb.cancel"
+#define TB_CANCEL_RECORDED 1 /* idem.state of a cancel's own record */
+#define TB_HOUSE_TYPE "tradeboss"
+
+/* --- the code table (README "TradeBoss webhooks" mirrors it) ------------- */
+
+enum tb_code {
+    TB_OK,
+    TB_CANCEL_REFUSED_BEFORE,
+    TB_CANCEL_NEVER_RECEIVED,
+    TB_PARAM,
+    TB_UNKNOWN_COMPANY,
+    TB_AUTH,
+    TB_TOO_OLD,
+    TB_UNKNOWN_USER,
+    TB_UNKNOWN_ACCOUNT,
+    TB_INSUFFICIENT,
+    TB_DUPLICATE,
+    TB_CANCELLED_BEFORE,
+    TB_CANCEL_MISMATCH,
+    TB_INACTIVE,
+    TB_BUSY,
+    TB_CODE_COUNT
+};
+
+static const struct {
+    const char *code;
+    const char *text;
+} tb_codes[TB_CODE_COUNT] = {
+    [TB_OK] = {"0", "success"},
+    [TB_CANCEL_REFUSED_BEFORE] = {"US_0000001", "the adjustment was received but refused; "
+                                                "nothing was moved"},
+    [TB_CANCEL_NEVER_RECEIVED] = {"US_0000002", "the adjustment was never received; it is now "
+                                                "fenced off"},
+    [TB_PARAM] = {"US_1000001", "parameter error"},
+    [TB_UNKNOWN_COMPANY] = {"US_1000002", "unknown company"},
+    [TB_AUTH] = {"US_1000003", "signature refused or address not allowed"},
+    [TB_TOO_OLD] = {"US_1000004", "request too old"},
+    [TB_UNKNOWN_USER] = {"US_2000001", "unknown user"},
+    [TB_UNKNOWN_ACCOUNT] = {"US_2000002", "unknown currency or account"},
+    [TB_INSUFFICIENT] = {"US_2000003", "insufficient balance"},
+    [TB_DUPLICATE] = {"US_2000004", "requestUniqueNo already used with different content"},
+    [TB_CANCELLED_BEFORE] = {"US_2000005", "the adjustment was cancelled before it arrived"},
+    [TB_CANCEL_MISMATCH] = {"US_2000006", "the cancel does not match the adjustment"},
+    [TB_INACTIVE] = {"US_2000007", "customer or account not active"},
+    [TB_BUSY] = {"US_9000001", "server busy; nothing was applied, retry"},
+};
+
+/* Domain errors (negative fg codes) to this family's codes: the one mapping. */
+static enum tb_code tb_code_of(int fg)
+{
+    switch (-fg) {
+    case FG_EBAD_REQUEST:
+    case FG_EBAD_JSON:
+    case FG_EUNKNOWN_FIELD:
+    case FG_EMISSING_FIELD:
+    case FG_EBAD_FIELD:
+    case FG_EBAD_AMOUNT:
+    case FG_EAMOUNT_ZERO:
+    case FG_ETOO_DEEP:
+    case FG_ETOO_LARGE:
+    case FG_EOVERFLOW:
+        return TB_PARAM;
+    case FG_EUNAUTHORIZED:
+    case FG_EFORBIDDEN:
+        return TB_AUTH;
+    case FG_EUNKNOWN_CUSTOMER:
+        return TB_UNKNOWN_USER;
+    case FG_EUNKNOWN_CURRENCY:
+    case FG_EUNKNOWN_ACCOUNT:
+    case FG_ECURRENCY_MISMATCH:
+        return TB_UNKNOWN_ACCOUNT;
+    case FG_EINSUFFICIENT_FUNDS:
+        return TB_INSUFFICIENT;
+    case FG_EIDEMPOTENCY_CONFLICT:
+        return TB_DUPLICATE;
+    case FG_ECUSTOMER_INACTIVE:
+    case FG_EACCOUNT_INACTIVE:
+        return TB_INACTIVE;
+    default:
+        return TB_BUSY; /* operating errors: store, memory, overload, shutdown */
+    }
+}
+
+/* --- clients -------------------------------------------------------------- */
+
+enum { TB_OVERTRADING_DEDUCT_AVAILABLE, TB_OVERTRADING_IGNORE };
+static const char *const overtrading_policies[] = {"deduct_available", "ignore", NULL};
+static const char *const account_types[] = {"wallet", "securities", "futures", NULL};
+static const char *const auth_kinds[] = {"allowlist", "hmac", NULL};
+
+struct tb_client {
+    int64_t company_id;
+    bool hmac;
+    int cidr_count;
+    struct tb_cidr cidrs[FG_TB_ALLOW_CIDRS_MAX];
+    char secret[FG_TB_SECRET_BYTES_MAX + 1];
+    size_t secret_len;
+    char account_type[LEDGER_TYPE_BYTES_MAX];
+    int overtrading;
+};
+
+/* Parse and check a client config (the admin body). Fills the defaults into
+ * cfg when fill_defaults, so the stored config says what is in force. */
+static int client_parse(json_t *cfg, bool fill_defaults, struct tb_client *out, struct fg_err *err)
+{
+    static const char *const keys[] = {"family", "company_id",   "auth",        "allow",
+                                       "secret", "account_type", "overtrading", NULL};
+    memset(out, 0, sizeof(*out));
+    int auth = 0, type = 2, policy = TB_OVERTRADING_DEDUCT_AVAILABLE;
+    int rc = jsonx_check_keys(cfg, keys, err);
+    if (rc == 0)
+        rc = jsonx_int(cfg, "company_id", true, 1, INT64_MAX, &out->company_id, err);
+    if (rc == 0)
+        rc = jsonx_enum(cfg, "auth", true, auth_kinds, &auth, err);
+    if (rc == 0)
+        rc = jsonx_enum(cfg, "account_type", false, account_types, &type, err);
+    if (rc == 0)
+        rc = jsonx_enum(cfg, "overtrading", false, overtrading_policies, &policy, err);
+    if (rc < 0)
+        return rc;
+    out->hmac = auth == 1;
+    out->overtrading = policy;
+    snprintf(out->account_type, sizeof(out->account_type), "%s", account_types[type]);
+    json_t *allow = json_object_get(cfg, "allow");
+    json_t *secret = json_object_get(cfg, "secret");
+    if (out->hmac) {
+        if (allow)
+            return fg_fail(err, -FG_EBAD_FIELD,
+                           "field 'allow' belongs to auth 'allowlist', not 'hmac'");
+        const char *sec = NULL;
+        rc = jsonx_str(cfg, "secret", true, FG_TB_SECRET_BYTES_MAX, &sec, err);
+        if (rc < 0)
+            return rc;
+        out->secret_len = strlen(sec);
+        if (out->secret_len < FG_TB_SECRET_BYTES_MIN)
+            return fg_fail(err, -FG_EBAD_FIELD, "field 'secret' must be at least %d bytes",
+                           FG_TB_SECRET_BYTES_MIN);
+        memcpy(out->secret, sec, out->secret_len + 1);
+    } else {
+        if (secret)
+            return fg_fail(err, -FG_EBAD_FIELD,
+                           "field 'secret' belongs to auth 'hmac', not 'allowlist'");
+        if (!allow)
+            return fg_fail(err, -FG_EMISSING_FIELD, "field 'allow' is required");
+        if (!json_is_array(allow) || json_array_size(allow) == 0 ||
+            json_array_size(allow) > FG_TB_ALLOW_CIDRS_MAX)
+            return fg_fail(err, -FG_EBAD_FIELD, "field 'allow' must be a list of 1 to %d cidrs",
+                           FG_TB_ALLOW_CIDRS_MAX);
+        size_t i;
+        json_t *v;
+        json_array_foreach(allow, i, v)
+        {
+            if (!json_is_string(v))
+                return fg_fail(err, -FG_EBAD_FIELD, "field 'allow' must hold strings");
+            rc = tb_cidr_parse(json_string_value(v), &out->cidrs[i], err);
+            if (rc < 0)
+                return rc;
+        }
+        out->cidr_count = (int)json_array_size(allow);
+    }
+    if (fill_defaults) {
+        json_object_set_new(cfg, "account_type", json_string(out->account_type));
+        json_object_set_new(cfg, "overtrading", json_string(overtrading_policies[policy]));
+    }
+    return 0;
+}
+
+static int client_validate(json_t *body, char *key, size_t key_cap, struct fg_err *err)
+{
+    struct tb_client *c = malloc(sizeof(*c));
+    if (!c)
+        return fg_fail(err, -FG_ENOMEM, "out of memory");
+    int rc = client_parse(body, true, c, err);
+    if (rc == 0)
+        snprintf(key, key_cap, "%lld", (long long)c->company_id);
+    memset(c->secret, 0, sizeof(c->secret));
+    free(c);
+    return rc;
+}
+
+static const char *const client_secret_fields[] = {"secret", NULL};
+static const struct app_client_family tb_family = {
+    .family = TB_FAMILY,
+    .validate = client_validate,
+    .secret_fields = client_secret_fields,
+};
+
+/* Parsed configs, keyed by the registry's config object: the cache holds a
+ * reference, so the pointer cannot be reused while cached, and a replaced
+ * config (a new object) is parsed afresh. */
+static struct {
+    pthread_mutex_t mu;
+    int next;
+    struct {
+        json_t *config;
+        struct tb_client client;
+    } e[FG_TB_CLIENT_CACHE_MAX];
+} client_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* 0, or -FG_ENOT_FOUND for a company without a (valid) tradeboss client. */
+static int client_load(int64_t company_id, struct tb_client *out)
+{
+    char key[24];
+    snprintf(key, sizeof(key), "%lld", (long long)company_id);
+    json_t *cfg = app_client_get(TB_FAMILY, key);
+    if (!cfg)
+        return -FG_ENOT_FOUND;
+    pthread_mutex_lock(&client_cache.mu);
+    for (int i = 0; i < FG_TB_CLIENT_CACHE_MAX; i++)
+        if (client_cache.e[i].config == cfg) {
+            *out = client_cache.e[i].client;
+            pthread_mutex_unlock(&client_cache.mu);
+            json_decref(cfg);
+            return 0;
+        }
+    pthread_mutex_unlock(&client_cache.mu);
+    struct fg_err err;
+    if (client_parse(cfg, false, out, &err) < 0) {
+        fg_error(NULL, "tradeboss client %s has an unusable config: %s", key, err.msg);
+        json_decref(cfg);
+        return -FG_ENOT_FOUND;
+    }
+    pthread_mutex_lock(&client_cache.mu);
+    int slot = -1;
+    for (int i = 0; i < FG_TB_CLIENT_CACHE_MAX && slot < 0; i++)
+        if (client_cache.e[i].config && client_cache.e[i].client.company_id == company_id)
+            slot = i; /* a replaced config of the same company */
+    if (slot < 0) {
+        slot = client_cache.next;
+        client_cache.next = (client_cache.next + 1) % FG_TB_CLIENT_CACHE_MAX;
+    }
+    json_decref(client_cache.e[slot].config);
+    client_cache.e[slot].config = cfg; /* takes our reference */
+    client_cache.e[slot].client = *out;
+    pthread_mutex_unlock(&client_cache.mu);
+    return 0;
+}
+
+/* --- the envelope ---------------------------------------------------------- */
+
+/* Messages may quote input cut at a byte limit: keep them plain ASCII so the
+ * envelope is always valid JSON. */
+static void ascii_only(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            *s = '?';
+}
+
+static void envelope_send(struct http_req *req, const char *trace, const char *code,
+                          const char *msg, json_t *data)
+{
+    int64_t tm = (fg_clock_mono_ns() - req->start_ns) / 1000000;
+    bool ok = strcmp(code, "0") == 0;
+    json_t *env =
+        json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:b,s:b}", "bizCode", "", "code", code, "msg", msg,
+                  "tm", (json_int_t)(tm < 0 ? 0 : tm), "trace", trace, "msgParams", "", "data",
+                  data ? json_incref(data) : json_object(), "ok", ok, "fail", !ok);
+    size_t len = 0;
+    char *text = env ? jsonx_dump(env, &len) : NULL;
+    json_decref(env);
+    if (!text) {
+        static const char fallback[] =
+            "{\"bizCode\":\"\",\"code\":\"US_9000001\",\"msg\":\"out of memory\",\"tm\":0,"
+            "\"trace\":\"\",\"msgParams\":\"\",\"data\":{},\"ok\":false,\"fail\":true}";
+        http_req_respond_copy(req, 200, fallback, sizeof(fallback) - 1);
+        return;
+    }
+    http_req_respond(req, 200, text, len);
+}
+
+/* Answer a refusal at once (before any command). */
+static int refuse_now(struct http_req *req, const char *trace, enum tb_code code,
+                      const char *detail)
+{
+    char msg[FG_ERR_MSG_MAX];
+    snprintf(msg, sizeof(msg), "%s", detail && *detail ? detail : tb_codes[code].text);
+    ascii_only(msg);
+    if (code != TB_OK)
+        fg_info(req->trace, "tradeboss %s refused %s: %s", req->route_name, tb_codes[code].code,
+                msg);
+    envelope_send(req, trace, tb_codes[code].code, msg, NULL);
+    return HTTP_DONE;
+}
+
+/* --- the common prelude: client, auth, headers ----------------------------- */
+
+struct tb_head {
+    char trace[FG_TB_TRACE_BYTES_MAX + 1];
+    int64_t company_id;
+    struct tb_client client;
+    /* A refusal found after authentication (trace or timestamp header):
+     * execute records it in the fence, the others answer it at once. */
+    enum tb_code late_code;
+    char late_msg[FG_ERR_MSG_MAX];
+};
+
+static bool digits_only(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* Returns true when it has answered (a refusal before authentication
+ * completed), false to go on, with h->late_code perhaps holding a refusal.
+ * timestamp: 2 required and within the window, 1 optional. */
+static bool prelude(struct http_req *req, struct tb_head *h, int timestamp)
+{
+    memset(h, 0, sizeof(*h));
+    h->late_code = TB_OK;
+    const char *trace = http_req_header(req, "trace");
+    bool trace_ok = trace && *trace && strlen(trace) <= FG_TB_TRACE_BYTES_MAX;
+    for (const char *p = trace; trace_ok && *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            trace_ok = false;
+    if (trace_ok)
+        snprintf(h->trace, sizeof(h->trace), "%s", trace);
+
+    const char *company = http_req_header(req, "companyId");
+    if (!company || !digits_only(company, 1, 18)) {
+        refuse_now(req, h->trace, TB_PARAM, "header 'companyId' must be a positive integer");
+        return true;
+    }
+    h->company_id = strtoll(company, NULL, 10);
+    if (client_load(h->company_id, &h->client) < 0) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "no tradeboss client for companyId %lld",
+                 (long long)h->company_id);
+        refuse_now(req, h->trace, TB_UNKNOWN_COMPANY, msg);
+        return true;
+    }
+    if (h->client.hmac) {
+        enum tb_sig_result sig =
+            tb_signature_check(http_req_header(req, "X-Signature"), h->client.secret,
+                               h->client.secret_len, req->body, req->body_len, fg_clock_now_ms());
+        static const char *const why[] = {
+            [TB_SIG_OK] = "",
+            [TB_SIG_MISSING] = "header 'X-Signature' is required",
+            [TB_SIG_MALFORMED] = "header 'X-Signature' must be t=<ms>,v1=<64 lowercase hex>",
+            [TB_SIG_WRONG] = "signature does not match",
+            [TB_SIG_EXPIRED] = "signature time t is more than 5 minutes from the server clock",
+        };
+        if (sig != TB_SIG_OK) {
+            refuse_now(req, h->trace, sig == TB_SIG_EXPIRED ? TB_TOO_OLD : TB_AUTH, why[sig]);
+            return true;
+        }
+    } else {
+        bool allowed = false;
+        for (int i = 0; i < h->client.cidr_count && !allowed; i++)
+            allowed = tb_cidr_match(&h->client.cidrs[i], &req->peer_addr, req->peer_addr_len);
+        if (!allowed) {
+            char msg[128];
+            snprintf(msg, sizeof(msg), "address %s is not allowed for companyId %lld", req->peer,
+                     (long long)h->company_id);
+            refuse_now(req, h->trace, TB_AUTH, msg);
+            return true;
+        }
+    }
+    memset(h->client.secret, 0, sizeof(h->client.secret)); /* not needed past here */
+
+    /* Authenticated: what follows may be recorded. */
+    if (!trace_ok) {
+        h->late_code = TB_PARAM;
+        snprintf(h->late_msg, sizeof(h->late_msg),
+                 "header 'trace' is required: 1 to %d printable ascii characters",
+                 FG_TB_TRACE_BYTES_MAX);
+        return false;
+    }
+    const char *ts = http_req_header(req, "timestamp");
+    if (!ts && timestamp == 1)
+        return false;
+    if (!ts || !digits_only(ts, 13, 13)) {
+        h->late_code = TB_PARAM;
+        snprintf(h->late_msg, sizeof(h->late_msg),
+                 "header 'timestamp' must be 13 digits of epoch milliseconds");
+        return false;
+    }
+    if (timestamp == 2) {
+        int64_t t = strtoll(ts, NULL, 10), now = fg_clock_now_ms();
+        if ((t > now ? t - now : now - t) > FG_TB_SKEW_MS_MAX) {
+            h->late_code = TB_TOO_OLD;
+            snprintf(h->late_msg, sizeof(h->late_msg),
+                     "header 'timestamp' is more than 5 minutes from the server clock");
+        }
+    }
+    return false;
+}
+
+/* --- body fields ------------------------------------------------------------ */
+
+enum { TB_OP_OPEN, TB_OP_CLOSE, TB_OP_OVERTRADING };
+static const char *const operations[] = {"OPEN_POSITION", "NORMAL_CLOSE", "ABNORMAL_OVERTRADING",
+                                         NULL};
+
+static int biz_type(json_t *body, struct fg_err *err)
+{
+    int64_t v = 0;
+    int rc = jsonx_int(body, "bizType", true, 1, 12, &v, err);
+    if (rc == 0 && v != 1 && v != 2 && v != 10 && v != 11 && v != 12)
+        rc = fg_fail(err, -FG_EBAD_FIELD, "field 'bizType' must be one of 1, 2, 10, 11, 12");
+    return rc;
+}
+
+static int currency_field(json_t *body, const char **out, struct fg_err *err)
+{
+    int rc = jsonx_str(body, "currency", true, FG_CURRENCY_CODE_BYTES_MAX, out, err);
+    if (rc == 0 && !currency_code_valid(*out))
+        rc = fg_fail(err, -FG_EBAD_FIELD, "field 'currency' must be 2 to %d of A-Z and 0-9",
+                     FG_CURRENCY_CODE_BYTES_MAX);
+    return rc;
+}
+
+/* amount as a string with amountDigits fraction digits at most; negative
+ * says whether a leading '-' is required (ABNORMAL_OVERTRADING) or refused.
+ * *units gets the absolute value in 10^-digits. */
+static int amount_field(json_t *body, int digits, bool negative, int64_t *units, struct fg_err *err)
+{
+    json_t *v = json_object_get(body, "amount");
+    if (!v || json_is_null(v))
+        return fg_fail(err, -FG_EMISSING_FIELD, "field 'amount' is required");
+    if (!json_is_string(v))
+        return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' must be a decimal string");
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    bool neg = n > 0 && s[0] == '-';
+    if (neg != negative)
+        return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' must be %s for this operation",
+                       negative ? "negative" : "positive");
+    struct fg_err inner;
+    if (money_amount_parse(s + neg, n - neg, digits, units, &inner) < 0)
+        return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' with amountDigits %d: %s", digits,
+                       inner.msg);
+    if (*units == 0)
+        return fg_fail(err, -FG_EAMOUNT_ZERO, "field 'amount' must not be zero");
+    return 0;
+}
+
+/* SHA-256 of the defining fields as sent (JSON values; absent is null), so
+ * key order and spacing do not matter and nothing depends on parsing them. */
+static int defining_hash(json_t *body, const char *tag, const char *const fields[],
+                         uint8_t out[FG_SHA256_BYTES])
+{
+    json_t *a = json_array();
+    if (!a)
+        return -FG_ENOMEM;
+    json_array_append_new(a, json_string(tag));
+    for (int i = 0; fields[i]; i++) {
+        json_t *v = json_object_get(body, fields[i]);
+        json_array_append(a, v ? v : json_null());
+    }
+    size_t len = 0;
+    char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(a);
+    if (!text)
+        return -FG_ENOMEM;
+    len = strlen(text);
+    fg_sha256(text, len, out);
+    free(text);
+    return 0;
+}
+
+/* --- commands ------------------------------------------------------------- */
+
+struct tb_cmd {
+    char trace[FG_TB_TRACE_BYTES_MAX + 1];
+    int64_t company_id;
+    char request_no[FG_TB_REQUEST_NO_BYTES_MAX + 1];
+    char key[FG_REQUEST_ID_BYTES_MAX + 1];       /* this request's record key */
+    char fence_key[FG_REQUEST_ID_BYTES_MAX + 1]; /* cancel: the execute's fence key */
+    char reverse_no[FG_TB_REQUEST_NO_BYTES_MAX + 1];
+    uint8_t hash[FG_SHA256_BYTES];
+    enum tb_code pre_code; /* a refusal found on the HTTP thread (execute) */
+    char pre_msg[FG_ERR_MSG_MAX];
+    char user_name[FG_TB_USER_NAME_BYTES_MAX + 1];
+    char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
+    int op;
+    int64_t amount_units; /* absolute, in 10^-amount_digits */
+    int amount_digits;
+    char account_type[LEDGER_TYPE_BYTES_MAX];
+    int overtrading;
+    /* The answer, rendered after the batch commits. */
+    char code[16];
+    char msg[FG_ERR_MSG_MAX];
+    json_t *data;
+};
+
+static void tb_cmd_free(void *p)
+{
+    struct tb_cmd *t = p;
+    json_decref(t->data);
+}
+
+static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, json_t *data)
+{
+    snprintf(t->code, sizeof(t->code), "%s", tb_codes[code].code);
+    snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : tb_codes[code].text);
+    ascii_only(t->msg);
+    json_decref(t->data);
+    t->data = data;
+}
+
+static void tb_after_commit(struct app_cmd *c)
+{
+    struct tb_cmd *t = c->data;
+    envelope_send(c->req, t->trace, t->code, t->msg, t->data);
+}
+
+static void tb_fail(struct app_cmd *c, int code)
+{
+    struct tb_cmd *t = c->data;
+    const char *msg = code == -FG_EOVERLOADED ? "engine queue is full; nothing was applied, retry"
+                      : code == -FG_ESHUTDOWN ? "server is shutting down; nothing was applied"
+                                              : "the write could not be committed; nothing was "
+                                                "applied, retry";
+    fg_warn(c->req->trace, "tradeboss %s: %s", t->key, msg);
+    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code, msg, NULL);
+}
+
+/* An operating error inside run(): answer busy now and roll the command back. */
+static int run_busy(struct app_cmd *c, int rc, const struct fg_err *err)
+{
+    struct tb_cmd *t = c->data;
+    fg_error(c->req->trace, "tradeboss %s: %s", t->key, err->msg[0] ? err->msg : "failed");
+    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code,
+                  "the write could not be done; nothing was applied, retry", NULL);
+    return rc < 0 ? rc : -FG_EINTERNAL;
+}
+
+/* A stored answer {"code","msg","data",...} into the command's answer. */
+static int answer_stored(struct tb_cmd *t, const struct idem_rec *rec, json_t **stored_out)
+{
+    json_t *st = rec->response ? json_loadb(rec->response, rec->response_len, 0, NULL) : NULL;
+    json_t *code = json_object_get(st, "code"), *msg = json_object_get(st, "msg");
+    if (!json_is_string(code) || !json_is_string(msg)) {
+        json_decref(st);
+        return -FG_EINTERNAL;
+    }
+    snprintf(t->code, sizeof(t->code), "%s", json_string_value(code));
+    snprintf(t->msg, sizeof(t->msg), "%s", json_string_value(msg));
+    json_decref(t->data);
+    t->data = json_incref(json_object_get(st, "data"));
+    if (stored_out)
+        *stored_out = st;
+    else
+        json_decref(st);
+    return 0;
+}
+
+/* Serialise the command's answer plus an internal part for the fence. */
+static char *answer_dump(const struct tb_cmd *t, json_t *fence, size_t *len)
+{
+    json_t *o = json_pack("{s:s,s:s,s:o}", "code", t->code, "msg", t->msg, "data",
+                          t->data ? json_incref(t->data) : json_object());
+    if (o && fence)
+        json_object_set(o, "fence", fence);
+    char *text = o ? jsonx_dump(o, len) : NULL;
+    json_decref(o);
+    return text;
+}
+
+static json_t *amount_json(int64_t v, int digits)
+{
+    return jsonx_amount_new(v, digits);
+}
+
+/* --- execute --------------------------------------------------------------- */
+
+struct exec_result {
+    int64_t requested, moved, transfer_id, debit_id, credit_id, available;
+    int digits;
+};
+
+/* Validate against the store and move the money. A refusal (negative code
+ * mapped to anything but busy) has moved nothing: the caller's savepoint
+ * is rolled back anyway. */
+static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct exec_result *x,
+                      char *note, size_t note_cap, struct fg_err *err)
+{
+    struct customer cu;
+    struct currency cur;
+    struct ledger_account acct, house;
+    int rc = customer_find_by_name(s, t->company_id, t->user_name, &cu, err);
+    if (rc < 0)
+        return rc;
+    if (strcmp(cu.status, "active") != 0)
+        return fg_fail(err, -FG_ECUSTOMER_INACTIVE, "user '%s' is %s", t->user_name, cu.status);
+    if ((rc = currency_get(s, t->currency, &cur, err)) < 0)
+        return rc;
+    if (t->amount_digits > cur.digits)
+        return fg_fail(err, -FG_EBAD_AMOUNT, "amountDigits %d exceeds the %d digits of %s",
+                       t->amount_digits, cur.digits, cur.code);
+    x->digits = cur.digits;
+    if (!money_mul(t->amount_units, money_pow10(cur.digits - t->amount_digits), &x->requested))
+        return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' is too large");
+    if ((rc = ledger_account_find(s, cu.uuid, t->account_type, t->currency, &acct, err)) < 0)
+        return fg_fail(err, rc, "user '%s' has no %s account in %s", t->user_name, t->account_type,
+                       t->currency);
+    if ((rc = ledger_account_find(s, LEDGER_HOUSE, TB_HOUSE_TYPE, t->currency, &house, err)) < 0)
+        return rc;
+    int64_t amount = x->requested;
+    const char *kind = "tb_open";
+    x->debit_id = acct.id;
+    x->credit_id = house.id;
+    if (t->op == TB_OP_CLOSE) {
+        kind = "tb_close";
+        x->debit_id = house.id;
+        x->credit_id = acct.id;
+    } else if (t->op == TB_OP_OVERTRADING) {
+        kind = "tb_overtrading";
+        int64_t avail = ledger_account_available(&acct);
+        if (t->overtrading == TB_OVERTRADING_IGNORE) {
+            amount = 0;
+            snprintf(note, note_cap, "ignored by the client's overtrading policy; nothing moved");
+        } else if (avail < amount) {
+            amount = avail < 0 ? 0 : avail; /* take what is available, possibly nothing */
+        }
+    }
+    if (amount > 0) {
+        struct ledger_transfer tr = {
+            .debit_id = x->debit_id, .credit_id = x->credit_id, .amount = amount};
+        snprintf(tr.currency, sizeof(tr.currency), "%s", t->currency);
+        snprintf(tr.kind, sizeof(tr.kind), "%s", kind);
+        snprintf(tr.ref, sizeof(tr.ref), TB_SCOPE_EXEC ":%s", t->key);
+        if ((rc = ledger_transfer_create(s, now_ms, &tr, err)) < 0)
+            return rc;
+        x->transfer_id = tr.id;
+        if ((rc = ledger_account_get(s, acct.id, &acct, err)) < 0)
+            return rc;
+    }
+    x->moved = amount;
+    x->available = ledger_account_available(&acct);
+    return 0;
+}
+
+static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct tb_cmd *t = c->data;
+    struct fg_err err = {0};
+    struct exec_result x = {0};
+    char note[160] = "", refusal[FG_ERR_MSG_MAX];
+    enum tb_code code = t->pre_code;
+    const char *msg = t->pre_msg;
+    int rc = 0;
+    if (code == TB_OK) {
+        /* The money moves inside a savepoint of its own, so a refusal keeps
+         * nothing but the fence row that records it. */
+        if ((rc = store_savepoint(s, "tb_exec", &err)) < 0)
+            return run_busy(c, rc, &err);
+        rc = exec_apply(t, s, now_ms, &x, note, sizeof(note), &err);
+        if (rc < 0) {
+            code = tb_code_of(rc);
+            snprintf(refusal, sizeof(refusal), "%s", err.msg);
+            msg = refusal;
+            if (code == TB_BUSY)
+                return run_busy(c, rc, &err); /* the command's savepoint undoes it all */
+            if (store_rollback_to(s, "tb_exec", &err) < 0)
+                return run_busy(c, -FG_ESTORE, &err);
+        }
+        if (store_release(s, "tb_exec", &err) < 0)
+            return run_busy(c, -FG_ESTORE, &err);
+    }
+
+    struct tb_fence_step step =
+        tb_fence_step(TB_FENCE_NONE, code == TB_OK ? TB_EV_EXECUTE_APPLIED : TB_EV_EXECUTE_REFUSED);
+    FG_ASSERT(step.action == TB_FENCE_RECORD);
+    json_t *fence = NULL;
+    if (code == TB_OK) {
+        char req_s[MONEY_FORMAT_BYTES_MAX], moved_s[MONEY_FORMAT_BYTES_MAX];
+        money_amount_format(x.requested, x.digits, req_s, sizeof(req_s));
+        money_amount_format(x.moved, x.digits, moved_s, sizeof(moved_s));
+        char text[FG_ERR_MSG_MAX];
+        if (t->op == TB_OP_OVERTRADING && x.moved < x.requested &&
+            t->overtrading != TB_OVERTRADING_IGNORE)
+            snprintf(text, sizeof(text), "deducted %s of %s asked: that was all available", moved_s,
+                     req_s);
+        else
+            snprintf(text, sizeof(text), "%s", note[0] ? note : "success");
+        answer_set(t, TB_OK, text,
+                   json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
+                             "userName", t->user_name, "currency", t->currency, "operationType",
+                             operations[t->op], "amount", amount_json(x.requested, x.digits),
+                             "appliedAmount", amount_json(x.moved, x.digits), "amountDigits",
+                             x.digits, "availableAmount", amount_json(x.available, x.digits)));
+        fence = json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "requested", (json_int_t)x.requested,
+                          "moved", (json_int_t)x.moved, "debit", (json_int_t)x.debit_id, "credit",
+                          (json_int_t)x.credit_id, "currency", t->currency, "userName",
+                          t->user_name, "digits", x.digits);
+    } else {
+        answer_set(t, code, msg, NULL);
+        fg_info(c->req->trace, "tradeboss execute %s refused %s: %s", t->key, t->code, t->msg);
+    }
+    size_t len = 0;
+    char *text = answer_dump(t, fence, &len);
+    json_decref(fence);
+    if (!text)
+        return run_busy(c, -FG_ENOMEM, &err);
+    rc = idem_put(s, TB_SCOPE_EXEC, t->key, t->hash, step.next, 200, text, len, x.transfer_id,
+                  now_ms, &err);
+    free(text);
+    if (rc < 0)
+        return run_busy(c, rc, &err);
+    return 0;
+}
+
+static int exec_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct tb_cmd *t = c->data;
+    struct fg_err err = {0};
+    struct idem_rec rec;
+    int rc = idem_get(s, TB_SCOPE_EXEC, t->key, &rec, &err);
+    if (rc < 0)
+        return run_busy(c, rc, &err);
+    enum tb_fence_state state = rec.found ? (enum tb_fence_state)rec.state : TB_FENCE_NONE;
+    enum tb_fence_event ev =
+        !rec.found || idem_same_hash(&rec, t->hash) ? TB_EV_EXECUTE : TB_EV_EXECUTE_OTHER;
+    struct tb_fence_step step = tb_fence_step(state, ev);
+    char msg[FG_ERR_MSG_MAX];
+    switch (step.action) {
+    case TB_FENCE_RUN_EXECUTE:
+        rc = exec_run_new(c, s, now_ms);
+        break;
+    case TB_FENCE_REPLAY:
+        rc = answer_stored(t, &rec, NULL);
+        if (rc < 0)
+            rc = run_busy(c, rc, &err);
+        break;
+    case TB_FENCE_CONFLICT:
+        snprintf(msg, sizeof(msg),
+                 "requestUniqueNo '%s' was already used for a different adjustment; nothing "
+                 "was applied",
+                 t->request_no);
+        answer_set(t, TB_DUPLICATE, msg, NULL);
+        break;
+    case TB_FENCE_TOMBSTONE_HIT:
+        snprintf(msg, sizeof(msg),
+                 "requestUniqueNo '%s' was cancelled before it arrived; nothing was applied",
+                 t->request_no);
+        answer_set(t, TB_CANCELLED_BEFORE, msg, NULL);
+        fg_info(c->req->trace, "tradeboss execute %s hit a tombstone", t->key);
+        break;
+    default:
+        FG_ASSERT(!"execute: impossible fence step");
+    }
+    idem_rec_release(&rec);
+    return rc;
+}
+
+static const char *const exec_fields[] = {"thirdServerCode",
+                                          "userName",
+                                          "currency",
+                                          "bizType",
+                                          "operationType",
+                                          "amount",
+                                          "amountDigits",
+                                          "orderId",
+                                          "requestUniqueNo",
+                                          "requestTime",
+                                          "ip",
+                                          "metadata",
+                                          NULL};
+static const char *const exec_defining[] = {"userName", "currency",     "bizType", "operationType",
+                                            "amount",   "amountDigits", "orderId", NULL};
+
+/* Field checks of an execute that need no store; the first failure wins. */
+static int exec_fields_check(json_t *body, struct tb_cmd *t, struct fg_err *err)
+{
+    const char *s = NULL;
+    int64_t v = 0;
+    int op = 0;
+    int rc = jsonx_check_keys(body, exec_fields, err);
+    if (rc == 0)
+        rc = jsonx_str(body, "thirdServerCode", true, FG_TB_FIELD_BYTES_MAX, &s, err);
+    if (rc == 0 &&
+        (rc = jsonx_str(body, "userName", true, FG_TB_USER_NAME_BYTES_MAX, &s, err)) == 0)
+        snprintf(t->user_name, sizeof(t->user_name), "%s", s);
+    if (rc == 0 && (rc = currency_field(body, &s, err)) == 0)
+        snprintf(t->currency, sizeof(t->currency), "%s", s);
+    if (rc == 0)
+        rc = biz_type(body, err);
+    if (rc == 0 && (rc = jsonx_enum(body, "operationType", true, operations, &op, err)) == 0)
+        t->op = op;
+    if (rc == 0 &&
+        (rc = jsonx_int(body, "amountDigits", true, 0, FG_CURRENCY_DIGITS_MAX, &v, err)) == 0)
+        t->amount_digits = (int)v;
+    if (rc == 0)
+        rc = amount_field(body, t->amount_digits, op == TB_OP_OVERTRADING, &t->amount_units, err);
+    if (rc == 0)
+        rc = jsonx_int(body, "orderId", true, 0, INT64_MAX, &v, err);
+    if (rc == 0)
+        rc = jsonx_int(body, "requestTime", true, 0, INT64_MAX, &v, err);
+    if (rc == 0)
+        rc = jsonx_str(body, "ip", true, FG_TB_FIELD_BYTES_MAX, &s, err);
+    if (rc == 0)
+        rc = jsonx_str(body, "metadata", false, FG_TB_REMARK_BYTES_MAX, &s, err);
+    return rc;
+}
+
+static int exec_post(struct http_req *req, void *ctx)
+{
+    (void)ctx;
+    struct tb_head h;
+    if (prelude(req, &h, 2))
+        return HTTP_DONE;
+    json_t *body = NULL;
+    struct fg_err err = {0};
+    const char *no = NULL;
+    int rc = jsonx_parse_object(req->body, req->body_len, &body, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "requestUniqueNo", true, FG_TB_REQUEST_NO_BYTES_MAX, &no, &err);
+    if (rc < 0) {
+        /* No usable number: nothing can be recorded. */
+        json_decref(body);
+        return refuse_now(req, h.trace, h.late_code != TB_OK ? h.late_code : TB_PARAM,
+                          h.late_code != TB_OK ? h.late_msg : err.msg);
+    }
+    struct app_cmd *c = app_cmd_new(req, exec_run, sizeof(struct tb_cmd));
+    struct tb_cmd *t = c->data;
+    c->data_free = tb_cmd_free;
+    c->fail = tb_fail;
+    c->after_commit = tb_after_commit;
+    snprintf(t->trace, sizeof(t->trace), "%s", h.trace);
+    t->company_id = h.company_id;
+    snprintf(t->request_no, sizeof(t->request_no), "%s", no);
+    snprintf(t->key, sizeof(t->key), "%lld:%s", (long long)h.company_id, no);
+    snprintf(t->account_type, sizeof(t->account_type), "%s", h.client.account_type);
+    t->overtrading = h.client.overtrading;
+    rc = defining_hash(body, "tb.exec.v1", exec_defining, t->hash);
+    if (rc < 0) {
+        json_decref(body);
+        return refuse_now(req, h.trace, TB_BUSY, "out of memory");
+    }
+    t->pre_code = h.late_code;
+    snprintf(t->pre_msg, sizeof(t->pre_msg), "%s", h.late_msg);
+    if (t->pre_code == TB_OK && exec_fields_check(body, t, &err) < 0) {
+        t->pre_code = tb_code_of(err.code);
+        snprintf(t->pre_msg, sizeof(t->pre_msg), "%s", err.msg);
+    }
+    json_decref(body);
+    return app_cmd_submit(c);
+}
+
+/* --- cancel ---------------------------------------------------------------- */
+
+/* Does the cancel name the same user, currency and (absolute) amount as the
+ * applied execute? The amount is compared in minor units of the currency. */
+static bool cancel_matches(const struct tb_cmd *t, json_t *fence, char *why, size_t cap)
+{
+    const char *user = json_string_value(json_object_get(fence, "userName"));
+    const char *ccy = json_string_value(json_object_get(fence, "currency"));
+    int digits = (int)json_integer_value(json_object_get(fence, "digits"));
+    int64_t requested = json_integer_value(json_object_get(fence, "requested"));
+    if (!user || strcmp(user, t->user_name) != 0) {
+        snprintf(why, cap, "userName '%s' differs from the adjustment's", t->user_name);
+        return false;
+    }
+    if (!ccy || strcmp(ccy, t->currency) != 0) {
+        snprintf(why, cap, "currency %s differs from the adjustment's %s", t->currency,
+                 ccy ? ccy : "?");
+        return false;
+    }
+    int64_t amount = 0;
+    if (t->amount_digits > digits ||
+        !money_mul(t->amount_units, money_pow10(digits - t->amount_digits), &amount) ||
+        amount != requested) {
+        char want[MONEY_FORMAT_BYTES_MAX];
+        money_amount_format(requested, digits, want, sizeof(want));
+        snprintf(why, cap, "amount differs from the adjustment's %s", want);
+        return false;
+    }
+    return true;
+}
+
+static json_t *cancel_data(const struct tb_cmd *t, int64_t amount, int digits)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:i}", "requestUniqueNo", t->request_no,
+                     "reverseRequestUniqueNo", t->reverse_no, "userName", t->user_name, "currency",
+                     t->currency, "amount", amount_json(amount, digits), "amountDigits", digits);
+}
+
+/* Reverse the applied execute: one linked transfer naming the one it undoes
+ * (nothing when the execute moved nothing). 0, or a negative code. */
+static int cancel_reverse(struct tb_cmd *t, struct store *s, int64_t now_ms,
+                          const struct idem_rec *rec, json_t *fence, int64_t *reversal_id,
+                          struct fg_err *err)
+{
+    int64_t moved = json_integer_value(json_object_get(fence, "moved"));
+    *reversal_id = 0;
+    if (moved > 0) {
+        struct ledger_transfer tr = {
+            .debit_id = json_integer_value(json_object_get(fence, "credit")),
+            .credit_id = json_integer_value(json_object_get(fence, "debit")),
+            .amount = moved,
+            .flags = LEDGER_LINKED,
+            .reverses_id = rec->ref,
+        };
+        snprintf(tr.currency, sizeof(tr.currency), "%s", t->currency);
+        snprintf(tr.kind, sizeof(tr.kind), "tb_reverse");
+        snprintf(tr.ref, sizeof(tr.ref), TB_SCOPE_CANCEL ":%s", t->key);
+        int rc = ledger_transfers_create_linked(s, now_ms, &tr, 1, err);
+        if (rc < 0)
+            return rc;
+        *reversal_id = tr.id;
+    }
+    return idem_update(s, TB_SCOPE_EXEC, t->fence_key, TB_FENCE_REVERSED, rec->status,
+                       rec->response, rec->response_len, rec->ref, err);
+}
+
+static int cancel_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct tb_cmd *t = c->data;
+    struct fg_err err = {0};
+    struct idem_rec own, rec;
+    int rc = idem_get(s, TB_SCOPE_CANCEL, t->key, &own, &err);
+    if (rc < 0)
+        return run_busy(c, rc, &err);
+    if (own.found) {
+        /* A repeated cancel: its first answer (or a conflict). */
+        if (idem_same_hash(&own, t->hash)) {
+            rc = answer_stored(t, &own, NULL);
+            if (rc < 0)
+                rc = run_busy(c, rc, &err);
+        } else {
+            char msg[FG_ERR_MSG_MAX];
+            snprintf(msg, sizeof(msg),
+                     "cancel requestUniqueNo '%s' was already used with different content",
+                     t->request_no);
+            answer_set(t, TB_DUPLICATE, msg, NULL);
+        }
+        idem_rec_release(&own);
+        return rc;
+    }
+    if ((rc = idem_get(s, TB_SCOPE_EXEC, t->fence_key, &rec, &err)) < 0)
+        return run_busy(c, rc, &err);
+
+    enum tb_fence_state state = rec.found ? (enum tb_fence_state)rec.state : TB_FENCE_NONE;
+    json_t *stored = NULL, *fence = NULL;
+    char why[FG_ERR_MSG_MAX] = "";
+    enum tb_fence_event ev = TB_EV_CANCEL;
+    if (state == TB_FENCE_APPLIED || state == TB_FENCE_REVERSED) {
+        stored = rec.response ? json_loadb(rec.response, rec.response_len, 0, NULL) : NULL;
+        fence = json_object_get(stored, "fence");
+        if (!json_is_object(fence)) {
+            json_decref(stored);
+            idem_rec_release(&rec);
+            fg_fail(&err, -FG_EINTERNAL, "fence row %s has no amounts", t->fence_key);
+            return run_busy(c, -FG_EINTERNAL, &err);
+        }
+        if (!cancel_matches(t, fence, why, sizeof(why)))
+            ev = TB_EV_CANCEL_MISMATCH;
+    }
+    struct tb_fence_step step = tb_fence_step(state, ev);
+    int digits = fence ? (int)json_integer_value(json_object_get(fence, "digits")) : 0;
+    int64_t moved = fence ? json_integer_value(json_object_get(fence, "moved")) : 0;
+    int64_t reversal_id = 0;
+    bool record = true;
+    uint8_t no_hash[FG_SHA256_BYTES] = {0};
+    char msg[FG_ERR_MSG_MAX];
+    switch (step.action) {
+    case TB_FENCE_WRITE_TOMBSTONE:
+        rc = idem_put(s, TB_SCOPE_EXEC, t->fence_key, no_hash, step.next, 200, NULL, 0, 0, now_ms,
+                      &err);
+        /* fallthrough */
+    case TB_FENCE_NEVER_RECEIVED:
+        snprintf(msg, sizeof(msg),
+                 "requestUniqueNo '%s' was never received; a later execute of it is refused",
+                 t->reverse_no);
+        answer_set(t, TB_CANCEL_NEVER_RECEIVED, msg, NULL);
+        break;
+    case TB_FENCE_REFUSED_BEFORE:
+        snprintf(msg, sizeof(msg), "requestUniqueNo '%s' was received but refused; nothing moved",
+                 t->reverse_no);
+        answer_set(t, TB_CANCEL_REFUSED_BEFORE, msg, NULL);
+        break;
+    case TB_FENCE_REVERSE:
+        rc = cancel_reverse(t, s, now_ms, &rec, fence, &reversal_id, &err);
+        if (rc < 0 && tb_code_of(rc) != TB_BUSY) {
+            /* Transient (e.g. the customer already spent a closed position's
+             * money): answer, record nothing, the fence stays APPLIED. */
+            answer_set(t, tb_code_of(rc), err.msg, NULL);
+            record = false;
+            rc = 0;
+            break;
+        }
+        answer_set(t, TB_OK, moved > 0 ? "reversed" : "reversed; the adjustment had moved nothing",
+                   cancel_data(t, moved, digits));
+        break;
+    case TB_FENCE_ALREADY_REVERSED:
+        answer_set(t, TB_OK, "already reversed by an earlier cancel; nothing moved now",
+                   cancel_data(t, 0, digits));
+        break;
+    case TB_FENCE_MISMATCH:
+        answer_set(t, TB_CANCEL_MISMATCH, why, NULL);
+        break;
+    default:
+        FG_ASSERT(!"cancel: impossible fence step");
+    }
+    json_decref(stored);
+    idem_rec_release(&rec);
+    if (rc < 0)
+        return run_busy(c, rc, &err);
+    fg_info(c->req->trace, "tradeboss cancel %s of %s (%s -> %s): %s", t->key, t->fence_key,
+            tb_fence_state_name(state), tb_fence_state_name(record ? step.next : state), t->code);
+    if (!record)
+        return 0;
+    size_t len = 0;
+    char *text = answer_dump(t, NULL, &len);
+    if (!text)
+        return run_busy(c, -FG_ENOMEM, &err);
+    rc = idem_put(s, TB_SCOPE_CANCEL, t->key, t->hash, TB_CANCEL_RECORDED, 200, text, len,
+                  reversal_id, now_ms, &err);
+    free(text);
+    if (rc < 0)
+        return run_busy(c, rc, &err);
+    return 0;
+}
+
+static const char *const cancel_defining[] = {
+    "reverseRequestUniqueNo", "userName", "currency", "bizType", "amount", "orderId",
+    "amountDigits",           NULL};
+
+static int cancel_post(struct http_req *req, void *ctx)
+{
+    (void)ctx;
+    struct tb_head h;
+    if (prelude(req, &h, 1))
+        return HTTP_DONE;
+    if (h.late_code != TB_OK)
+        return refuse_now(req, h.trace, h.late_code, h.late_msg);
+    json_t *body = NULL;
+    struct fg_err err = {0};
+    const char *no = NULL, *rev = NULL, *user = NULL, *ccy = NULL, *s = NULL;
+    int64_t digits = 0, units = 0, v = 0;
+    /* Unknown fields are ignored here (not refused): refusing a cancel could
+     * leave money moved that the platform wants back. */
+    int rc = jsonx_parse_object(req->body, req->body_len, &body, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "requestUniqueNo", true, FG_TB_REQUEST_NO_BYTES_MAX, &no, &err);
+    if (rc == 0)
+        rc =
+            jsonx_str(body, "reverseRequestUniqueNo", true, FG_TB_REQUEST_NO_BYTES_MAX, &rev, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "thirdServerCode", true, FG_TB_FIELD_BYTES_MAX, &s, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "userName", true, FG_TB_USER_NAME_BYTES_MAX, &user, &err);
+    if (rc == 0)
+        rc = currency_field(body, &ccy, &err);
+    if (rc == 0)
+        rc = biz_type(body, &err);
+    if (rc == 0)
+        rc = jsonx_int(body, "amountDigits", true, 0, FG_CURRENCY_DIGITS_MAX, &digits, &err);
+    if (rc == 0)
+        rc = amount_field(body, (int)digits, false, &units, &err);
+    if (rc == 0)
+        rc = jsonx_int(body, "orderId", false, 0, INT64_MAX, &v, &err);
+    if (rc == 0)
+        rc = jsonx_int(body, "requestTime", true, 0, INT64_MAX, &v, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "ip", true, FG_TB_FIELD_BYTES_MAX, &s, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "cancelRemark", true, FG_TB_REMARK_BYTES_MAX, &s, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "metadata", false, FG_TB_REMARK_BYTES_MAX, &s, &err);
+    if (rc < 0) {
+        json_decref(body);
+        return refuse_now(req, h.trace, tb_code_of(rc), err.msg);
+    }
+    struct app_cmd *c = app_cmd_new(req, cancel_run, sizeof(struct tb_cmd));
+    struct tb_cmd *t = c->data;
+    c->data_free = tb_cmd_free;
+    c->fail = tb_fail;
+    c->after_commit = tb_after_commit;
+    snprintf(t->trace, sizeof(t->trace), "%s", h.trace);
+    t->company_id = h.company_id;
+    snprintf(t->request_no, sizeof(t->request_no), "%s", no);
+    snprintf(t->reverse_no, sizeof(t->reverse_no), "%s", rev);
+    snprintf(t->key, sizeof(t->key), "%lld:%s", (long long)h.company_id, no);
+    snprintf(t->fence_key, sizeof(t->fence_key), "%lld:%s", (long long)h.company_id, rev);
+    snprintf(t->user_name, sizeof(t->user_name), "%s", user);
+    snprintf(t->currency, sizeof(t->currency), "%s", ccy);
+    t->amount_digits = (int)digits;
+    t->amount_units = units;
+    rc = defining_hash(body, "tb.cancel.v1", cancel_defining, t->hash);
+    json_decref(body);
+    if (rc < 0)
+        return refuse_now(req, h.trace, TB_BUSY, "out of memory");
+    return app_cmd_submit(c);
+}
+
+/* --- get-user-amount ------------------------------------------------------- */
+
+static int amount_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {"thirdServerCode", "userName", "currency", NULL};
+    (void)ctx;
+    struct tb_head h;
+    if (prelude(req, &h, 2))
+        return HTTP_DONE;
+    if (h.late_code != TB_OK)
+        return refuse_now(req, h.trace, h.late_code, h.late_msg);
+    json_t *body = NULL;
+    struct fg_err err = {0};
+    const char *s = NULL, *user = NULL, *ccy = NULL;
+    int rc = jsonx_parse_object(req->body, req->body_len, &body, &err);
+    if (rc == 0)
+        rc = jsonx_check_keys(body, keys, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "thirdServerCode", true, FG_TB_FIELD_BYTES_MAX, &s, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "userName", true, FG_TB_USER_NAME_BYTES_MAX, &user, &err);
+    if (rc == 0)
+        rc = currency_field(body, &ccy, &err);
+    struct store *st = rc == 0 ? app_reader(&err) : NULL;
+    if (rc == 0 && !st)
+        rc = -FG_ESTORE;
+    struct customer cu;
+    struct currency cur;
+    struct ledger_account acct;
+    if (rc == 0)
+        rc = customer_find_by_name(st, h.company_id, user, &cu, &err);
+    if (rc == 0)
+        rc = currency_get(st, ccy, &cur, &err);
+    if (rc == 0 && ledger_account_find(st, cu.uuid, h.client.account_type, ccy, &acct, &err) < 0)
+        rc = fg_fail(&err, -FG_EUNKNOWN_ACCOUNT, "user '%s' has no %s account in %s", user,
+                     h.client.account_type, ccy);
+    if (rc < 0) {
+        json_decref(body);
+        return refuse_now(req, h.trace, tb_code_of(rc), err.msg);
+    }
+    json_t *data = json_pack("{s:s,s:s,s:o,s:i}", "userName", user, "currency", ccy, "amount",
+                             amount_json(ledger_account_available(&acct), cur.digits),
+                             "amountDigits", cur.digits);
+    json_decref(body);
+    envelope_send(req, h.trace, tb_codes[TB_OK].code, tb_codes[TB_OK].text, data);
+    json_decref(data);
+    return HTTP_DONE;
+}
+
+static const struct http_route routes[] = {
+    {"POST", "/api/cats-gateway/get-user-amount", amount_post, NULL, "tb_get_user_amount"},
+    {"POST", "/api/cats-gateway/external-system-credit-limit-adjustment", exec_post, NULL,
+     "tb_execute"},
+    {"POST", "/api/cats-gateway/cancel-external-system-credit-limit-adjustment", cancel_post, NULL,
+     "tb_cancel"},
+};
+
+const struct http_route *tradeboss_routes(int *count)
+{
+    *count = (int)(sizeof(routes) / sizeof(routes[0]));
+    return routes;
+}
+
+void tradeboss_init(void)
+{
+    app_client_family_register(&tb_family);
+}
