@@ -3,10 +3,15 @@
 
 #include <stddef.h>
 
+#include "families/funds.h"
+
 const families_routes_fn families_routes[] = {
+    funds_routes,
+    funds_admin_routes,
     NULL,
 };
 
 void families_init(void)
 {
+    funds_init();
 }
