@@ -631,10 +631,11 @@ static int create_post(struct http_req *req, void *ctx)
         rc = amount_field(body, "fee", false, q->fee, sizeof(q->fee), &err);
     if (rc == 0)
         rc = jsonx_int(body, "operation_mode_id", true, INT32_MIN, INT32_MAX, &mode, &err);
-    if (rc == 0)
+    if (rc == 0) {
         rc = str_field(body, "source", true, q->source, sizeof(q->source), &err);
-    if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "source")))
-        rc = fg_fail(&err, -FG_EWD_UNKNOWN_SOURCE, "unknown source"); /* too long to be one */
+        if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "source")))
+            rc = fg_fail(&err, -FG_EWD_UNKNOWN_SOURCE, "unknown source"); /* too long for one */
+    }
     if (rc == 0)
         rc = str_field(body, "client_bank_id", false, q->client_bank_id, sizeof(q->client_bank_id),
                        &err);
@@ -992,10 +993,11 @@ static int transfer_post(struct http_req *req, void *ctx)
         rc = id_chars("request_id", t->request_id, &err);
     if (rc == 0)
         rc = str_field(body, "uuid", true, t->uuid, sizeof(t->uuid), &err);
-    if (rc == 0)
+    if (rc == 0) {
         rc = str_field(body, "flow", true, t->flow, sizeof(t->flow), &err);
-    if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "flow")))
-        rc = fg_fail(&err, -FG_EWD_FLOW_UNKNOWN, "unknown flow");
+        if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "flow")))
+            rc = fg_fail(&err, -FG_EWD_FLOW_UNKNOWN, "unknown flow");
+    }
     if (rc == 0)
         rc = str_field(body, "account_type", true, type, sizeof(type), &err);
     if (rc == 0)

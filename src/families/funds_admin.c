@@ -317,7 +317,7 @@ static int holidays_post(struct http_req *req, void *ctx)
     h->through = -1;
     int rc = 0;
     json_t *dates = json_object_get(body, "dates");
-    if (!json_is_array(dates) || json_array_size(dates) > FG_WD_HOLIDAYS_PER_REQUEST_MAX)
+    if (dates && (!json_is_array(dates) || json_array_size(dates) > FG_WD_HOLIDAYS_PER_REQUEST_MAX))
         rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'dates' must be a list of at most %d dates",
                      FG_WD_HOLIDAYS_PER_REQUEST_MAX);
     size_t i;
