@@ -5,12 +5,15 @@
  * codes: 0 success, 1 failure (reconcile: invariants broken), 2 usage error.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/app.h"
 #include "bench/bench.h"
+#include "core/clock.h"
+#include "core/jwt.h"
 #include "core/log.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
@@ -19,32 +22,35 @@
 
 static void usage_main(FILE *f)
 {
-    fprintf(f, "usage: fundgate <command> [options]\n\n"
-               "commands:\n"
-               "  serve       run the HTTP server (default: 127.0.0.1:8080, SQLite in %s)\n"
-               "  reconcile   recompute every account from the journal and check invariants\n"
-               "  migrate     apply pending schema migrations and exit\n"
-               "  backup      copy the database to a file\n"
-               "  bench       push transfers into the engine and the store (no HTTP)\n"
-               "  version     print the version\n\n"
-               "`fundgate <command> --help` describes each command's options.\n",
+    fprintf(f,
+            "usage: fundgate <command> [options]\n\n"
+            "commands:\n"
+            "  serve       run the HTTP server (default: 127.0.0.1:8080, SQLite in %s)\n"
+            "  reconcile   recompute every account from the journal and check invariants\n"
+            "  migrate     apply pending schema migrations and exit\n"
+            "  backup      copy the database to a file\n"
+            "  bench       push transfers into the engine and the store (no HTTP)\n"
+            "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
+            "  version     print the version\n\n"
+            "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
 }
 
 static void usage_serve(FILE *f)
 {
-    fprintf(f,
-            "usage: fundgate serve [options]\n\n"
-            "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
-            "  --data DIR           data directory (default %s)\n"
-            "  --db URI             database (default DIR/fundgate.db)\n"
-            "  --admin-token TOKEN  admin bearer token (or FUNDGATE_ADMIN_TOKEN; default: generated\n"
-            "                       once and kept in DIR/admin-token)\n"
-            "  --bootstrap FILE     apply a JSON file of admin objects at start, idempotently\n"
-            "  --threads N          HTTP epoll threads (default 1, max %d)\n"
-            "  --log-level LEVEL    debug|info|warn|error (default info)\n"
-            "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n",
-            DEFAULT_DATA_DIR, FG_HTTP_THREADS_MAX);
+    fprintf(
+        f,
+        "usage: fundgate serve [options]\n\n"
+        "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
+        "  --data DIR           data directory (default %s)\n"
+        "  --db URI             database (default DIR/fundgate.db)\n"
+        "  --admin-token TOKEN  admin bearer token (or FUNDGATE_ADMIN_TOKEN; default: generated\n"
+        "                       once and kept in DIR/admin-token)\n"
+        "  --bootstrap FILE     apply a JSON file of admin objects at start, idempotently\n"
+        "  --threads N          HTTP epoll threads (default 1, max %d)\n"
+        "  --log-level LEVEL    debug|info|warn|error (default info)\n"
+        "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n",
+        DEFAULT_DATA_DIR, FG_HTTP_THREADS_MAX);
 }
 
 static void usage_store_cmd(FILE *f, const char *cmd, const char *extra)
@@ -77,11 +83,16 @@ static int cmd_serve(int argc, char **argv)
     struct app_config cfg = {
         .host = host, .port = 8080, .data_dir = DEFAULT_DATA_DIR, .threads = 1};
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},  {"data", required_argument, NULL, 'd'},
-        {"db", required_argument, NULL, 'D'},      {"admin-token", required_argument, NULL, 't'},
-        {"bootstrap", required_argument, NULL, 'b'}, {"threads", required_argument, NULL, 'T'},
-        {"log-level", required_argument, NULL, 'L'}, {"test-clock", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'},
+        {"data", required_argument, NULL, 'd'},
+        {"db", required_argument, NULL, 'D'},
+        {"admin-token", required_argument, NULL, 't'},
+        {"bootstrap", required_argument, NULL, 'b'},
+        {"threads", required_argument, NULL, 'T'},
+        {"log-level", required_argument, NULL, 'L'},
+        {"test-clock", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -107,8 +118,7 @@ static int cmd_serve(int argc, char **argv)
         case 'T':
             cfg.threads = atoi(optarg);
             if (cfg.threads < 1 || cfg.threads > FG_HTTP_THREADS_MAX) {
-                fprintf(stderr, "fundgate serve: --threads must be 1..%d\n",
-                        FG_HTTP_THREADS_MAX);
+                fprintf(stderr, "fundgate serve: --threads must be 1..%d\n", FG_HTTP_THREADS_MAX);
                 return 2;
             }
             break;
@@ -144,8 +154,10 @@ static int store_cmd_args(int argc, char **argv, const char *cmd, char *uri, siz
                           const char **to)
 {
     static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'}, {"db", required_argument, NULL, 'D'},
-        {"to", required_argument, NULL, 'o'},   {"help", no_argument, NULL, 'h'},
+        {"data", required_argument, NULL, 'd'},
+        {"db", required_argument, NULL, 'D'},
+        {"to", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *data = DEFAULT_DATA_DIR, *db = NULL;
@@ -254,6 +266,92 @@ static int cmd_backup(int argc, char **argv)
     return 0;
 }
 
+static void usage_token(FILE *f)
+{
+    fprintf(f, "usage: fundgate token --app APPID --user USERNAME --secret SECRET [options]\n\n"
+               "  --app APPID        the Funds app (sub.Appid)\n"
+               "  --user NAME        the user or operator (sub.UserName)\n"
+               "  --secret SECRET    the app's jwt_secret\n"
+               "  --iss ISS          issuer (default Trading-Auth)\n"
+               "  --iat SECONDS      issued-at, unix seconds (default now)\n"
+               "  --omnibus ID       sub.OmnibusAccountId (default empty)\n"
+               "  --email EMAIL      sub.Email (default empty)\n");
+}
+
+/* Mint the token the Funds family takes: {"iss", "iat", "sub": "<json text>"}. */
+static int cmd_token(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"app", required_argument, NULL, 'a'},
+        {"user", required_argument, NULL, 'u'},
+        {"secret", required_argument, NULL, 's'},
+        {"iss", required_argument, NULL, 'i'},
+        {"iat", required_argument, NULL, 't'},
+        {"omnibus", required_argument, NULL, 'o'},
+        {"email", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *app = NULL, *user = NULL, *secret = NULL, *iss = "Trading-Auth";
+    const char *omnibus = "", *email = "";
+    long long iat = fg_clock_now_ms() / 1000;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            app = optarg;
+            break;
+        case 'u':
+            user = optarg;
+            break;
+        case 's':
+            secret = optarg;
+            break;
+        case 'i':
+            iss = optarg;
+            break;
+        case 't':
+            iat = strtoll(optarg, NULL, 10);
+            break;
+        case 'o':
+            omnibus = optarg;
+            break;
+        case 'e':
+            email = optarg;
+            break;
+        case 'h':
+            usage_token(stdout);
+            return 0;
+        default:
+            usage_token(stderr);
+            return 2;
+        }
+    }
+    if (!app || !user || !secret || optind < argc) {
+        usage_token(stderr);
+        return 2;
+    }
+    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", user, "OmnibusAccountId", omnibus,
+                            "Appid", app, "Email", email);
+    char *sub_text = sub ? json_dumps(sub, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_t *claims =
+        sub_text ? json_pack("{s:s,s:s,s:I}", "iss", iss, "sub", sub_text, "iat", (json_int_t)iat)
+                 : NULL;
+    char *payload = claims ? json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *token = payload ? jwt_hs256_sign(payload, secret, strlen(secret)) : NULL;
+    json_decref(sub);
+    json_decref(claims);
+    free(sub_text);
+    free(payload);
+    if (!token) {
+        fprintf(stderr, "fundgate token: out of memory\n");
+        return 1;
+    }
+    printf("%s\n", token);
+    free(token);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -273,6 +371,8 @@ int main(int argc, char **argv)
         return cmd_backup(argc, argv);
     if (strcmp(cmd, "bench") == 0)
         return bench_main(argc, argv);
+    if (strcmp(cmd, "token") == 0)
+        return cmd_token(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/admin.h"
 #include "app/app.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -32,7 +33,7 @@ static const char *const customer_statuses[] = {"active", "disabled", "cancelled
 
 /* --- auth and helpers --------------------------------------------------- */
 
-static bool authorized(struct http_req *req)
+bool admin_authorized(struct http_req *req)
 {
     if (req->internal)
         return true;
@@ -45,7 +46,7 @@ static bool authorized(struct http_req *req)
 
 #define ADMIN_AUTH(req)                                                                            \
     do {                                                                                           \
-        if (!authorized(req)) {                                                                    \
+        if (!admin_authorized(req)) {                                                              \
             http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");         \
             return HTTP_DONE;                                                                      \
         }                                                                                          \
@@ -104,9 +105,8 @@ static json_t *transfer_json(const struct ledger_transfer *t, int digits)
 static json_t *customer_json(const struct customer *c)
 {
     return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "uuid", c->uuid, "user_name", c->user_name,
-                     "name", c->name, "app_id", c->app_id, "company_id",
-                     (json_int_t)c->company_id, "base_currency", c->base_currency, "status",
-                     c->status);
+                     "name", c->name, "app_id", c->app_id, "company_id", (json_int_t)c->company_id,
+                     "base_currency", c->base_currency, "status", c->status);
 }
 
 /* Answer a refused command and return its code (so run() rolls back). */
@@ -129,8 +129,8 @@ static int currency_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     if (rc < 0)
         return refuse(c->req, rc, &err);
     app_respond_json(c->req, created ? 201 : 200,
-                     json_pack("{s:s,s:i,s:b}", "code", cur->code, "digits", cur->digits,
-                               "digital", cur->digital));
+                     json_pack("{s:s,s:i,s:b}", "code", cur->code, "digits", cur->digits, "digital",
+                               cur->digital));
     return 0;
 }
 
@@ -453,9 +453,9 @@ static int deposit_run(struct app_cmd *c, struct store *s, int64_t now_ms)
         rc = ledger_account_get(s, acct.id, &acct, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    json_t *resp = json_pack("{s:s,s:o,s:o}", "request_id", d->request_id, "transfer",
-                             transfer_json(&t, d->digits), "account",
-                             account_json(&acct, d->digits));
+    json_t *resp =
+        json_pack("{s:s,s:o,s:o}", "request_id", d->request_id, "transfer",
+                  transfer_json(&t, d->digits), "account", account_json(&acct, d->digits));
     size_t len = 0;
     char *text = jsonx_dump(resp, &len);
     json_decref(resp);
@@ -527,8 +527,8 @@ static int deposits_post(struct http_req *req, void *ctx)
 
 /* --- transfers ---------------------------------------------------------- */
 
-static int query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min,
-                     int64_t max, int64_t *out, struct fg_err *err)
+static int query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
+                     int64_t *out, struct fg_err *err)
 {
     const char *v = http_req_query(req, name);
     if (!v) {
@@ -538,8 +538,10 @@ static int query_int(struct http_req *req, const char *name, int64_t dflt, int64
     char *end = NULL;
     long long x = strtoll(v, &end, 10);
     if (!*v || *end || x < min || x > max)
-        return fg_fail(err, -FG_EBAD_FIELD, "query parameter '%s' must be an integer from %lld "
-                       "to %lld", name, (long long)min, (long long)max);
+        return fg_fail(err, -FG_EBAD_FIELD,
+                       "query parameter '%s' must be an integer from %lld "
+                       "to %lld",
+                       name, (long long)min, (long long)max);
     *out = x;
     return 0;
 }
@@ -592,8 +594,9 @@ static int transfers_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     json_t *next = (int64_t)json_array_size(l.arr) == limit ? json_integer(l.last) : json_null();
-    app_respond_json(req, 200, json_pack("{s:I,s:o,s:o}", "account_id", (json_int_t)account_id,
-                                         "transfers", l.arr, "next_after", next));
+    app_respond_json(req, 200,
+                     json_pack("{s:I,s:o,s:o}", "account_id", (json_int_t)account_id, "transfers",
+                               l.arr, "next_after", next));
     return HTTP_DONE;
 }
 
@@ -621,22 +624,22 @@ static int reconcile_get(struct http_req *req, void *ctx)
     for (int i = 0; i < r->currency_count; i++) {
         const struct ledger_currency_totals *t = &r->currencies[i];
         int d = digits_of(&dc, t->currency);
-        json_array_append_new(
-            ccys, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:b}", "currency", t->currency,
-                            "accounts", (json_int_t)t->accounts, "transfers",
-                            (json_int_t)t->transfers, "debits_posted",
-                            jsonx_amount_new(t->debits_posted, d), "credits_posted",
-                            jsonx_amount_new(t->credits_posted, d), "debits_pending",
-                            jsonx_amount_new(t->debits_pending, d), "credits_pending",
-                            jsonx_amount_new(t->credits_pending, d), "balanced",
-                            t->debits_posted == t->credits_posted &&
-                                t->debits_pending == t->credits_pending));
+        json_array_append_new(ccys,
+                              json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:b}", "currency",
+                                        t->currency, "accounts", (json_int_t)t->accounts,
+                                        "transfers", (json_int_t)t->transfers, "debits_posted",
+                                        jsonx_amount_new(t->debits_posted, d), "credits_posted",
+                                        jsonx_amount_new(t->credits_posted, d), "debits_pending",
+                                        jsonx_amount_new(t->debits_pending, d), "credits_pending",
+                                        jsonx_amount_new(t->credits_pending, d), "balanced",
+                                        t->debits_posted == t->credits_posted &&
+                                            t->debits_pending == t->credits_pending));
     }
     for (int i = 0; i < r->violation_count && i < LEDGER_RECONCILE_VIOLATIONS_MAX; i++)
         json_array_append_new(viol, json_string(r->violations[i]));
-    app_respond_json(req, 200, json_pack("{s:b,s:o,s:i,s:o}", "ok", r->ok, "currencies", ccys,
-                                         "violation_count", r->violation_count, "violations",
-                                         viol));
+    app_respond_json(req, 200,
+                     json_pack("{s:b,s:o,s:i,s:o}", "ok", r->ok, "currencies", ccys,
+                               "violation_count", r->violation_count, "violations", viol));
     free(r);
     return HTTP_DONE;
 }
@@ -678,8 +681,8 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
             "INSERT INTO clients (family, client_key, config, created_ms, updated_ms) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (family, client_key) DO UPDATE SET "
             "config = excluded.config, updated_ms = excluded.updated_ms",
-            STORE_ARGS(SA_TEXT(cr->family), SA_TEXT(cr->key), SA_TEXTN(text, len),
-                       SA_INT(now_ms), SA_INT(now_ms)),
+            STORE_ARGS(SA_TEXT(cr->family), SA_TEXT(cr->key), SA_TEXTN(text, len), SA_INT(now_ms),
+                       SA_INT(now_ms)),
             NULL, &err);
     free(text);
     if (rc == 0) {

@@ -10,26 +10,26 @@
 #include <assert.h>
 
 /* HTTP transport */
-#define FG_HTTP_BODY_BYTES_MAX (64 * 1024)      /* request body */
-#define FG_HTTP_HEADER_BYTES_MAX (16 * 1024)    /* all request headers together */
-#define FG_HTTP_CONNECTION_TIMEOUT_S 30         /* idle connection time */
-#define FG_HTTP_CONNECTIONS_MAX 4096            /* open connections */
-#define FG_HTTP_PATH_BYTES_MAX 512              /* request path */
-#define FG_HTTP_THREADS_MAX 16                  /* --threads */
-#define FG_TRACE_BYTES_MAX 64                   /* X-Trace-Id taken from a request */
+#define FG_HTTP_BODY_BYTES_MAX (64 * 1024)   /* request body */
+#define FG_HTTP_HEADER_BYTES_MAX (16 * 1024) /* all request headers together */
+#define FG_HTTP_CONNECTION_TIMEOUT_S 30      /* idle connection time */
+#define FG_HTTP_CONNECTIONS_MAX 4096         /* open connections */
+#define FG_HTTP_PATH_BYTES_MAX 512           /* request path */
+#define FG_HTTP_THREADS_MAX 16               /* --threads */
+#define FG_TRACE_BYTES_MAX 64                /* X-Trace-Id taken from a request */
 
 /* JSON */
-#define FG_JSON_DEPTH_MAX 16                    /* nesting of objects and arrays */
-#define FG_JSON_STRING_BYTES_MAX 4096           /* one string field, unless a field says less */
+#define FG_JSON_DEPTH_MAX 16          /* nesting of objects and arrays */
+#define FG_JSON_STRING_BYTES_MAX 4096 /* one string field, unless a field says less */
 
 /* Engine */
-#define FG_ENGINE_QUEUE_DEPTH_MAX 65536         /* commands waiting for the writer */
-#define FG_ENGINE_BATCH_MAX 8190                /* commands in one database transaction */
-#define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024    /* expired holds voided per writer turn */
+#define FG_ENGINE_QUEUE_DEPTH_MAX 65536      /* commands waiting for the writer */
+#define FG_ENGINE_BATCH_MAX 8190             /* commands in one database transaction */
+#define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024 /* expired holds voided per writer turn */
 
 /* Store */
-#define FG_STORE_STMT_CACHE_MAX 256             /* prepared statements cached per connection */
-#define FG_STORE_BUSY_TIMEOUT_MS 5000           /* wait for a locked database before EBUSY */
+#define FG_STORE_STMT_CACHE_MAX 256   /* prepared statements cached per connection */
+#define FG_STORE_BUSY_TIMEOUT_MS 5000 /* wait for a locked database before EBUSY */
 #define FG_STORE_SAVEPOINT_NAME_BYTES_MAX 64
 
 /* Ledger and identifiers */
@@ -38,11 +38,11 @@
 #define FG_UUID_BYTES_MAX 64
 #define FG_NAME_BYTES_MAX 128
 #define FG_REQUEST_ID_BYTES_MAX 128
-#define FG_LINKED_TRANSFERS_MAX 16              /* transfers in one linked chain */
-#define FG_PAGE_LIMIT_MAX 1000                  /* rows in one listing page */
+#define FG_LINKED_TRANSFERS_MAX 16 /* transfers in one linked chain */
+#define FG_PAGE_LIMIT_MAX 1000     /* rows in one listing page */
 #define FG_PAGE_LIMIT_DEFAULT 100
-#define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30    /* idempotency records are kept at least this */
-#define FG_RESPONSE_BYTES_MAX (64 * 1024)       /* a stored response */
+#define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
+#define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)
 
 /* TradeBoss webhooks (PROTOCOLS.md section B) */
@@ -56,6 +56,33 @@
 #define FG_TB_SECRET_BYTES_MAX 256
 #define FG_TB_SKEW_MS_MAX (5 * 60 * 1000)       /* timestamp and signature t vs our clock */
 #define FG_TB_CLIENT_CACHE_MAX 64               /* parsed client configs kept per process */
+
+/* Funds family: withdrawal orders v2 (issue 4) */
+#define FG_JWT_BYTES_MAX 4096      /* an X-Auth-Token */
+#define FG_JWT_SECRET_BYTES_MIN 16 /* an app's HS256 secret */
+#define FG_JWT_SECRET_BYTES_MAX 256
+#define FG_JWT_CLOCK_SKEW_S 300        /* an iat this far in the future is tolerated */
+#define FG_JWT_MAX_AGE_S_DEFAULT 86400 /* token_max_age_s unless the app says */
+#define FG_JWT_MAX_AGE_S_MAX (30 * 86400)
+#define FG_WD_REASON_BYTES_MAX 512           /* reject and appeal reasons */
+#define FG_WD_FIELD_BYTES_MAX 256            /* bank_address_details, bank_mark, address... */
+#define FG_WD_HOLIDAYS_PER_REQUEST_MAX 400   /* dates in one POST .../holidays */
+#define FG_WD_HOLIDAYS_PER_CURRENCY_MAX 4000 /* dates kept per currency calendar */
+#define FG_WD_SETTLEMENT_DAYS_MAX 30         /* T+n */
+#define FG_WD_VALUE_DAY_SCAN_DAYS_MAX 400    /* days walked to find a value day */
+#define FG_WD_COOLDOWN_S_MAX (7 * 86400)
+#define FG_WD_APPEAL_DAYS_MAX 365
+#define FG_WD_LIST_LIMIT_DEFAULT 20 /* orders in one /order/v2/list page */
+#define FG_WD_LIST_LIMIT_MAX 100
+#define FG_WD_INFLIGHT_MAX 4096 /* creates being processed, tracked for 110027 */
+#define FG_WD_ROLES_MAX 8       /* roles of one operator */
+
+static_assert(FG_WD_LIST_LIMIT_DEFAULT <= FG_WD_LIST_LIMIT_MAX, "default page within max");
+static_assert(FG_WD_HOLIDAYS_PER_REQUEST_MAX <= FG_WD_HOLIDAYS_PER_CURRENCY_MAX,
+              "one request fits a calendar");
+static_assert(FG_WD_VALUE_DAY_SCAN_DAYS_MAX > 3 * FG_WD_SETTLEMENT_DAYS_MAX,
+              "the scan outlasts the longest settlement over weekends");
+static_assert(FG_JWT_SECRET_BYTES_MIN <= FG_JWT_SECRET_BYTES_MAX, "secret bounds");
 
 static_assert(FG_ENGINE_BATCH_MAX <= FG_ENGINE_QUEUE_DEPTH_MAX, "a batch fits in the queue");
 static_assert(FG_PAGE_LIMIT_DEFAULT <= FG_PAGE_LIMIT_MAX, "default page within max");

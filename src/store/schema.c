@@ -100,8 +100,72 @@ static const char v1_ledger[] =
     "  target TEXT NOT NULL,"
     "  trace TEXT NOT NULL);";
 
+/* Funds family (issue 4): withdrawal rules per currency, customers' bank
+ * records, holiday calendars, rates, back-office operators and the orders.
+ * Self-contained: nothing here alters the ledger's tables. */
+static const char v2_funds[] =
+    "CREATE TABLE funds_rules ("
+    "  currency TEXT PRIMARY KEY,"
+    "  min INTEGER NOT NULL, max INTEGER NOT NULL,"
+    "  fee_fixed INTEGER NOT NULL, fee_bp INTEGER NOT NULL,"
+    "  fee_min INTEGER NOT NULL, fee_max INTEGER NOT NULL,"
+    "  cooldown_s INTEGER NOT NULL, settlement_days INTEGER NOT NULL,"
+    "  cutoff_min INTEGER NOT NULL, utc_offset_min INTEGER NOT NULL,"
+    "  account_types INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL);"
+
+    "CREATE TABLE funds_banks ("
+    "  uuid TEXT NOT NULL, client_bank_id TEXT NOT NULL,"
+    "  bank_name TEXT NOT NULL, account_no TEXT NOT NULL, holder_name TEXT NOT NULL,"
+    "  currency TEXT NOT NULL, status TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (uuid, client_bank_id));"
+
+    /* A calendar is known through through_day (days since 1970-01-01). */
+    "CREATE TABLE funds_calendars ("
+    "  currency TEXT PRIMARY KEY,"
+    "  through_day INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE funds_holidays ("
+    "  currency TEXT NOT NULL, day INTEGER NOT NULL,"
+    "  PRIMARY KEY (currency, day));"
+
+    /* bid and ask: quote units per base unit, scaled by 10^10. */
+    "CREATE TABLE funds_rates ("
+    "  base TEXT NOT NULL, quote TEXT NOT NULL,"
+    "  bid INTEGER NOT NULL, ask INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (base, quote));"
+
+    "CREATE TABLE funds_operators ("
+    "  app_id TEXT NOT NULL, user_name TEXT NOT NULL,"
+    "  roles INTEGER NOT NULL, account_types INTEGER NOT NULL, status TEXT NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (app_id, user_name));"
+
+    "CREATE TABLE funds_orders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  serial TEXT NOT NULL UNIQUE,"
+    "  app_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+    "  uuid TEXT NOT NULL, account_type TEXT NOT NULL, currency TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL, fee INTEGER NOT NULL, net_amount INTEGER NOT NULL,"
+    "  base_currency TEXT NOT NULL, base_amount INTEGER NOT NULL,"
+    "  value_day TEXT NOT NULL, status TEXT NOT NULL,"
+    "  client_bank_id TEXT NOT NULL, payee_id TEXT NOT NULL,"
+    "  chain TEXT NOT NULL, address TEXT NOT NULL,"
+    "  bank_address_details TEXT NOT NULL, bank_mark TEXT NOT NULL,"
+    "  mode INTEGER NOT NULL, source TEXT NOT NULL, initiator TEXT NOT NULL,"
+    "  hold_id INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL DEFAULT '', appeal_reason TEXT NOT NULL DEFAULT '',"
+    "  appeals INTEGER NOT NULL DEFAULT 0, rejected_ms INTEGER NOT NULL DEFAULT 0,"
+    "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  UNIQUE (app_id, request_id));"
+    "CREATE INDEX funds_orders_customer ON funds_orders(uuid, currency, status);"
+    "CREATE INDEX funds_orders_status ON funds_orders(status, id);";
+
 const struct store_migration store_migrations[] = {
     {1, "ledger", v1_ledger},
+    {2, "funds", v2_funds},
 };
 
 const int store_migrations_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -1,0 +1,39 @@
+/*
+ * funds.h - the Funds family (seed 000, PROTOCOLS.md section A): withdrawal
+ * orders v2, own-account transfers and rate conversion, behind an HS256
+ * X-Auth-Token; plus the admin routes that configure it.
+ *
+ * What it is for: authenticating (jwt.h), decoding requests into service calls
+ * (services/withdraw.h) and encoding answers in the family's envelope
+ * {code, msg, data, trace_id} with the seed's codes and texts. The mapping from
+ * fundgate's fg codes to the seed's codes is ONE table in funds.c
+ * (funds_code_of). Not for: business rules.
+ *
+ * Threading: handlers run on the HTTP threads; writes go to the engine as
+ * commands (create, cancel, appeal, transfer); reads use app_reader().
+ */
+#ifndef FG_FUNDS_H
+#define FG_FUNDS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "http/http.h"
+
+struct wd_order;
+
+const struct http_route *funds_routes(int *count);
+const struct http_route *funds_admin_routes(int *count);
+/* Register the "funds" API-client family (POST /admin/v1/clients). */
+void funds_init(void);
+/* The seed's code for a fundgate code (0 for 0); 0 when the code is an
+ * operating error with no business meaning (answered 5xx). */
+int funds_code_of(int fg_code);
+/* The seed's text for a seed code, English or Chinese. */
+const char *funds_code_text(int funds_code, bool zh);
+
+/* An order as the wire shows it (full: every field, for detail and lists). */
+json_t *funds_order_json(const struct wd_order *o, bool full);
+
+#endif

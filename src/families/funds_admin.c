@@ -1,0 +1,616 @@
+/*
+ * funds_admin.c - the admin routes that configure the Funds family and review
+ * its withdrawals (issue 4): bank records, withdrawal rules, holiday
+ * calendars, rates, operators, and the review moves of an order.
+ *
+ * Bearer-token protected (admin_authorized); errors in the admin envelope
+ * {"error":{"code","message"}} plus "funds_code" when the refusal has a seed
+ * code (e.g. 110039). Configuration objects are upserts: 201 when created, 200
+ * when the same key is posted again (replaced), so bootstrap files re-apply.
+ * Writes run on the engine's writer and are audited.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin/admin.h"
+#include "app/app.h"
+#include "core/jsonx.h"
+#include "core/limits.h"
+#include "core/money.h"
+#include "families/funds.h"
+#include "services/directory.h"
+#include "services/withdraw.h"
+#include "store/store.h"
+
+#define FUNDS_ADMIN_AUTH(req)                                                                      \
+    do {                                                                                           \
+        if (!admin_authorized(req)) {                                                              \
+            http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");         \
+            return HTTP_DONE;                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static void admin_error(struct http_req *req, int code, const struct fg_err *err)
+{
+    int fc = funds_code_of(code);
+    const char *msg = err && err->msg[0] ? err->msg : fg_strerror(code);
+    if (!fc) {
+        http_req_error(req, code, msg);
+        return;
+    }
+    app_respond_json(req, fg_code_http_status(code),
+                     json_pack("{s:{s:s,s:s,s:i}}", "error", "code", fg_code_name(code), "message",
+                               msg, "funds_code", fc));
+}
+
+static int refuse(struct http_req *req, int code, const struct fg_err *err)
+{
+    admin_error(req, code, err);
+    return code;
+}
+
+/* A list of names (each one of choices) as a bit mask; all when absent. */
+static int mask_field(json_t *body, const char *key, const char *const choices[], unsigned *mask,
+                      struct fg_err *err)
+{
+    json_t *v = json_object_get(body, key);
+    *mask = 0;
+    if (!v) {
+        for (int i = 0; choices[i]; i++)
+            *mask |= 1u << i;
+        return 0;
+    }
+    if (!json_is_array(v) || json_array_size(v) > 8)
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a list", key);
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        int k = -1;
+        for (int j = 0; json_is_string(e) && choices[j]; j++)
+            if (strcmp(json_string_value(e), choices[j]) == 0)
+                k = j;
+        if (k < 0)
+            return fg_fail(err, -FG_EBAD_FIELD, "field '%s' holds an unknown name", key);
+        *mask |= 1u << k;
+    }
+    return 0;
+}
+
+static json_t *mask_json(unsigned mask, const char *const choices[])
+{
+    json_t *a = json_array();
+    for (int i = 0; choices[i]; i++)
+        if (mask & (1u << i))
+            json_array_append_new(a, json_string(choices[i]));
+    return a;
+}
+
+static int copy_str(json_t *body, const char *key, bool required, char *buf, size_t cap,
+                    struct fg_err *err)
+{
+    const char *v = NULL;
+    int rc = jsonx_str(body, key, required, cap - 1, &v, err);
+    if (rc == 0)
+        snprintf(buf, cap, "%s", v ? v : "");
+    return rc;
+}
+
+static int reader_currency(const char *code, struct currency *cur, struct fg_err *err)
+{
+    struct store *s = app_reader(err);
+    return s ? currency_get(s, code, cur, err) : -FG_ESTORE;
+}
+
+/* --- banks ---------------------------------------------------------------- */
+
+static const char *const bank_statuses[] = {"approving", "approved", "rejected", NULL};
+
+static json_t *bank_json(const struct wd_bank *b)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "uuid", b->uuid, "client_bank_id",
+                     b->client_bank_id, "bank_name", b->bank_name, "account_no", b->account_no,
+                     "holder_name", b->holder_name, "currency", b->currency, "status", b->status);
+}
+
+static int bank_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct wd_bank *b = c->data;
+    struct fg_err err = {0};
+    struct customer cu;
+    struct currency cur;
+    bool created = false;
+    int rc = customer_get(s, b->uuid, &cu, &err);
+    if (rc == 0)
+        rc = currency_get(s, b->currency, &cur, &err);
+    if (rc == 0)
+        rc = wd_bank_put(s, b, now_ms, &created, &err);
+    if (rc == 0)
+        rc = app_audit(s, c->req, b->client_bank_id, now_ms, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
+    app_respond_json(c->req, created ? 201 : 200, bank_json(b));
+    return 0;
+}
+
+static int banks_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {"client_bank_id", "bank_name", "account_no", "holder_name",
+                                       "currency",       "status",    NULL};
+    (void)ctx;
+    FUNDS_ADMIN_AUTH(req);
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    struct fg_err err = {0};
+    struct app_cmd *c = app_cmd_new(req, bank_run, sizeof(struct wd_bank));
+    struct wd_bank *b = c->data;
+    int st = 0;
+    snprintf(b->uuid, sizeof(b->uuid), "%.64s", req->params[0]);
+    int rc =
+        copy_str(body, "client_bank_id", true, b->client_bank_id, sizeof(b->client_bank_id), &err);
+    if (rc == 0)
+        rc = copy_str(body, "bank_name", false, b->bank_name, sizeof(b->bank_name), &err);
+    if (rc == 0)
+        rc = copy_str(body, "account_no", false, b->account_no, sizeof(b->account_no), &err);
+    if (rc == 0)
+        rc = copy_str(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
+    if (rc == 0)
+        rc = copy_str(body, "currency", true, b->currency, sizeof(b->currency), &err);
+    if (rc == 0)
+        rc = jsonx_enum(body, "status", true, bank_statuses, &st, &err);
+    json_decref(body);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    snprintf(b->status, sizeof(b->status), "%s", bank_statuses[st]);
+    return app_cmd_submit(c);
+}
+
+/* --- withdrawal rules ---------------------------------------------------------- */
+
+struct rule_cmd {
+    struct wd_rule r;
+    int digits;
+};
+
+static json_t *rule_json(const struct wd_rule *r, int d)
+{
+    char cutoff[32], offset[32];
+    snprintf(cutoff, sizeof(cutoff), "%02d:%02d", r->vd.cutoff_min / 60, r->vd.cutoff_min % 60);
+    int off = r->vd.utc_offset_min < 0 ? -r->vd.utc_offset_min : r->vd.utc_offset_min;
+    snprintf(offset, sizeof(offset), "%c%02d:%02d", r->vd.utc_offset_min < 0 ? '-' : '+',
+             off / 60 % 100, off % 60);
+    return json_pack("{s:s,s:o,s:o,s:o,s:I,s:o,s:o,s:I,s:i,s:s,s:s,s:o}", "currency", r->currency,
+                     "min", jsonx_amount_new(r->min, d), "max", jsonx_amount_new(r->max, d),
+                     "fee_fixed", jsonx_amount_new(r->fee.fee_fixed, d), "fee_bp",
+                     (json_int_t)r->fee.fee_bp, "fee_min", jsonx_amount_new(r->fee.fee_min, d),
+                     "fee_max", jsonx_amount_new(r->fee.fee_max, d), "cooldown_s",
+                     (json_int_t)r->cooldown_s, "settlement_days", r->vd.settlement_days, "cutoff",
+                     cutoff, "utc_offset", offset, "account_types",
+                     mask_json(r->account_types, wd_account_types));
+}
+
+static int rule_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct rule_cmd *rc_ = c->data;
+    struct fg_err err = {0};
+    bool created = false;
+    int rc = wd_rule_put(s, &rc_->r, now_ms, &created, &err);
+    if (rc == 0)
+        rc = app_audit(s, c->req, rc_->r.currency, now_ms, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
+    app_respond_json(c->req, created ? 201 : 200, rule_json(&rc_->r, rc_->digits));
+    return 0;
+}
+
+static int rules_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {
+        "currency",   "min",           "max",        "fee_fixed",       "fee_bp",
+        "fee_min",    "fee_max",       "cooldown_s", "settlement_days", "cutoff",
+        "utc_offset", "account_types", NULL};
+    (void)ctx;
+    FUNDS_ADMIN_AUTH(req);
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    struct fg_err err = {0};
+    struct app_cmd *c = app_cmd_new(req, rule_run, sizeof(struct rule_cmd));
+    struct rule_cmd *rcmd = c->data;
+    struct wd_rule *r = &rcmd->r;
+    struct currency cur;
+    const char *cutoff = NULL, *offset = NULL;
+    int64_t v = 0;
+    int rc = copy_str(body, "currency", true, r->currency, sizeof(r->currency), &err);
+    if (rc == 0)
+        rc = reader_currency(r->currency, &cur, &err);
+    if (rc == 0)
+        rc = jsonx_amount(body, "min", true, cur.digits, &r->min, &err);
+    if (rc == 0)
+        rc = jsonx_amount(body, "max", true, cur.digits, &r->max, &err);
+    if (rc == 0)
+        rc = jsonx_amount(body, "fee_fixed", true, cur.digits, &r->fee.fee_fixed, &err);
+    if (rc == 0)
+        rc = jsonx_int(body, "fee_bp", true, 0, 10000, &r->fee.fee_bp, &err);
+    if (rc == 0)
+        rc = jsonx_amount(body, "fee_min", true, cur.digits, &r->fee.fee_min, &err);
+    if (rc == 0)
+        rc = jsonx_amount(body, "fee_max", true, cur.digits, &r->fee.fee_max, &err);
+    if (rc == 0)
+        rc = jsonx_int(body, "cooldown_s", true, 0, FG_WD_COOLDOWN_S_MAX, &r->cooldown_s, &err);
+    if (rc == 0)
+        rc = jsonx_int(body, "settlement_days", true, 0, FG_WD_SETTLEMENT_DAYS_MAX, &v, &err);
+    r->vd.settlement_days = (int)v;
+    if (rc == 0)
+        rc = jsonx_str(body, "cutoff", true, 5, &cutoff, &err);
+    if (rc == 0 && !wd_time_parse(cutoff, &r->vd.cutoff_min))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'cutoff' must be HH:MM");
+    if (rc == 0)
+        rc = jsonx_str(body, "utc_offset", true, 6, &offset, &err);
+    if (rc == 0 && !wd_offset_parse(offset, &r->vd.utc_offset_min))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'utc_offset' must be +HH:MM or -HH:MM");
+    if (rc == 0)
+        rc = mask_field(body, "account_types", wd_account_types, &r->account_types, &err);
+    if (rc == 0 && (r->min <= 0 || r->min > r->max))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "need 0 < min <= max");
+    if (rc == 0 && r->fee.fee_min > r->fee.fee_max)
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "need fee_min <= fee_max");
+    json_decref(body);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    rcmd->digits = cur.digits;
+    return app_cmd_submit(c);
+}
+
+/* --- holidays --------------------------------------------------------------- */
+
+struct holiday_cmd {
+    char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
+    int32_t days[FG_WD_HOLIDAYS_PER_REQUEST_MAX];
+    int n;
+    int32_t through;
+};
+
+static int holiday_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct holiday_cmd *h = c->data;
+    struct fg_err err = {0};
+    struct currency cur;
+    bool created = false;
+    int32_t through = 0;
+    int count = 0;
+    int rc = currency_get(s, h->currency, &cur, &err);
+    if (rc == 0)
+        rc = wd_holidays_add(s, h->currency, h->days, h->n, h->through, now_ms, &created, &through,
+                             &count, &err);
+    if (rc == 0)
+        rc = app_audit(s, c->req, h->currency, now_ms, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
+    char t[WD_DATE_BYTES];
+    wd_date_format(through, t);
+    app_respond_json(
+        c->req, created ? 201 : 200,
+        json_pack("{s:s,s:i,s:s}", "currency", h->currency, "holidays", count, "through", t));
+    return 0;
+}
+
+static int holidays_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {"dates", "through", NULL};
+    (void)ctx;
+    FUNDS_ADMIN_AUTH(req);
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    struct fg_err err = {0};
+    struct app_cmd *c = app_cmd_new(req, holiday_run, sizeof(struct holiday_cmd));
+    struct holiday_cmd *h = c->data;
+    snprintf(h->currency, sizeof(h->currency), "%.16s", req->params[0]);
+    h->through = -1;
+    int rc = 0;
+    json_t *dates = json_object_get(body, "dates");
+    if (dates && (!json_is_array(dates) || json_array_size(dates) > FG_WD_HOLIDAYS_PER_REQUEST_MAX))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'dates' must be a list of at most %d dates",
+                     FG_WD_HOLIDAYS_PER_REQUEST_MAX);
+    size_t i;
+    json_t *d;
+    json_array_foreach(dates, i, d)
+    {
+        if (rc == 0 && (!json_is_string(d) || !wd_date_parse(json_string_value(d), &h->days[i])))
+            rc = fg_fail(&err, -FG_EBAD_FIELD, "dates[%zu] is not a YYYY-MM-DD date", i);
+        if (rc == 0)
+            h->n = (int)i + 1;
+    }
+    const char *through = NULL;
+    if (rc == 0)
+        rc = jsonx_str(body, "through", false, 10, &through, &err);
+    if (rc == 0 && through && !wd_date_parse(through, &h->through))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'through' is not a YYYY-MM-DD date");
+    if (rc == 0 && !through && h->n == 0)
+        rc = fg_fail(&err, -FG_EMISSING_FIELD, "give 'dates' or 'through'");
+    json_decref(body);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    /* Without 'through' the calendar is known to the end of its latest holiday's year. */
+    if (!through) {
+        int32_t last = h->days[0];
+        for (int k = 1; k < h->n; k++)
+            if (h->days[k] > last)
+                last = h->days[k];
+        int y, m, dd;
+        wd_civil_from_days(last, &y, &m, &dd);
+        h->through = wd_days_from_civil(y, 12, 31);
+    }
+    return app_cmd_submit(c);
+}
+
+/* --- rates -------------------------------------------------------------------- */
+
+struct rate_cmd {
+    char base[FG_CURRENCY_CODE_BYTES_MAX + 1], quote[FG_CURRENCY_CODE_BYTES_MAX + 1];
+    int64_t bid, ask;
+    char bid_text[32], ask_text[32];
+};
+
+static int rate_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct rate_cmd *r = c->data;
+    struct fg_err err = {0};
+    struct currency a, b;
+    bool created = false;
+    int rc = currency_get(s, r->base, &a, &err);
+    if (rc == 0)
+        rc = currency_get(s, r->quote, &b, &err);
+    if (rc == 0)
+        rc = wd_rate_put(s, r->base, r->quote, r->bid, r->ask, now_ms, &created, &err);
+    char pair[40];
+    snprintf(pair, sizeof(pair), "%s/%s", r->base, r->quote);
+    if (rc == 0)
+        rc = app_audit(s, c->req, pair, now_ms, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
+    char mid[32];
+    money_rate_format(money_rate_mid(r->bid, r->ask), MONEY_RATE_DIGITS, mid, sizeof(mid));
+    app_respond_json(c->req, created ? 201 : 200,
+                     json_pack("{s:s,s:s,s:s,s:s}", "pair", pair, "bid", r->bid_text, "ask",
+                               r->ask_text, "mid", mid));
+    return 0;
+}
+
+static int rates_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {"pair", "bid", "ask", NULL};
+    (void)ctx;
+    FUNDS_ADMIN_AUTH(req);
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    struct fg_err err = {0};
+    struct app_cmd *c = app_cmd_new(req, rate_run, sizeof(struct rate_cmd));
+    struct rate_cmd *r = c->data;
+    const char *pair = NULL, *bid = NULL, *ask = NULL;
+    int rc = jsonx_str(body, "pair", true, 2 * FG_CURRENCY_CODE_BYTES_MAX + 1, &pair, &err);
+    const char *slash = rc == 0 ? strchr(pair, '/') : NULL;
+    if (rc == 0 && (!slash || slash == pair || !slash[1] ||
+                    (size_t)(slash - pair) > FG_CURRENCY_CODE_BYTES_MAX))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be BASE/QUOTE");
+    if (rc == 0) {
+        snprintf(r->base, sizeof(r->base), "%.*s", (int)(slash - pair), pair);
+        snprintf(r->quote, sizeof(r->quote), "%.16s", slash + 1);
+        if (!currency_code_valid(r->base) || !currency_code_valid(r->quote) ||
+            strcmp(r->base, r->quote) == 0)
+            rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be two different currencies");
+    }
+    if (rc == 0)
+        rc = jsonx_str(body, "bid", true, 24, &bid, &err);
+    if (rc == 0)
+        rc = money_rate_parse(bid, strlen(bid), &r->bid, &err);
+    if (rc == 0)
+        rc = jsonx_str(body, "ask", true, 24, &ask, &err);
+    if (rc == 0)
+        rc = money_rate_parse(ask, strlen(ask), &r->ask, &err);
+    if (rc == 0 && r->bid > r->ask)
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "bid must not exceed ask");
+    if (rc == 0) {
+        snprintf(r->bid_text, sizeof(r->bid_text), "%s", bid);
+        snprintf(r->ask_text, sizeof(r->ask_text), "%s", ask);
+    }
+    json_decref(body);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    return app_cmd_submit(c);
+}
+
+/* --- operators ------------------------------------------------------------------ */
+
+static const char *const operator_statuses[] = {"active", "disabled", NULL};
+
+static int operator_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct wd_operator *o = c->data;
+    struct fg_err err = {0};
+    bool created = false;
+    int rc = wd_operator_put(s, o, now_ms, &created, &err);
+    char target[300];
+    snprintf(target, sizeof(target), "%s/%s", o->app_id, o->user_name);
+    if (rc == 0)
+        rc = app_audit(s, c->req, target, now_ms, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
+    app_respond_json(c->req, created ? 201 : 200,
+                     json_pack("{s:s,s:s,s:o,s:o,s:s}", "app_id", o->app_id, "user_name",
+                               o->user_name, "roles", mask_json(o->roles, wd_roles),
+                               "account_types", mask_json(o->account_types, wd_account_types),
+                               "status", o->status));
+    return 0;
+}
+
+static int operators_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {"app_id",        "user_name", "roles",
+                                       "account_types", "status",    NULL};
+    (void)ctx;
+    FUNDS_ADMIN_AUTH(req);
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    struct fg_err err = {0};
+    struct app_cmd *c = app_cmd_new(req, operator_run, sizeof(struct wd_operator));
+    struct wd_operator *o = c->data;
+    int st = 0;
+    int rc = copy_str(body, "app_id", true, o->app_id, sizeof(o->app_id), &err);
+    if (rc == 0)
+        rc = copy_str(body, "user_name", true, o->user_name, sizeof(o->user_name), &err);
+    if (rc == 0 && !json_object_get(body, "roles"))
+        rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'roles' is required");
+    if (rc == 0)
+        rc = mask_field(body, "roles", wd_roles, &o->roles, &err);
+    if (rc == 0)
+        rc = mask_field(body, "account_types", wd_account_types, &o->account_types, &err);
+    if (rc == 0)
+        rc = jsonx_enum(body, "status", false, operator_statuses, &st, &err);
+    json_decref(body);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    snprintf(o->status, sizeof(o->status), "%s", operator_statuses[st]);
+    return app_cmd_submit(c);
+}
+
+/* --- withdrawals ------------------------------------------------------------------ */
+
+struct list_ctx {
+    json_t *arr;
+    int64_t last;
+};
+
+static int list_one(void *ctx, const struct wd_order *o)
+{
+    struct list_ctx *l = ctx;
+    json_t *j = funds_order_json(o, true);
+    json_object_set_new(j, "id", json_integer(o->id));
+    json_array_append_new(l->arr, j);
+    l->last = o->id;
+    return 0;
+}
+
+static int withdrawals_get(struct http_req *req, void *ctx)
+{
+    (void)ctx;
+    FUNDS_ADMIN_AUTH(req);
+    struct fg_err err = {0};
+    const char *status = http_req_query(req, "status");
+    const char *after_q = http_req_query(req, "after"), *limit_q = http_req_query(req, "limit");
+    long long after = 0, limit = FG_PAGE_LIMIT_DEFAULT;
+    char *end = NULL;
+    int rc = 0;
+    if (after_q && ((after = strtoll(after_q, &end, 10)) < 0 || !*after_q || *end))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "query parameter 'after' must be an integer >= 0");
+    if (rc == 0 && limit_q &&
+        ((limit = strtoll(limit_q, &end, 10)) < 1 || limit > FG_PAGE_LIMIT_MAX || *end))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "query parameter 'limit' must be 1 to %d",
+                     FG_PAGE_LIMIT_MAX);
+    if (rc == 0 && status && strlen(status) >= WD_STATUS_BYTES_MAX)
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "unknown status");
+    struct store *s = rc == 0 ? app_reader(&err) : NULL;
+    if (rc == 0 && !s)
+        rc = -FG_ESTORE;
+    struct list_ctx l = {.arr = json_array()};
+    if (rc == 0)
+        rc = withdraw_list(s, "", "", status ? status : "", after, (int)limit, list_one, &l, &err);
+    if (rc < 0) {
+        json_decref(l.arr);
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    json_t *next = (long long)json_array_size(l.arr) == limit ? json_integer(l.last) : json_null();
+    app_respond_json(req, 200, json_pack("{s:o,s:o}", "withdrawals", l.arr, "next_after", next));
+    return HTTP_DONE;
+}
+
+struct review_cmd {
+    char serial[64];
+    enum wd_action action;
+    char reason[FG_WD_REASON_BYTES_MAX + 1];
+    struct wd_order order;
+};
+
+static int review_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+{
+    struct review_cmd *r = c->data;
+    struct fg_err err = {0};
+    int rc = withdraw_act(s, now_ms, r->serial, r->action, NULL, r->reason, 0, &r->order, &err);
+    if (rc == 0)
+        rc = app_audit(s, c->req, r->serial, now_ms, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
+    app_respond_json(c->req, 200, funds_order_json(&r->order, true));
+    return 0;
+}
+
+static int withdrawal_action_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {"reason", NULL};
+    static const enum wd_action actions[] = {WD_APPROVE, WD_REJECT, WD_PAID, WD_FAILED, WD_REOPEN};
+    (void)ctx;
+    FUNDS_ADMIN_AUTH(req);
+    struct fg_err err = {0};
+    int which = -1;
+    for (int i = 0; i < (int)(sizeof(actions) / sizeof(actions[0])); i++)
+        if (strcmp(req->params[1], wd_action_names[actions[i]]) == 0)
+            which = i;
+    if (which < 0) {
+        http_req_error(req, -FG_ENOT_FOUND, "actions: approve, reject, paid, failed, reopen");
+        return HTTP_DONE;
+    }
+    json_t *body = NULL;
+    int rc = 0;
+    if (req->body_len > 0 && app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    struct app_cmd *c = app_cmd_new(req, review_run, sizeof(struct review_cmd));
+    struct review_cmd *r = c->data;
+    r->action = actions[which];
+    snprintf(r->serial, sizeof(r->serial), "%.63s", req->params[0]);
+    if (body)
+        rc = copy_str(body, "reason", r->action == WD_REJECT, r->reason, sizeof(r->reason), &err);
+    else if (r->action == WD_REJECT)
+        rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'reason' is required");
+    json_decref(body);
+    if (rc == 0 && !withdraw_serial_valid(r->serial))
+        rc = fg_fail(&err, -FG_EWD_ORDER_SERIAL, "'%.40s' is not an order serial", r->serial);
+    if (rc < 0) {
+        admin_error(req, rc, &err);
+        return HTTP_DONE;
+    }
+    return app_cmd_submit(c);
+}
+
+static const struct http_route routes[] = {
+    {"POST", "/admin/v1/customers/{}/banks", banks_post, NULL, "admin_banks_post"},
+    {"POST", "/admin/v1/rules/withdrawal", rules_post, NULL, "admin_rules_withdrawal_post"},
+    {"POST", "/admin/v1/calendars/{}/holidays", holidays_post, NULL, "admin_holidays_post"},
+    {"POST", "/admin/v1/rates", rates_post, NULL, "admin_rates_post"},
+    {"POST", "/admin/v1/operators", operators_post, NULL, "admin_operators_post"},
+    {"GET", "/admin/v1/withdrawals", withdrawals_get, NULL, "admin_withdrawals_get"},
+    {"POST", "/admin/v1/withdrawals/{}/{}", withdrawal_action_post, NULL,
+     "admin_withdrawals_action"},
+};
+
+const struct http_route *funds_admin_routes(int *count)
+{
+    *count = (int)(sizeof(routes) / sizeof(routes[0]));
+    return routes;
+}
