@@ -52,21 +52,6 @@ bool admin_authorized(struct http_req *req)
         }                                                                                          \
     } while (0)
 
-/* Identifiers from outside: 1..max bytes of [A-Za-z0-9._:@-]. */
-static int id_field(json_t *body, const char *key, bool required, size_t max, const char **out,
-                    struct fg_err *err)
-{
-    int rc = jsonx_str(body, key, required, max, out, err);
-    if (rc < 0 || !*out)
-        return rc;
-    for (const char *p = *out; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              strchr("._:@-", *p)))
-            return fg_fail(err, -FG_EBAD_FIELD,
-                           "field '%s' may only hold letters, digits and . _ : @ -", key);
-    return 0;
-}
-
 static json_t *account_json(const struct ledger_account *a, int digits)
 {
     return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "account_id", (json_int_t)a->id, "uuid",
@@ -201,13 +186,13 @@ static int customers_post(struct http_req *req, void *ctx)
     struct fg_err err = {0};
     const char *uuid = NULL, *user_name = NULL, *name = NULL, *app_id = "", *base = NULL;
     int64_t company_id = 0;
-    int rc = id_field(body, "uuid", true, FG_UUID_BYTES_MAX, &uuid, &err);
+    int rc = jsonx_id(body, "uuid", true, FG_UUID_BYTES_MAX, &uuid, &err);
     if (rc == 0)
         rc = jsonx_str(body, "user_name", true, FG_NAME_BYTES_MAX, &user_name, &err);
     if (rc == 0)
         rc = jsonx_str(body, "name", true, FG_NAME_BYTES_MAX, &name, &err);
     if (rc == 0)
-        rc = id_field(body, "app_id", false, FG_NAME_BYTES_MAX, &app_id, &err);
+        rc = jsonx_id(body, "app_id", false, FG_NAME_BYTES_MAX, &app_id, &err);
     if (rc == 0)
         rc = jsonx_int(body, "company_id", false, 0, INT64_MAX, &company_id, &err);
     if (rc == 0)
@@ -486,7 +471,7 @@ static int deposits_post(struct http_req *req, void *ctx)
     int type = 0;
     struct currency cur;
     int64_t amount = 0;
-    int rc = id_field(body, "request_id", true, FG_REQUEST_ID_BYTES_MAX, &rid, &err);
+    int rc = jsonx_id(body, "request_id", true, FG_REQUEST_ID_BYTES_MAX, &rid, &err);
     if (rc == 0)
         rc = jsonx_str(body, "uuid", true, FG_UUID_BYTES_MAX, &uuid, &err);
     if (rc == 0)

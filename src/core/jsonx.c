@@ -1,6 +1,7 @@
 /* jsonx.c - strict JSON input helpers; see jsonx.h. */
 #include "core/jsonx.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/limits.h"
@@ -100,6 +101,35 @@ int jsonx_str(json_t *obj, const char *key, bool required, size_t max_bytes, con
             return fg_fail(err, -FG_EBAD_FIELD, "field '%s' contains a control character", key);
     *out = s;
     return 0;
+}
+
+int jsonx_str_copy(json_t *obj, const char *key, bool required, char *buf, size_t cap,
+                   struct fg_err *err)
+{
+    const char *v = NULL;
+    int rc = jsonx_str(obj, key, required, cap - 1, &v, err);
+    if (rc == 0)
+        snprintf(buf, cap, "%s", v ? v : "");
+    return rc;
+}
+
+int jsonx_id_chars(const char *key, const char *v, struct fg_err *err)
+{
+    for (const char *p = v; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr("._:@-", *p)))
+            return fg_fail(err, -FG_EBAD_FIELD,
+                           "field '%s' may only hold letters, digits and . _ : @ -", key);
+    return 0;
+}
+
+int jsonx_id(json_t *obj, const char *key, bool required, size_t max_bytes, const char **out,
+             struct fg_err *err)
+{
+    int rc = jsonx_str(obj, key, required, max_bytes, out, err);
+    if (rc < 0 || !*out)
+        return rc;
+    return jsonx_id_chars(key, *out, err);
 }
 
 int jsonx_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,

@@ -29,6 +29,15 @@ int jsonx_check_keys(json_t *obj, const char *const allowed[], struct fg_err *er
 /* A string of 1..max_bytes bytes without control characters. */
 int jsonx_str(json_t *obj, const char *key, bool required, size_t max_bytes, const char **out,
               struct fg_err *err);
+/* jsonx_str copied into buf (at most cap-1 bytes); "" when absent and optional. */
+int jsonx_str_copy(json_t *obj, const char *key, bool required, char *buf, size_t cap,
+                   struct fg_err *err);
+/* An identifier from outside (request ids, uuids, app ids): 1..max_bytes of
+ * [A-Za-z0-9._:@-]. */
+int jsonx_id(json_t *obj, const char *key, bool required, size_t max_bytes, const char **out,
+             struct fg_err *err);
+/* The character rule of jsonx_id on a value already read. */
+int jsonx_id_chars(const char *key, const char *v, struct fg_err *err);
 /* An integer number in [min, max]. */
 int jsonx_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
               int64_t *out, struct fg_err *err);

@@ -359,27 +359,6 @@ static int parse_body(struct http_req *req, const char *const keys[], json_t **b
     return rc;
 }
 
-/* Copy an optional string field (bounded) into buf; "" when absent. */
-static int str_field(json_t *body, const char *key, bool required, char *buf, size_t cap,
-                     struct fg_err *err)
-{
-    const char *v = NULL;
-    int rc = jsonx_str(body, key, required, cap - 1, &v, err);
-    if (rc == 0)
-        snprintf(buf, cap, "%s", v ? v : "");
-    return rc;
-}
-
-static int id_chars(const char *key, const char *v, struct fg_err *err)
-{
-    for (const char *p = v; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              strchr("._:@-", *p)))
-            return fg_fail(err, -FG_EBAD_FIELD,
-                           "field '%s' may only hold letters, digits and . _ : @ -", key);
-    return 0;
-}
-
 /* ^[0-9]{1,18}(\.[0-9]+)?$ : the amount's shape; its digits are checked per currency. */
 static bool amount_shape(const char *s)
 {
@@ -401,7 +380,7 @@ static bool amount_shape(const char *s)
 static int amount_field(json_t *body, const char *key, bool required, char *buf, size_t cap,
                         struct fg_err *err)
 {
-    int rc = str_field(body, key, required, buf, cap, err);
+    int rc = jsonx_str_copy(body, key, required, buf, cap, err);
     if (rc == 0 && buf[0] && !amount_shape(buf))
         rc = fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a decimal string", key);
     return rc;
@@ -616,15 +595,15 @@ static int create_post(struct http_req *req, void *ctx)
     char chain[FG_NAME_BYTES_MAX + 1] = "", clearing[FG_NAME_BYTES_MAX + 1] = "";
     rc = parse_body(req, keys, &body, &err);
     if (rc == 0)
-        rc = str_field(body, "request_id", true, q->request_id, sizeof(q->request_id), &err);
+        rc = jsonx_str_copy(body, "request_id", true, q->request_id, sizeof(q->request_id), &err);
     if (rc == 0)
-        rc = id_chars("request_id", q->request_id, &err);
+        rc = jsonx_id_chars("request_id", q->request_id, &err);
     if (rc == 0)
-        rc = str_field(body, "uuid", true, q->uuid, sizeof(q->uuid), &err);
+        rc = jsonx_str_copy(body, "uuid", true, q->uuid, sizeof(q->uuid), &err);
     if (rc == 0)
-        rc = str_field(body, "account_type", true, q->account_type, sizeof(q->account_type), &err);
+        rc = jsonx_str_copy(body, "account_type", true, q->account_type, sizeof(q->account_type), &err);
     if (rc == 0)
-        rc = str_field(body, "currency", true, q->currency, sizeof(q->currency), &err);
+        rc = jsonx_str_copy(body, "currency", true, q->currency, sizeof(q->currency), &err);
     if (rc == 0)
         rc = amount_field(body, "amount", true, q->amount, sizeof(q->amount), &err);
     if (rc == 0)
@@ -632,26 +611,26 @@ static int create_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = jsonx_int(body, "operation_mode_id", true, INT32_MIN, INT32_MAX, &mode, &err);
     if (rc == 0) {
-        rc = str_field(body, "source", true, q->source, sizeof(q->source), &err);
+        rc = jsonx_str_copy(body, "source", true, q->source, sizeof(q->source), &err);
         if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "source")))
             rc = fg_fail(&err, -FG_EWD_UNKNOWN_SOURCE, "unknown source"); /* too long for one */
     }
     if (rc == 0)
-        rc = str_field(body, "client_bank_id", false, q->client_bank_id, sizeof(q->client_bank_id),
+        rc = jsonx_str_copy(body, "client_bank_id", false, q->client_bank_id, sizeof(q->client_bank_id),
                        &err);
     if (rc == 0)
-        rc = str_field(body, "payee_id", false, q->payee_id, sizeof(q->payee_id), &err);
+        rc = jsonx_str_copy(body, "payee_id", false, q->payee_id, sizeof(q->payee_id), &err);
     if (rc == 0)
-        rc = str_field(body, "chain", false, chain, sizeof(chain), &err);
+        rc = jsonx_str_copy(body, "chain", false, chain, sizeof(chain), &err);
     if (rc == 0)
-        rc = str_field(body, "clearing_id", false, clearing, sizeof(clearing), &err);
+        rc = jsonx_str_copy(body, "clearing_id", false, clearing, sizeof(clearing), &err);
     if (rc == 0)
-        rc = str_field(body, "address", false, q->address, sizeof(q->address), &err);
+        rc = jsonx_str_copy(body, "address", false, q->address, sizeof(q->address), &err);
     if (rc == 0)
-        rc = str_field(body, "bank_address_details", false, q->bank_address_details,
+        rc = jsonx_str_copy(body, "bank_address_details", false, q->bank_address_details,
                        sizeof(q->bank_address_details), &err);
     if (rc == 0)
-        rc = str_field(body, "bank_mark", false, q->bank_mark, sizeof(q->bank_mark), &err);
+        rc = jsonx_str_copy(body, "bank_mark", false, q->bank_mark, sizeof(q->bank_mark), &err);
     /* Parameters (110001), then operation mode (110018) and source (110021). */
     if (rc == 0 && (mode < 1 || mode > 3))
         rc = fg_fail(&err, -FG_EWD_UNKNOWN_MODE, "operation_mode_id %lld does not exist",
@@ -716,7 +695,7 @@ static int order_detail_post(struct http_req *req, void *ctx)
         rc = parse_body(req, keys, &body, &err);
     }
     if (rc == 0)
-        rc = str_field(body, "order_serial", true, serial, sizeof(serial), &err);
+        rc = jsonx_str_copy(body, "order_serial", true, serial, sizeof(serial), &err);
     if (rc == 0 && !(s = app_reader(&err)))
         rc = -FG_ESTORE;
     if (rc == 0)
@@ -766,11 +745,11 @@ static int order_list_post(struct http_req *req, void *ctx)
         rc = parse_body(req, keys, &body, &err);
     }
     if (rc == 0)
-        rc = str_field(body, "uuid", true, uuid, sizeof(uuid), &err);
+        rc = jsonx_str_copy(body, "uuid", true, uuid, sizeof(uuid), &err);
     if (rc == 0)
         rc = jsonx_enum(body, "status", false, order_statuses, &status, &err);
     if (rc == 0)
-        rc = str_field(body, "cursor", false, cursor, sizeof(cursor), &err);
+        rc = jsonx_str_copy(body, "cursor", false, cursor, sizeof(cursor), &err);
     if (rc == 0)
         rc = jsonx_int(body, "limit", false, 1, FG_WD_LIST_LIMIT_MAX, &limit, &err);
     if (rc == 0 && cursor[0]) {
@@ -851,9 +830,9 @@ static int act_post(struct http_req *req, enum wd_action action)
     json_decref(a.app);
     rc = parse_body(req, action == WD_APPEAL ? appeal_keys : cancel_keys, &body, &err);
     if (rc == 0)
-        rc = str_field(body, "order_serial", true, ac->serial, sizeof(ac->serial), &err);
+        rc = jsonx_str_copy(body, "order_serial", true, ac->serial, sizeof(ac->serial), &err);
     if (rc == 0 && action == WD_APPEAL)
-        rc = str_field(body, "reason", true, ac->reason, sizeof(ac->reason), &err);
+        rc = jsonx_str_copy(body, "reason", true, ac->reason, sizeof(ac->reason), &err);
     json_decref(body);
     if (rc == 0 && !withdraw_serial_valid(ac->serial))
         rc = fg_fail(&err, -FG_EWD_ORDER_SERIAL, "'%.40s' is not an order serial", ac->serial);
@@ -988,20 +967,20 @@ static int transfer_post(struct http_req *req, void *ctx)
     char type[FG_NAME_BYTES_MAX + 1] = "";
     rc = parse_body(req, keys, &body, &err);
     if (rc == 0)
-        rc = str_field(body, "request_id", true, t->request_id, sizeof(t->request_id), &err);
+        rc = jsonx_str_copy(body, "request_id", true, t->request_id, sizeof(t->request_id), &err);
     if (rc == 0)
-        rc = id_chars("request_id", t->request_id, &err);
+        rc = jsonx_id_chars("request_id", t->request_id, &err);
     if (rc == 0)
-        rc = str_field(body, "uuid", true, t->uuid, sizeof(t->uuid), &err);
+        rc = jsonx_str_copy(body, "uuid", true, t->uuid, sizeof(t->uuid), &err);
     if (rc == 0) {
-        rc = str_field(body, "flow", true, t->flow, sizeof(t->flow), &err);
+        rc = jsonx_str_copy(body, "flow", true, t->flow, sizeof(t->flow), &err);
         if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "flow")))
             rc = fg_fail(&err, -FG_EWD_FLOW_UNKNOWN, "unknown flow");
     }
     if (rc == 0)
-        rc = str_field(body, "account_type", true, type, sizeof(type), &err);
+        rc = jsonx_str_copy(body, "account_type", true, type, sizeof(type), &err);
     if (rc == 0)
-        rc = str_field(body, "currency", true, t->currency, sizeof(t->currency), &err);
+        rc = jsonx_str_copy(body, "currency", true, t->currency, sizeof(t->currency), &err);
     if (rc == 0)
         rc = amount_field(body, "amount", true, t->amount, sizeof(t->amount), &err);
     json_decref(body);
@@ -1108,13 +1087,13 @@ static int convert_post(struct http_req *req, void *ctx)
         rc = parse_body(req, keys, &body, &err);
     }
     if (rc == 0)
-        rc = str_field(body, "from_currency", true, from, sizeof(from), &err);
+        rc = jsonx_str_copy(body, "from_currency", true, from, sizeof(from), &err);
     if (rc == 0)
-        rc = str_field(body, "to_currency", true, to, sizeof(to), &err);
+        rc = jsonx_str_copy(body, "to_currency", true, to, sizeof(to), &err);
     if (rc == 0)
         rc = amount_field(body, "amount", true, amount_text, sizeof(amount_text), &err);
     if (rc == 0)
-        rc = str_field(body, "uuid", false, uuid, sizeof(uuid), &err);
+        rc = jsonx_str_copy(body, "uuid", false, uuid, sizeof(uuid), &err);
     json_decref(body);
     if (rc == 0 && !(s = app_reader(&err)))
         rc = -FG_ESTORE;
@@ -1195,7 +1174,7 @@ static int client_validate(json_t *body, char *key, size_t key_cap, struct fg_er
     if (rc == 0)
         rc = jsonx_str(body, "app_id", true, FG_NAME_BYTES_MAX, &app_id, err);
     if (rc == 0)
-        rc = id_chars("app_id", app_id, err);
+        rc = jsonx_id_chars("app_id", app_id, err);
     if (rc == 0)
         rc = jsonx_str(body, "jwt_secret", true, FG_JWT_SECRET_BYTES_MAX, &secret, err);
     if (rc == 0 && strlen(secret) < FG_JWT_SECRET_BYTES_MIN)

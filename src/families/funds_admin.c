@@ -88,16 +88,6 @@ static json_t *mask_json(unsigned mask, const char *const choices[])
     return a;
 }
 
-static int copy_str(json_t *body, const char *key, bool required, char *buf, size_t cap,
-                    struct fg_err *err)
-{
-    const char *v = NULL;
-    int rc = jsonx_str(body, key, required, cap - 1, &v, err);
-    if (rc == 0)
-        snprintf(buf, cap, "%s", v ? v : "");
-    return rc;
-}
-
 static int reader_currency(const char *code, struct currency *cur, struct fg_err *err)
 {
     struct store *s = app_reader(err);
@@ -150,15 +140,15 @@ static int banks_post(struct http_req *req, void *ctx)
     int st = 0;
     snprintf(b->uuid, sizeof(b->uuid), "%.64s", req->params[0]);
     int rc =
-        copy_str(body, "client_bank_id", true, b->client_bank_id, sizeof(b->client_bank_id), &err);
+        jsonx_str_copy(body, "client_bank_id", true, b->client_bank_id, sizeof(b->client_bank_id), &err);
     if (rc == 0)
-        rc = copy_str(body, "bank_name", false, b->bank_name, sizeof(b->bank_name), &err);
+        rc = jsonx_str_copy(body, "bank_name", false, b->bank_name, sizeof(b->bank_name), &err);
     if (rc == 0)
-        rc = copy_str(body, "account_no", false, b->account_no, sizeof(b->account_no), &err);
+        rc = jsonx_str_copy(body, "account_no", false, b->account_no, sizeof(b->account_no), &err);
     if (rc == 0)
-        rc = copy_str(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
+        rc = jsonx_str_copy(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
     if (rc == 0)
-        rc = copy_str(body, "currency", true, b->currency, sizeof(b->currency), &err);
+        rc = jsonx_str_copy(body, "currency", true, b->currency, sizeof(b->currency), &err);
     if (rc == 0)
         rc = jsonx_enum(body, "status", true, bank_statuses, &st, &err);
     json_decref(body);
@@ -226,7 +216,7 @@ static int rules_post(struct http_req *req, void *ctx)
     struct currency cur;
     const char *cutoff = NULL, *offset = NULL;
     int64_t v = 0;
-    int rc = copy_str(body, "currency", true, r->currency, sizeof(r->currency), &err);
+    int rc = jsonx_str_copy(body, "currency", true, r->currency, sizeof(r->currency), &err);
     if (rc == 0)
         rc = reader_currency(r->currency, &cur, &err);
     if (rc == 0)
@@ -470,9 +460,9 @@ static int operators_post(struct http_req *req, void *ctx)
     struct app_cmd *c = app_cmd_new(req, operator_run, sizeof(struct wd_operator));
     struct wd_operator *o = c->data;
     int st = 0;
-    int rc = copy_str(body, "app_id", true, o->app_id, sizeof(o->app_id), &err);
+    int rc = jsonx_str_copy(body, "app_id", true, o->app_id, sizeof(o->app_id), &err);
     if (rc == 0)
-        rc = copy_str(body, "user_name", true, o->user_name, sizeof(o->user_name), &err);
+        rc = jsonx_str_copy(body, "user_name", true, o->user_name, sizeof(o->user_name), &err);
     if (rc == 0 && !json_object_get(body, "roles"))
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'roles' is required");
     if (rc == 0)
@@ -585,7 +575,7 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     r->action = actions[which];
     snprintf(r->serial, sizeof(r->serial), "%.63s", req->params[0]);
     if (body)
-        rc = copy_str(body, "reason", r->action == WD_REJECT, r->reason, sizeof(r->reason), &err);
+        rc = jsonx_str_copy(body, "reason", r->action == WD_REJECT, r->reason, sizeof(r->reason), &err);
     else if (r->action == WD_REJECT)
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'reason' is required");
     json_decref(body);

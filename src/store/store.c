@@ -148,7 +148,7 @@ int store_open(const char *uri, bool migrate, struct store **out, struct fg_err 
     *out = NULL;
     if (!uri || !*uri)
         return fg_fail(err, -FG_ESTORE, "store uri is empty");
-    /* TODO(store-pg): pick store_pg_ops once the PostgreSQL backend lands. */
+    /* The PostgreSQL backend is not built yet (no issue asks for it so far). */
     if (is_postgres_uri(uri))
         return fg_fail(err, -FG_ESTORE, "postgresql store is not built yet");
 
