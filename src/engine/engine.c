@@ -138,6 +138,23 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
     }
     expire_holds(e, now_ms);
     for (struct engine_cmd *c = first; c; c = c->next) {
+        if (c->savepoint_free) {
+            int64_t changes_before = store_changes_total(e->store);
+            c->result = c->run(c, e->store, now_ms);
+            if (c->result < 0 && (fg_code_http_status(c->result) >= 500 ||
+                                  store_changes_total(e->store) != changes_before)) {
+                /* An operating error (SQLite may even have ended the
+                 * transaction), or a refusal after writing: without a
+                 * savepoint only the whole batch can be undone. */
+                status = -FG_ESTORE;
+                fg_error(NULL, "engine: a savepoint-free command failed (%s) after writing; "
+                               "rolling back its batch of %d",
+                         fg_code_name(c->result), n);
+                store_rollback(e->store);
+                goto answer;
+            }
+            continue;
+        }
         int rc = store_savepoint(e->store, "cmd", &err);
         if (rc < 0) {
             c->result = rc;
@@ -259,7 +276,9 @@ static void sync_done(struct engine_cmd *cmd, int status)
 
 int engine_run_sync(struct engine *e, struct engine_cmd *cmd)
 {
-    struct sync_wait w = {.cmd = {.run = sync_run, .done = sync_done}, .inner = cmd};
+    struct sync_wait w = {
+        .cmd = {.run = sync_run, .done = sync_done, .savepoint_free = cmd->savepoint_free},
+        .inner = cmd};
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
     int rc = engine_submit(e, &w.cmd);

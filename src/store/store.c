@@ -131,6 +131,11 @@ int64_t store_last_insert_id(struct store *s)
     return store_ops_of(s)->last_insert_id(s);
 }
 
+int64_t store_changes_total(struct store *s)
+{
+    return store_ops_of(s)->changes_total(s);
+}
+
 void store_close(struct store *s)
 {
     if (s)

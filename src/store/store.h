@@ -86,6 +86,11 @@ struct store_ops {
                 store_row_fn fn, void *ctx, int64_t *changes, struct fg_err *err);
     /* Rowid / identity of the last INSERT on this connection. */
     int64_t (*last_insert_id)(struct store *s);
+    /* Rows changed by every INSERT/UPDATE/DELETE that completed on this
+     * connection since it opened: equal before and after a piece of work
+     * means the work changed no row (a statement that failed and was undone
+     * counts nothing). */
+    int64_t (*changes_total)(struct store *s);
 
     int (*begin)(struct store *s, struct fg_err *err); /* write transaction */
     int (*begin_read)(struct store *s, struct fg_err *err); /* snapshot for reads */
@@ -127,6 +132,7 @@ int store_savepoint(struct store *s, const char *name, struct fg_err *err);
 int store_release(struct store *s, const char *name, struct fg_err *err);
 int store_rollback_to(struct store *s, const char *name, struct fg_err *err);
 int64_t store_last_insert_id(struct store *s);
+int64_t store_changes_total(struct store *s);
 void store_close(struct store *s);
 
 /* Open by URI: "postgresql://..." picks PostgreSQL (when built), anything else

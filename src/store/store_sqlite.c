@@ -408,6 +408,11 @@ static int64_t sqlite_last_insert_id(struct store *s)
     return sqlite3_last_insert_rowid(s->db);
 }
 
+static int64_t sqlite_changes_total(struct store *s)
+{
+    return sqlite3_total_changes64(s->db);
+}
+
 /* ---- transactions ---- */
 
 static int sqlite_rollback(struct store *s)
@@ -725,6 +730,7 @@ const struct store_ops store_sqlite_ops = {
     .schema_version = sqlite_schema_version,
     .exec = sqlite_exec,
     .last_insert_id = sqlite_last_insert_id,
+    .changes_total = sqlite_changes_total,
     .begin = sqlite_begin,
     .begin_read = sqlite_begin_read,
     .commit = sqlite_commit,
