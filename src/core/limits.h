@@ -41,6 +41,11 @@
 #define FG_LINKED_TRANSFERS_MAX 16 /* transfers in one linked chain */
 #define FG_PAGE_LIMIT_MAX 1000     /* rows in one listing page */
 #define FG_PAGE_LIMIT_DEFAULT 100
+/* The journal's per-account indexes lead with id >> this (a "bucket" of 2^16
+ * transfers), so a commit dirties only the pages of the current bucket instead
+ * of one index page per account touched; a listing walks the buckets, at most
+ * one probe per index per 65,536 journal rows (docs/PERFORMANCE.md). */
+#define FG_JOURNAL_BUCKET_SHIFT 16
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)

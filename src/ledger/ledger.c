@@ -15,6 +15,7 @@
 
 #include "core/assert.h"
 #include "core/money.h"
+#include "store/schema.h"
 #include "store/store.h"
 
 const char *const ledger_house_types[] = {"cash", "payouts", "fees", "fx", "tradeboss"};
@@ -503,28 +504,57 @@ struct list_ctx {
     void *ctx;
 };
 
-static int list_transfer_row(void *ctx, struct store_row *row)
+/* One bucket of the per-account indexes: rows of account ?2 with id > ?3, at
+ * most ?4, ascending. The bucket expression must match the index's text. */
+static const char sql_list_bucket[] =
+    "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
+    " SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
+    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)"
+    " UNION SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
+    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)) ORDER BY id LIMIT ?4";
+
+struct bucket_ctx {
+    struct list_ctx *l;
+    int rows;
+    int64_t last_id;
+};
+
+static int bucket_row(void *ctx, struct store_row *row)
 {
-    struct list_ctx *l = ctx;
+    struct bucket_ctx *b = ctx;
     struct ledger_transfer t;
     transfer_from_row(row, &t);
-    return l->tfn(l->ctx, &t);
+    b->rows++;
+    b->last_id = t.id;
+    return b->l->tfn(b->l->ctx, &t);
 }
 
+/* Buckets are id ranges, so walking them in order and each one in id order
+ * yields the account's rows oldest first. The walk is bounded: one bucket per
+ * 2^FG_JOURNAL_BUCKET_SHIFT journal rows, from after_id's to the newest. */
 int ledger_transfer_list(struct store *s, int64_t account_id, int64_t after_id, int limit,
                          ledger_transfer_fn fn, void *ctx, struct fg_err *err)
 {
     struct list_ctx l = {.tfn = fn, .ctx = ctx};
-    return store_exec(s,
-                      "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
-                      " SELECT id FROM (SELECT id FROM transfers WHERE debit_id = ? AND id > ? "
-                      " ORDER BY id LIMIT ?) "
-                      " UNION SELECT id FROM (SELECT id FROM transfers WHERE credit_id = ? AND "
-                      " id > ? ORDER BY id LIMIT ?)) ORDER BY id LIMIT ?",
-                      STORE_ARGS(SA_INT(account_id), SA_INT(after_id), SA_INT(limit),
-                                 SA_INT(account_id), SA_INT(after_id), SA_INT(limit),
-                                 SA_INT(limit)),
-                      list_transfer_row, &l, err);
+    int64_t max_id = 0;
+    int rc = store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM transfers", STORE_NOARGS,
+                             &max_id, err);
+    if (rc < 0)
+        return rc;
+    int64_t last_bucket = max_id >> FG_JOURNAL_BUCKET_SHIFT;
+    for (int64_t b = after_id >> FG_JOURNAL_BUCKET_SHIFT; b <= last_bucket && limit > 0; b++) {
+        struct bucket_ctx bc = {.l = &l};
+        rc = store_exec(s, sql_list_bucket,
+                        STORE_ARGS(SA_INT(b), SA_INT(account_id), SA_INT(after_id),
+                                   SA_INT(limit)),
+                        bucket_row, &bc, err);
+        if (rc < 0)
+            return rc;
+        limit -= bc.rows;
+        if (bc.rows)
+            after_id = bc.last_id;
+    }
+    return 0;
 }
 
 static int list_account_row(void *ctx, struct store_row *row)
@@ -655,18 +685,25 @@ int ledger_reconcile(struct store *s, struct ledger_report *r, struct fg_err *er
     ctx->r = r;
     /* Posted sums count plain and post transfers (not pending, not void); pending
      * sums count pending transfers whose hold is still pending. */
+    /* One pass per sum, grouped (the per-account indexes are bucketed by
+     * time, so a per-account subquery would scan the journal once per
+     * account); SQLite materialises each group and indexes it for the join. */
     int rc = store_exec(
         s,
         "SELECT " ACCOUNT_COLS ","
-        " (SELECT COALESCE(SUM(amount), 0) FROM transfers t WHERE t.debit_id = a.id"
-        "   AND (t.flags & 5) = 0),"
-        " (SELECT COALESCE(SUM(amount), 0) FROM transfers t WHERE t.credit_id = a.id"
-        "   AND (t.flags & 5) = 0),"
-        " (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t JOIN holds h ON h.pending_id = t.id"
-        "   WHERE t.debit_id = a.id AND h.state = 0),"
-        " (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t JOIN holds h ON h.pending_id = t.id"
-        "   WHERE t.credit_id = a.id AND h.state = 0)"
-        " FROM accounts a ORDER BY a.currency, a.id",
+        " COALESCE(dp.s, 0), COALESCE(cp.s, 0), COALESCE(dh.s, 0), COALESCE(ch.s, 0)"
+        " FROM accounts a"
+        " LEFT JOIN (SELECT debit_id AS acct, SUM(amount) AS s FROM transfers"
+        "   WHERE (flags & 5) = 0 GROUP BY debit_id) dp ON dp.acct = a.id"
+        " LEFT JOIN (SELECT credit_id AS acct, SUM(amount) AS s FROM transfers"
+        "   WHERE (flags & 5) = 0 GROUP BY credit_id) cp ON cp.acct = a.id"
+        " LEFT JOIN (SELECT t.debit_id AS acct, SUM(t.amount) AS s FROM holds h"
+        "   JOIN transfers t ON t.id = h.pending_id WHERE h.state = 0 GROUP BY t.debit_id) dh"
+        "   ON dh.acct = a.id"
+        " LEFT JOIN (SELECT t.credit_id AS acct, SUM(t.amount) AS s FROM holds h"
+        "   JOIN transfers t ON t.id = h.pending_id WHERE h.state = 0 GROUP BY t.credit_id) ch"
+        "   ON ch.acct = a.id"
+        " ORDER BY a.currency, a.id",
         STORE_NOARGS, reconcile_account_row, ctx, err);
     if (rc < 0)
         goto out;
