@@ -46,6 +46,10 @@
  * of one index page per account touched; a listing walks the buckets, at most
  * one probe per index per 65,536 journal rows (docs/PERFORMANCE.md). */
 #define FG_JOURNAL_BUCKET_SHIFT 16
+/* Writer-side caches (issue 5): entries kept before the cache is emptied. */
+#define FG_WRITER_CACHE_CUSTOMERS_MAX 16384
+#define FG_WRITER_CACHE_CURRENCIES_MAX 64
+#define FG_WRITER_CACHE_ACCOUNTS_MAX 32768
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)

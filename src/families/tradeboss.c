@@ -634,13 +634,16 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
 {
     struct customer cu;
     struct currency cur;
-    struct ledger_account acct, house;
-    int rc = customer_find_by_name(s, t->company_id, t->user_name, &cu, err);
+    struct ledger_account acct;
+    bool have_acct = false;
+    int64_t acct_id, house_id;
+    /* Writer-side caches: this runs only on the engine's writer (directory.h). */
+    int rc = customer_find_by_name_cached(s, t->company_id, t->user_name, &cu, err);
     if (rc < 0)
         return rc;
     if (strcmp(cu.status, "active") != 0)
         return fg_fail(err, -FG_ECUSTOMER_INACTIVE, "user '%s' is %s", t->user_name, cu.status);
-    if ((rc = currency_get(s, t->currency, &cur, err)) < 0)
+    if ((rc = currency_get_cached(s, t->currency, &cur, err)) < 0)
         return rc;
     if (t->amount_digits > cur.digits)
         return fg_fail(err, -FG_EBAD_AMOUNT, "amountDigits %d exceeds the %d digits of %s",
@@ -648,21 +651,26 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
     x->digits = cur.digits;
     if (!money_mul(t->amount_units, money_pow10(cur.digits - t->amount_digits), &x->requested))
         return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' is too large");
-    if ((rc = ledger_account_find(s, cu.uuid, t->account_type, t->currency, &acct, err)) < 0)
+    if ((rc = ledger_account_id_cached(s, cu.uuid, t->account_type, t->currency, &acct_id, err)) <
+        0)
         return fg_fail(err, rc, "user '%s' has no %s account in %s", t->user_name, t->account_type,
                        t->currency);
-    if ((rc = ledger_account_find(s, LEDGER_HOUSE, TB_HOUSE_TYPE, t->currency, &house, err)) < 0)
+    if ((rc = ledger_account_id_cached(s, LEDGER_HOUSE, TB_HOUSE_TYPE, t->currency, &house_id,
+                                       err)) < 0)
         return rc;
     int64_t amount = x->requested;
     const char *kind = "tb_open";
-    x->debit_id = acct.id;
-    x->credit_id = house.id;
+    x->debit_id = acct_id;
+    x->credit_id = house_id;
     if (t->op == TB_OP_CLOSE) {
         kind = "tb_close";
-        x->debit_id = house.id;
-        x->credit_id = acct.id;
+        x->debit_id = house_id;
+        x->credit_id = acct_id;
     } else if (t->op == TB_OP_OVERTRADING) {
         kind = "tb_overtrading";
+        if ((rc = ledger_account_get(s, acct_id, &acct, err)) < 0)
+            return rc;
+        have_acct = true;
         int64_t avail = ledger_account_available(&acct);
         if (t->overtrading == TB_OVERTRADING_IGNORE) {
             amount = 0;
@@ -671,6 +679,7 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
             amount = avail < 0 ? 0 : avail; /* take what is available, possibly nothing */
         }
     }
+    x->moved = amount;
     if (amount > 0) {
         struct ledger_transfer tr = {
             .debit_id = x->debit_id, .credit_id = x->credit_id, .amount = amount};
@@ -680,10 +689,11 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
         if ((rc = ledger_transfer_create(s, now_ms, &tr, err)) < 0)
             return rc;
         x->transfer_id = tr.id;
-        if ((rc = ledger_account_get(s, acct.id, &acct, err)) < 0)
-            return rc;
+        have_acct = false; /* moved: read it back below (a RETURNING clause would cost
+                            * SQLite an ephemeral table per UPDATE, far more) */
     }
-    x->moved = amount;
+    if (!have_acct && (rc = ledger_account_get(s, acct_id, &acct, err)) < 0)
+        return rc;
     x->available = ledger_account_available(&acct);
     return 0;
 }
@@ -698,22 +708,18 @@ static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
     const char *msg = t->pre_msg;
     int rc = 0;
     if (code == TB_OK) {
-        /* The money moves inside a savepoint of its own, so a refusal keeps
-         * nothing but the fence row that records it. */
-        if ((rc = store_savepoint(s, "tb_exec", &err)) < 0)
-            return run_busy(c, rc, &err);
+        /* No savepoint: a refusal from exec_apply has written nothing (a
+         * refused ledger transfer leaves nothing behind), so the fence row that
+         * records it is all the command keeps. An operating error fails the
+         * batch (the command is savepoint-free, engine.h). */
         rc = exec_apply(t, s, now_ms, &x, note, sizeof(note), &err);
         if (rc < 0) {
             code = tb_code_of(rc);
             snprintf(refusal, sizeof(refusal), "%s", err.msg);
             msg = refusal;
             if (code == TB_BUSY)
-                return run_busy(c, rc, &err); /* the command's savepoint undoes it all */
-            if (store_rollback_to(s, "tb_exec", &err) < 0)
-                return run_busy(c, -FG_ESTORE, &err);
+                return run_busy(c, rc, &err);
         }
-        if (store_release(s, "tb_exec", &err) < 0)
-            return run_busy(c, -FG_ESTORE, &err);
     }
 
     struct tb_fence_step step =
@@ -871,6 +877,9 @@ static int exec_post(struct http_req *req, void *ctx)
     }
     struct app_cmd *c = app_cmd_new(req, exec_run, sizeof(struct tb_cmd));
     struct tb_cmd *t = c->data;
+    /* Every refusal of an execute is recorded with nothing else written, and
+     * it returns < 0 only for an operating error: no savepoint needed. */
+    c->ec.savepoint_free = true;
     c->data_free = tb_cmd_free;
     c->fail = tb_fail;
     c->after_commit = tb_after_commit;

@@ -8,6 +8,7 @@
  */
 #include "ledger/ledger.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,122 @@ int ledger_account_find(struct store *s, const char *owner, const char *type,
     if (rc == -FG_EUNKNOWN_ACCOUNT)
         return fg_fail(err, rc, "no %s account in %s for %s", type, currency, owner);
     return rc;
+}
+
+/* --- writer-side account id cache (see ledger.h) -------------------------- */
+
+#define ACCOUNT_SLOTS (2 * FG_WRITER_CACHE_ACCOUNTS_MAX)
+static_assert((ACCOUNT_SLOTS & (ACCOUNT_SLOTS - 1)) == 0, "slots are a power of two");
+
+struct account_key {
+    int64_t id;
+    char owner[FG_UUID_BYTES_MAX + 1];
+    char type[LEDGER_TYPE_BYTES_MAX];
+    char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
+};
+
+struct account_cache {
+    struct store *store;
+    uint64_t gen;
+    int count;
+    struct account_key *slots[ACCOUNT_SLOTS]; /* open addressing, at most half full */
+};
+
+static __thread struct account_cache *acache;
+static pthread_key_t acache_key; /* frees a thread's cache when it exits */
+static pthread_once_t acache_once = PTHREAD_ONCE_INIT;
+
+static void acache_empty(struct account_cache *c)
+{
+    for (size_t i = 0; i < ACCOUNT_SLOTS && c->count; i++)
+        if (c->slots[i]) {
+            free(c->slots[i]);
+            c->slots[i] = NULL;
+            c->count--;
+        }
+    FG_ASSERT(c->count == 0);
+}
+
+static void acache_free(void *p)
+{
+    acache_empty(p);
+    free(p);
+}
+
+static void acache_key_create(void)
+{
+    FG_ASSERT(pthread_key_create(&acache_key, acache_free) == 0);
+}
+
+static struct account_cache *acache_for(struct store *s)
+{
+    struct account_cache *c = acache;
+    if (!c) {
+        pthread_once(&acache_once, acache_key_create);
+        if (!(c = calloc(1, sizeof(*c))))
+            return NULL;
+        pthread_setspecific(acache_key, c);
+        acache = c;
+    }
+    uint64_t gen = store_generation();
+    if (c->store != s || c->gen != gen) {
+        acache_empty(c);
+        c->store = s;
+        c->gen = gen;
+    }
+    return c;
+}
+
+static size_t account_slot(const char *owner, const char *type, const char *currency)
+{
+    uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a over the three, 0-separated */
+    const char *parts[3] = {owner, type, currency};
+    for (int k = 0; k < 3; k++) {
+        for (const unsigned char *p = (const unsigned char *)parts[k]; *p; p++)
+            h = (h ^ *p) * UINT64_C(1099511628211);
+        h *= UINT64_C(1099511628211);
+    }
+    return (size_t)(h & (ACCOUNT_SLOTS - 1));
+}
+
+int ledger_account_id_cached(struct store *s, const char *owner, const char *type,
+                             const char *currency, int64_t *id, struct fg_err *err)
+{
+    struct account_cache *c = acache_for(s);
+    size_t i = account_slot(owner, type, currency);
+    if (c)
+        for (; c->slots[i]; i = (i + 1) & (ACCOUNT_SLOTS - 1)) {
+            struct account_key *e = c->slots[i];
+            if (strcmp(e->owner, owner) == 0 && strcmp(e->type, type) == 0 &&
+                strcmp(e->currency, currency) == 0) {
+                *id = e->id;
+                return 0;
+            }
+        }
+    struct ledger_account a;
+    int rc = ledger_account_find(s, owner, type, currency, &a, err);
+    if (rc < 0)
+        return rc;
+    *id = a.id;
+    /* Keep only what the row says exactly (a truncated copy could match
+     * another, shorter name). */
+    if (!c || strcmp(a.owner, owner) != 0 || strcmp(a.type, type) != 0 ||
+        strcmp(a.currency, currency) != 0)
+        return 0; /* answered; just not cached */
+    if (c->count >= FG_WRITER_CACHE_ACCOUNTS_MAX) {
+        acache_empty(c);
+        i = account_slot(owner, type, currency);
+    }
+    struct account_key *e = calloc(1, sizeof(*e));
+    if (!e)
+        return 0;
+    e->id = a.id;
+    snprintf(e->owner, sizeof(e->owner), "%s", a.owner);
+    snprintf(e->type, sizeof(e->type), "%s", a.type);
+    snprintf(e->currency, sizeof(e->currency), "%s", a.currency);
+    c->slots[i] = e;
+    c->count++;
+    return 0;
 }
 
 int ledger_account_open(struct store *s, const char *owner, const char *type,

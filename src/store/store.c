@@ -131,6 +131,18 @@ int64_t store_last_insert_id(struct store *s)
     return store_ops_of(s)->last_insert_id(s);
 }
 
+static uint64_t generation;
+
+uint64_t store_generation(void)
+{
+    return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
+
+void store_generation_bump(void)
+{
+    __atomic_add_fetch(&generation, 1, __ATOMIC_ACQ_REL);
+}
+
 int64_t store_changes_total(struct store *s)
 {
     return store_ops_of(s)->changes_total(s);

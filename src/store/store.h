@@ -133,6 +133,12 @@ int store_release(struct store *s, const char *name, struct fg_err *err);
 int store_rollback_to(struct store *s, const char *name, struct fg_err *err);
 int64_t store_last_insert_id(struct store *s);
 int64_t store_changes_total(struct store *s);
+/* A process-wide counter that moves whenever written-but-uncommitted work may
+ * have been undone (a rollback or rollback_to in a write transaction, a failed
+ * commit) and whenever a connection opens or closes. A cache of what a writer
+ * read is valid only while this counter has not moved since it was filled:
+ * otherwise it may hold rows that no longer exist, or another database's. */
+uint64_t store_generation(void);
 void store_close(struct store *s);
 
 /* Open by URI: "postgresql://..." picks PostgreSQL (when built), anything else

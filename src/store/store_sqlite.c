@@ -62,6 +62,7 @@ struct stmt_slot {
 struct store {
     struct store_base base; /* first, so store_ops_of works */
     sqlite3 *db;
+    bool write_tx; /* a BEGIN IMMEDIATE not yet committed or rolled back */
     int stmt_count;
     struct stmt_slot slots[STMT_SLOTS];
     /* Savepoint statements, prepared once: the engine runs three per command. */
@@ -417,6 +418,11 @@ static int64_t sqlite_changes_total(struct store *s)
 
 static int sqlite_rollback(struct store *s)
 {
+    /* Even when SQLite already ended the transaction itself (an I/O error
+     * mid-statement), its writes are gone: caches must know. */
+    if (s->write_tx)
+        store_generation_bump();
+    s->write_tx = false;
     if (sqlite3_get_autocommit(s->db))
         return 0; /* idle: nothing to undo */
     return sqlite_exec(s, sql_rollback, STORE_NOARGS, NULL, NULL, NULL, NULL);
@@ -424,7 +430,9 @@ static int sqlite_rollback(struct store *s)
 
 static int sqlite_begin(struct store *s, struct fg_err *err)
 {
-    return sqlite_exec(s, sql_begin, STORE_NOARGS, NULL, NULL, NULL, err);
+    int rc = sqlite_exec(s, sql_begin, STORE_NOARGS, NULL, NULL, NULL, err);
+    s->write_tx = rc == 0;
+    return rc;
 }
 
 static int sqlite_begin_read(struct store *s, struct fg_err *err)
@@ -442,8 +450,12 @@ static int sqlite_begin_read(struct store *s, struct fg_err *err)
 static int sqlite_commit(struct store *s, struct fg_err *err)
 {
     int rc = sqlite_exec(s, sql_commit, STORE_NOARGS, NULL, NULL, NULL, err);
-    if (rc < 0)
+    if (rc < 0) {
+        s->write_tx = true; /* whatever it was, its writes are undone now */
         sqlite_rollback(s);
+        return rc;
+    }
+    s->write_tx = false;
     return rc;
 }
 
@@ -507,6 +519,7 @@ static int sqlite_release(struct store *s, const char *name, struct fg_err *err)
 
 static int sqlite_rollback_to(struct store *s, const char *name, struct fg_err *err)
 {
+    store_generation_bump(); /* before: even a failed ROLLBACK TO may have undone some */
     return savepoint_exec(s, "ROLLBACK TO", name, err);
 }
 
@@ -629,6 +642,7 @@ static int sqlite_open(const char *uri, struct store **out, struct fg_err *err)
         rc = fail_db(s->db, rc, err, "pragmas");
         goto close_db;
     }
+    store_generation_bump(); /* a new connection may reuse a closed one's address */
     *out = s;
     return 0;
 
@@ -651,6 +665,7 @@ static void sqlite_close(struct store *s)
     for (int i = 0; i < s->savepoint_count; i++)
         sqlite3_finalize(s->savepoints[i].stmt);
     /* An open transaction is rolled back by the close. */
+    store_generation_bump();
     int rc = sqlite3_close(s->db);
     FG_ASSERT(rc == SQLITE_OK); /* every statement was finalized above */
     free(s);

@@ -15,6 +15,7 @@
 
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
+#include "services/directory.h"
 #include "store/store.h"
 
 struct fx {
@@ -370,6 +371,81 @@ static void test_transfer_list_buckets(void **state)
     store_commit(f->s, &err);
 }
 
+/* Writer-side caches answer what the store would: a status change, a rolled
+ * back creation and a reused account id are never served stale. */
+static void test_writer_caches(void **state)
+{
+    struct fx *f = *state;
+    struct fg_err err;
+    struct customer cu = {.company_id = 7}, got;
+    bool created;
+    snprintf(cu.uuid, sizeof(cu.uuid), "u-1");
+    snprintf(cu.user_name, sizeof(cu.user_name), "alice");
+    snprintf(cu.name, sizeof(cu.name), "Alice");
+    snprintf(cu.base_currency, sizeof(cu.base_currency), "USD");
+    assert_int_equal(store_begin(f->s, &err), 0);
+    assert_int_equal(customer_create(f->s, &cu, 1, &created, &err), 0);
+    struct currency gbp = {.code = "GBP", .digits = 2};
+    assert_int_equal(currency_create(f->s, &gbp, 1, &created, &err), 0);
+    assert_int_equal(store_commit(f->s, &err), 0);
+
+    int64_t hits = directory_cache_hits();
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_string_equal(got.status, "active");
+    assert_int_equal(directory_cache_hits(), hits + 1);
+    struct currency cur;
+    assert_int_equal(currency_get_cached(f->s, "GBP", &cur, &err), 0);
+    assert_int_equal(currency_get_cached(f->s, "GBP", &cur, &err), 0);
+    assert_int_equal(cur.digits, 2);
+    assert_int_equal(directory_cache_hits(), hits + 2);
+    assert_int_equal(currency_get_cached(f->s, "EUR", &cur, &err), -FG_EUNKNOWN_CURRENCY);
+
+    /* A status change empties the cache. */
+    assert_int_equal(store_begin(f->s, &err), 0);
+    assert_int_equal(customer_set_status(f->s, "u-1", "disabled", 2, &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_string_equal(got.status, "disabled");
+
+    /* A creation read through the cache, then rolled back to a savepoint. */
+    struct customer bob = cu;
+    snprintf(bob.uuid, sizeof(bob.uuid), "u-2");
+    snprintf(bob.user_name, sizeof(bob.user_name), "bob");
+    assert_int_equal(store_savepoint(f->s, "sp", &err), 0);
+    assert_int_equal(customer_create(f->s, &bob, 3, &created, &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "bob", &got, &err), 0);
+    int64_t acct_id = 0, again = 0;
+    assert_int_equal(ledger_account_open(f->s, "u-2", "wallet", "USD", LEDGER_ACCT_CUSTOMER, 3,
+                                         NULL, &err),
+                     0);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &acct_id, &err), 0);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err), 0);
+    assert_int_equal(again, acct_id);
+    assert_int_equal(store_rollback_to(f->s, "sp", &err), 0);
+    assert_int_equal(store_release(f->s, "sp", &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "bob", &got, &err),
+                     -FG_EUNKNOWN_CUSTOMER);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err),
+                     -FG_EUNKNOWN_ACCOUNT);
+    /* The rolled-back account's id now belongs to another account. */
+    struct ledger_account other;
+    assert_int_equal(ledger_account_open(f->s, "c0", "futures", "USD", LEDGER_ACCT_CUSTOMER, 3,
+                                         &other, &err),
+                     0);
+    assert_int_equal(other.id, acct_id);
+    assert_int_equal(ledger_account_id_cached(f->s, "c0", "futures", "USD", &again, &err), 0);
+    assert_int_equal(again, other.id);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err),
+                     -FG_EUNKNOWN_ACCOUNT);
+
+    /* A whole transaction rolled back, too. */
+    assert_int_equal(store_rollback(f->s), 0);
+    assert_int_equal(ledger_account_id_cached(f->s, "c0", "futures", "USD", &again, &err),
+                     -FG_EUNKNOWN_ACCOUNT);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_string_equal(got.status, "active"); /* the disable was rolled back */
+}
+
 static void test_idempotency_records(void **state)
 {
     struct fx *f = *state;
@@ -411,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reconcile_catches_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transfer_list_buckets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_caches, setup, teardown),
     };
     return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);
 }
