@@ -51,6 +51,10 @@
 #define TB_SCOPE_CANCEL "tb.cancel"
 #define TB_CANCEL_RECORDED 1 /* idem.state of a cancel's own record */
 #define TB_HOUSE_TYPE "tradeboss"
+/* An execute's data and stored answer as text: field values are bounded
+ * (FG_TB_*_BYTES_MAX, escaped at most 6x) well inside these. */
+#define TB_DATA_TEXT_BYTES_MAX 2048
+#define TB_ANSWER_TEXT_BYTES_MAX (TB_DATA_TEXT_BYTES_MAX + FG_ERR_MSG_MAX * 6 + 1024)
 
 /* --- the code table (README "TradeBoss webhooks" mirrors it) ------------- */
 
@@ -298,15 +302,57 @@ static void ascii_only(char *s)
             *s = '?';
 }
 
+/* The envelope built as text, data_text being compact JSON ("{}" when NULL).
+ * False when a string is not plain ASCII (or too long): use jansson then. */
+static bool envelope_send_text(struct http_req *req, const char *trace, const char *code,
+                               const char *msg, const char *data_text, size_t data_len, bool ok,
+                               int64_t tm)
+{
+    size_t cap = 256 + 6 * (strlen(trace) + strlen(code) + strlen(msg)) + data_len;
+    char *mem = malloc(cap);
+    if (!mem)
+        return false;
+    struct jsonx_buf b;
+    jsonx_buf_init(&b, mem, cap);
+    jsonx_buf_lit(&b, "{\"bizCode\":\"\",\"code\":");
+    jsonx_buf_str(&b, code);
+    jsonx_buf_lit(&b, ",\"msg\":");
+    jsonx_buf_str(&b, msg);
+    jsonx_buf_lit(&b, ",\"tm\":");
+    jsonx_buf_int(&b, tm);
+    jsonx_buf_lit(&b, ",\"trace\":");
+    jsonx_buf_str(&b, trace);
+    jsonx_buf_lit(&b, ",\"msgParams\":\"\",\"data\":");
+    if (data_text)
+        jsonx_buf_raw(&b, data_text, data_len);
+    else
+        jsonx_buf_lit(&b, "{}");
+    jsonx_buf_lit(&b, ok ? ",\"ok\":true,\"fail\":false}" : ",\"ok\":false,\"fail\":true}");
+    if (b.failed) {
+        free(mem);
+        return false;
+    }
+    http_req_respond(req, 200, mem, b.len);
+    return true;
+}
+
+/* data_text (compact JSON, may be NULL) stands for data when data is NULL. */
 static void envelope_send(struct http_req *req, const char *trace, const char *code,
-                          const char *msg, json_t *data)
+                          const char *msg, json_t *data, const char *data_text, size_t data_len)
 {
     int64_t tm = (fg_clock_mono_ns() - req->start_ns) / 1000000;
     bool ok = strcmp(code, "0") == 0;
+    if (tm < 0)
+        tm = 0;
+    if (!data && envelope_send_text(req, trace, code, msg, data_text, data_len, ok, tm))
+        return;
+    json_t *data_json = data ? json_incref(data)
+                        : data_text ? json_loadb(data_text, data_len, 0, NULL)
+                                    : json_object();
     json_t *env =
         json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:b,s:b}", "bizCode", "", "code", code, "msg", msg,
-                  "tm", (json_int_t)(tm < 0 ? 0 : tm), "trace", trace, "msgParams", "", "data",
-                  data ? json_incref(data) : json_object(), "ok", ok, "fail", !ok);
+                  "tm", (json_int_t)tm, "trace", trace, "msgParams", "", "data",
+                  data_json ? data_json : json_object(), "ok", ok, "fail", !ok);
     size_t len = 0;
     char *text = env ? jsonx_dump(env, &len) : NULL;
     json_decref(env);
@@ -330,7 +376,7 @@ static int refuse_now(struct http_req *req, const char *trace, enum tb_code code
     if (code != TB_OK)
         fg_info(req->trace, "tradeboss %s refused %s: %s", req->route_name, tb_codes[code].code,
                 msg);
-    envelope_send(req, trace, tb_codes[code].code, msg, NULL);
+    envelope_send(req, trace, tb_codes[code].code, msg, NULL, NULL, 0);
     return HTTP_DONE;
 }
 
@@ -538,6 +584,10 @@ struct tb_cmd {
     char code[16];
     char msg[FG_ERR_MSG_MAX];
     json_t *data;
+    /* Or the data as compact JSON text (the execute's success answer, built
+     * without jansson); used when data is NULL and data_len > 0. */
+    char data_text[TB_DATA_TEXT_BYTES_MAX];
+    size_t data_len;
 };
 
 static void tb_cmd_free(void *p)
@@ -548,6 +598,7 @@ static void tb_cmd_free(void *p)
 
 static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, json_t *data)
 {
+    t->data_len = 0;
     snprintf(t->code, sizeof(t->code), "%s", tb_codes[code].code);
     snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : tb_codes[code].text);
     ascii_only(t->msg);
@@ -558,7 +609,8 @@ static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, jso
 static void tb_after_commit(struct app_cmd *c)
 {
     struct tb_cmd *t = c->data;
-    envelope_send(c->req, t->trace, t->code, t->msg, t->data);
+    envelope_send(c->req, t->trace, t->code, t->msg, t->data,
+                  t->data_len ? t->data_text : NULL, t->data_len);
 }
 
 static void tb_fail(struct app_cmd *c, int code)
@@ -569,7 +621,7 @@ static void tb_fail(struct app_cmd *c, int code)
                                               : "the write could not be committed; nothing was "
                                                 "applied, retry";
     fg_warn(c->req->trace, "tradeboss %s: %s", t->key, msg);
-    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code, msg, NULL);
+    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code, msg, NULL, NULL, 0);
 }
 
 /* An operating error inside run(): answer busy now and roll the command back. */
@@ -578,7 +630,7 @@ static int run_busy(struct app_cmd *c, int rc, const struct fg_err *err)
     struct tb_cmd *t = c->data;
     fg_error(c->req->trace, "tradeboss %s: %s", t->key, err->msg[0] ? err->msg : "failed");
     envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code,
-                  "the write could not be done; nothing was applied, retry", NULL);
+                  "the write could not be done; nothing was applied, retry", NULL, NULL, 0);
     return rc < 0 ? rc : -FG_EINTERNAL;
 }
 
@@ -595,6 +647,7 @@ static int answer_stored(struct tb_cmd *t, const struct idem_rec *rec, json_t **
     snprintf(t->msg, sizeof(t->msg), "%s", json_string_value(msg));
     json_decref(t->data);
     t->data = json_incref(json_object_get(st, "data"));
+    t->data_len = 0;
     if (stored_out)
         *stored_out = st;
     else
@@ -698,6 +751,69 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
     return 0;
 }
 
+/* The success answer as text, the same bytes jansson would give (jsonx.h):
+ * t->data_text, and the stored answer {"code","msg","data","fence"} in out.
+ * False when a field is not plain ASCII: the caller uses jansson instead. */
+static bool exec_answer_text(struct tb_cmd *t, const struct exec_result *x, char *out, size_t cap,
+                             size_t *out_len)
+{
+    char req_s[MONEY_FORMAT_BYTES_MAX], moved_s[MONEY_FORMAT_BYTES_MAX],
+        avail_s[MONEY_FORMAT_BYTES_MAX];
+    money_amount_format(x->requested, x->digits, req_s, sizeof(req_s));
+    money_amount_format(x->moved, x->digits, moved_s, sizeof(moved_s));
+    money_amount_format(x->available, x->digits, avail_s, sizeof(avail_s));
+    struct jsonx_buf d;
+    jsonx_buf_init(&d, t->data_text, sizeof(t->data_text));
+    jsonx_buf_lit(&d, "{\"requestUniqueNo\":");
+    jsonx_buf_str(&d, t->request_no);
+    jsonx_buf_lit(&d, ",\"userName\":");
+    jsonx_buf_str(&d, t->user_name);
+    jsonx_buf_lit(&d, ",\"currency\":");
+    jsonx_buf_str(&d, t->currency);
+    jsonx_buf_lit(&d, ",\"operationType\":");
+    jsonx_buf_str(&d, operations[t->op]);
+    jsonx_buf_lit(&d, ",\"amount\":");
+    jsonx_buf_str(&d, req_s);
+    jsonx_buf_lit(&d, ",\"appliedAmount\":");
+    jsonx_buf_str(&d, moved_s);
+    jsonx_buf_lit(&d, ",\"amountDigits\":");
+    jsonx_buf_int(&d, x->digits);
+    jsonx_buf_lit(&d, ",\"availableAmount\":");
+    jsonx_buf_str(&d, avail_s);
+    jsonx_buf_lit(&d, "}");
+
+    struct jsonx_buf b;
+    jsonx_buf_init(&b, out, cap);
+    jsonx_buf_lit(&b, "{\"code\":");
+    jsonx_buf_str(&b, t->code);
+    jsonx_buf_lit(&b, ",\"msg\":");
+    jsonx_buf_str(&b, t->msg);
+    jsonx_buf_lit(&b, ",\"data\":");
+    jsonx_buf_raw(&b, d.p, d.len);
+    jsonx_buf_lit(&b, ",\"fence\":{\"requested\":");
+    jsonx_buf_int(&b, x->requested);
+    jsonx_buf_lit(&b, ",\"moved\":");
+    jsonx_buf_int(&b, x->moved);
+    jsonx_buf_lit(&b, ",\"debit\":");
+    jsonx_buf_int(&b, x->debit_id);
+    jsonx_buf_lit(&b, ",\"credit\":");
+    jsonx_buf_int(&b, x->credit_id);
+    jsonx_buf_lit(&b, ",\"currency\":");
+    jsonx_buf_str(&b, t->currency);
+    jsonx_buf_lit(&b, ",\"userName\":");
+    jsonx_buf_str(&b, t->user_name);
+    jsonx_buf_lit(&b, ",\"digits\":");
+    jsonx_buf_int(&b, x->digits);
+    jsonx_buf_lit(&b, "}}");
+    if (d.failed || b.failed) {
+        t->data_len = 0;
+        return false;
+    }
+    t->data_len = d.len;
+    *out_len = b.len;
+    return true;
+}
+
 static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
 {
     struct tb_cmd *t = c->data;
@@ -737,6 +853,14 @@ static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
                      req_s);
         else
             snprintf(text, sizeof(text), "%s", note[0] ? note : "success");
+        answer_set(t, TB_OK, text, NULL);
+        char stored[TB_ANSWER_TEXT_BYTES_MAX];
+        size_t stored_len = 0;
+        if (exec_answer_text(t, &x, stored, sizeof(stored), &stored_len)) {
+            rc = idem_put(s, TB_SCOPE_EXEC, t->key, t->hash, step.next, 200, stored, stored_len,
+                          x.transfer_id, now_ms, &err);
+            return rc < 0 ? run_busy(c, rc, &err) : 0;
+        }
         answer_set(t, TB_OK, text,
                    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
                              "userName", t->user_name, "currency", t->currency, "operationType",
@@ -1195,7 +1319,7 @@ static int amount_post(struct http_req *req, void *ctx)
                              amount_json(ledger_account_available(&acct), cur.digits),
                              "amountDigits", cur.digits);
     json_decref(body);
-    envelope_send(req, h.trace, tb_codes[TB_OK].code, tb_codes[TB_OK].text, data);
+    envelope_send(req, h.trace, tb_codes[TB_OK].code, tb_codes[TB_OK].text, data, NULL, 0);
     json_decref(data);
     return HTTP_DONE;
 }
