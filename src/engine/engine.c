@@ -5,6 +5,13 @@
  * append at the tail, the writer takes up to FG_ENGINE_BATCH_MAX from the head.
  * Between batches the writer also voids expired holds (bounded per turn), and
  * it wakes at least every ENGINE_IDLE_WAKE_MS to do so when idle.
+ *
+ * Checkpoints: SQLite's default has the committing connection copy the log
+ * into the database after the commit that passes 1,000 log pages, on the
+ * writer's path. With a database file the engine runs a checkpointer thread
+ * on its own connection instead, asked after each commit; the writer keeps a
+ * bound (FG_STORE_WAL_PAGES_MAX) in case it stalls. Checkpoints never decide
+ * durability: a command is answered once its COMMIT synced the log.
  */
 #include "engine/engine.h"
 
@@ -27,6 +34,14 @@
 struct engine {
     struct store *store;
     pthread_t writer;
+    /* The checkpointer: its own connection copies committed log frames into
+     * the database while the writer goes on committing (store.h). */
+    struct store *peer;
+    pthread_t checkpointer;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    bool ck_wanted, ck_stop;
+    int64_t checkpoints;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct engine_cmd *head, *tail;
@@ -109,6 +124,52 @@ static struct engine_cmd *take_batch(struct engine *e, int *count, bool *exit_no
     return first;
 }
 
+/* After a commit: let the checkpointer run (it coalesces many requests). */
+static void checkpoint_request(struct engine *e)
+{
+    if (!e->peer)
+        return;
+    pthread_mutex_lock(&e->ck_mu);
+    bool wake = !e->ck_wanted;
+    e->ck_wanted = true;
+    pthread_mutex_unlock(&e->ck_mu);
+    if (wake)
+        pthread_cond_signal(&e->ck_cv);
+}
+
+static void *checkpointer_main(void *arg)
+{
+    struct engine *e = arg;
+    pthread_mutex_lock(&e->ck_mu);
+    while (!e->ck_stop) {
+        if (!e->ck_wanted) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += (long)FG_ENGINE_CHECKPOINT_IDLE_MS * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&e->ck_cv, &e->ck_mu, &ts);
+            if (!e->ck_wanted)
+                continue;
+        }
+        e->ck_wanted = false;
+        pthread_mutex_unlock(&e->ck_mu);
+        struct fg_err err;
+        if (store_checkpoint(e->peer, &err) < 0)
+            fg_warn(NULL, "background checkpoint failed (the writer's bound still holds): %s",
+                    err.msg);
+        __atomic_add_fetch(&e->checkpoints, 1, __ATOMIC_RELAXED);
+        pthread_mutex_lock(&e->ck_mu);
+    }
+    pthread_mutex_unlock(&e->ck_mu);
+    return NULL;
+}
+
+int64_t engine_checkpoints(struct engine *e)
+{
+    return __atomic_load_n(&e->checkpoints, __ATOMIC_RELAXED);
+}
+
 static void expire_holds(struct engine *e, int64_t now_ms)
 {
     struct fg_err err;
@@ -177,6 +238,8 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
     status = store_commit(e->store, &err);
     if (status < 0)
         fg_error(NULL, "engine commit of %d commands failed: %s", n, err.msg);
+    else
+        checkpoint_request(e);
 answer:
     metrics_commit_observe(fg_clock_mono_ns() - t0);
     if (n) {
@@ -204,6 +267,15 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+static void checkpointer_stop(struct engine *e)
+{
+    pthread_mutex_lock(&e->ck_mu);
+    e->ck_stop = true;
+    pthread_mutex_unlock(&e->ck_mu);
+    pthread_cond_signal(&e->ck_cv);
+    pthread_join(e->checkpointer, NULL);
+}
+
 int engine_create(struct store *writer, struct engine **out, struct fg_err *err)
 {
     struct engine *e = calloc(1, sizeof(*e));
@@ -212,7 +284,25 @@ int engine_create(struct store *writer, struct engine **out, struct fg_err *err)
     e->store = writer;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
+    pthread_mutex_init(&e->ck_mu, NULL);
+    pthread_cond_init(&e->ck_cv, NULL);
+    /* A database file gets a checkpointer; without one (in memory, or a peer
+     * that cannot open) the writer keeps checkpointing itself. */
+    if (store_open_peer(writer, &e->peer, NULL) == 0) {
+        if (pthread_create(&e->checkpointer, NULL, checkpointer_main, e) == 0) {
+            store_checkpoints_hand_off(writer);
+        } else {
+            store_close(e->peer);
+            e->peer = NULL;
+        }
+    }
     if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
+        if (e->peer) {
+            checkpointer_stop(e);
+            store_close(e->peer);
+        }
+        pthread_cond_destroy(&e->ck_cv);
+        pthread_mutex_destroy(&e->ck_mu);
         pthread_cond_destroy(&e->cv);
         pthread_mutex_destroy(&e->mu);
         free(e);
@@ -233,6 +323,8 @@ void engine_stop(struct engine *e)
     pthread_cond_broadcast(&e->cv);
     if (join && e->started)
         pthread_join(e->writer, NULL);
+    if (join && e->peer)
+        checkpointer_stop(e); /* after the writer: its last commits are durable already */
 }
 
 void engine_destroy(struct engine *e)
@@ -240,7 +332,10 @@ void engine_destroy(struct engine *e)
     if (!e)
         return;
     engine_stop(e);
+    store_close(e->peer);
     store_close(e->store);
+    pthread_cond_destroy(&e->ck_cv);
+    pthread_mutex_destroy(&e->ck_mu);
     pthread_cond_destroy(&e->cv);
     pthread_mutex_destroy(&e->mu);
     free(e);

@@ -67,6 +67,8 @@ int engine_run_sync(struct engine *e, struct engine_cmd *cmd);
 int64_t engine_queue_depth(struct engine *e);
 /* Totals since start (for tests and benchmarks). */
 int64_t engine_batches(struct engine *e);
+/* Background checkpoints run (0 without a checkpointer, e.g. in memory). */
+int64_t engine_checkpoints(struct engine *e);
 /* Drain, commit, join the writer. Idempotent. */
 void engine_stop(struct engine *e);
 /* Stop if needed, close the store, free. */

@@ -148,6 +148,21 @@ int64_t store_changes_total(struct store *s)
     return store_ops_of(s)->changes_total(s);
 }
 
+int store_open_peer(struct store *s, struct store **out, struct fg_err *err)
+{
+    return store_ops_of(s)->open_peer(s, out, err);
+}
+
+int store_checkpoint(struct store *s, struct fg_err *err)
+{
+    return store_ops_of(s)->checkpoint(s, err);
+}
+
+void store_checkpoints_hand_off(struct store *s)
+{
+    store_ops_of(s)->checkpoints_hand_off(s);
+}
+
 void store_close(struct store *s)
 {
     if (s)

@@ -100,6 +100,17 @@ struct store_ops {
     int (*release)(struct store *s, const char *name, struct fg_err *err);
     int (*rollback_to)(struct store *s, const char *name, struct fg_err *err);
 
+    /* WAL maintenance, off the writer's path (issue 5). open_peer opens another
+     * connection to the same database (-FG_ENOT_FOUND for an in-memory one).
+     * checkpoint copies committed log frames into the database without
+     * blocking the writer (PASSIVE; durability is the commit's, not this).
+     * checkpoints_hand_off tells this connection (the writer) to leave routine
+     * checkpoints to a peer: it checkpoints itself only once the log passes
+     * FG_STORE_WAL_PAGES_MAX, so the log stays bounded if the peer stalls. */
+    int (*open_peer)(struct store *s, struct store **out, struct fg_err *err);
+    int (*checkpoint)(struct store *s, struct fg_err *err);
+    void (*checkpoints_hand_off)(struct store *s);
+
     /* Copy the whole database to a file (fundgate backup). */
     int (*backup)(struct store *s, const char *path, struct fg_err *err);
 };
@@ -140,6 +151,9 @@ int64_t store_changes_total(struct store *s);
  * otherwise it may hold rows that no longer exist, or another database's. */
 uint64_t store_generation(void);
 void store_close(struct store *s);
+int store_open_peer(struct store *s, struct store **out, struct fg_err *err);
+int store_checkpoint(struct store *s, struct fg_err *err);
+void store_checkpoints_hand_off(struct store *s);
 
 /* Open by URI: "postgresql://..." picks PostgreSQL (when built), anything else
  * is a SQLite file path. Runs migrations when migrate is true. */

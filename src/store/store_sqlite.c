@@ -577,6 +577,32 @@ rollback_tx:
     return rc;
 }
 
+/* ---- WAL maintenance ---- */
+
+static int sqlite_open(const char *uri, struct store **out, struct fg_err *err);
+
+static int sqlite_open_peer(struct store *s, struct store **out, struct fg_err *err)
+{
+    const char *path = sqlite3_db_filename(s->db, "main");
+    if (!path || !*path)
+        return fg_fail(err, -FG_ENOT_FOUND, "sqlite: an in-memory database has no peer");
+    return sqlite_open(path, out, err);
+}
+
+static int sqlite_checkpoint(struct store *s, struct fg_err *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    /* BUSY: another checkpoint runs (the writer's own, past its bound). */
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        return fail_db(s->db, rc, err, "checkpoint");
+    return 0;
+}
+
+static void sqlite_checkpoints_hand_off(struct store *s)
+{
+    sqlite3_wal_autocheckpoint(s->db, FG_STORE_WAL_PAGES_MAX);
+}
+
 /* ---- open, close, backup ---- */
 
 static int enable_wal(struct store *s, struct fg_err *err)
@@ -754,4 +780,7 @@ const struct store_ops store_sqlite_ops = {
     .release = sqlite_release,
     .rollback_to = sqlite_rollback_to,
     .backup = sqlite_backup,
+    .open_peer = sqlite_open_peer,
+    .checkpoint = sqlite_checkpoint,
+    .checkpoints_hand_off = sqlite_checkpoints_hand_off,
 };

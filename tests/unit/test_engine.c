@@ -137,6 +137,10 @@ static void test_group_commit(void **state)
     struct tcmd late = {.ec = {.run = tcmd_run, .done = tcmd_done}};
     assert_int_equal(engine_submit(e, &late.ec), -FG_ESHUTDOWN);
     assert_int_equal(late.done_calls, 0);
+    /* A file database gets a background checkpointer, asked after commits. */
+    for (int i = 0; i < 200 && engine_checkpoints(e) == 0; i++)
+        usleep(5000);
+    assert_true(engine_checkpoints(e) > 0);
     engine_destroy(e);
     /* Refused commands left nothing; the others are durable. */
     assert_int_equal(count_rows(), THREADS * PER_THREAD - refused);
