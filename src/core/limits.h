@@ -26,13 +26,15 @@
 #define FG_ENGINE_QUEUE_DEPTH_MAX 65536      /* commands waiting for the writer */
 #define FG_ENGINE_BATCH_MAX 8190             /* commands in one database transaction */
 #define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024 /* expired holds voided per writer turn */
-#define FG_ENGINE_CHECKPOINT_IDLE_MS 100     /* checkpointer wakes at least this often */
+#define FG_ENGINE_CHECKPOINT_IDLE_MS 1000    /* checkpointer runs at least this often */
+#define FG_ENGINE_CHECKPOINT_PAGES 4096      /* log pages that make a commit ask for one */
 
 /* Store */
 #define FG_STORE_STMT_CACHE_MAX 256   /* prepared statements cached per connection */
 #define FG_STORE_BUSY_TIMEOUT_MS 5000 /* wait for a locked database before EBUSY */
 #define FG_STORE_SAVEPOINT_NAME_BYTES_MAX 64
 #define FG_STORE_WAL_PAGES_MAX 65536 /* log pages before the writer checkpoints itself */
+static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goes first");
 
 /* Ledger and identifiers */
 #define FG_CURRENCY_CODE_BYTES_MAX 16

@@ -9,7 +9,9 @@
  * Checkpoints: SQLite's default has the committing connection copy the log
  * into the database after the commit that passes 1,000 log pages, on the
  * writer's path. With a database file the engine runs a checkpointer thread
- * on its own connection instead, asked after each commit; the writer keeps a
+ * on its own connection instead, asked after a commit that leaves more than
+ * FG_ENGINE_CHECKPOINT_PAGES in the log (and every FG_ENGINE_CHECKPOINT_IDLE_MS
+ * when idle); the writer keeps a
  * bound (FG_STORE_WAL_PAGES_MAX) in case it stalls. Checkpoints never decide
  * durability: a command is answered once its COMMIT synced the log.
  */
@@ -124,10 +126,13 @@ static struct engine_cmd *take_batch(struct engine *e, int *count, bool *exit_no
     return first;
 }
 
-/* After a commit: let the checkpointer run (it coalesces many requests). */
+/* After a commit: let the checkpointer run once the log is long enough to be
+ * worth it (each checkpoint copies every page the log holds; the same hot
+ * pages checkpointed after every small commit would cost more than SQLite's
+ * own schedule). */
 static void checkpoint_request(struct engine *e)
 {
-    if (!e->peer)
+    if (!e->peer || store_log_pages(e->store) < FG_ENGINE_CHECKPOINT_PAGES)
         return;
     pthread_mutex_lock(&e->ck_mu);
     bool wake = !e->ck_wanted;
@@ -148,9 +153,11 @@ static void *checkpointer_main(void *arg)
             ts.tv_nsec += (long)FG_ENGINE_CHECKPOINT_IDLE_MS * 1000000L;
             ts.tv_sec += ts.tv_nsec / 1000000000L;
             ts.tv_nsec %= 1000000000L;
+            /* Asked, or a quiet second: either way copy what the log holds,
+             * so a log left long by the last burst does not wait for the next. */
             pthread_cond_timedwait(&e->ck_cv, &e->ck_mu, &ts);
-            if (!e->ck_wanted)
-                continue;
+            if (e->ck_stop)
+                break;
         }
         e->ck_wanted = false;
         pthread_mutex_unlock(&e->ck_mu);

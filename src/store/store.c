@@ -163,6 +163,11 @@ void store_checkpoints_hand_off(struct store *s)
     store_ops_of(s)->checkpoints_hand_off(s);
 }
 
+int64_t store_log_pages(struct store *s)
+{
+    return store_ops_of(s)->log_pages(s);
+}
+
 void store_close(struct store *s)
 {
     if (s)

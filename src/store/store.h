@@ -106,10 +106,13 @@ struct store_ops {
      * blocking the writer (PASSIVE; durability is the commit's, not this).
      * checkpoints_hand_off tells this connection (the writer) to leave routine
      * checkpoints to a peer: it checkpoints itself only once the log passes
-     * FG_STORE_WAL_PAGES_MAX, so the log stays bounded if the peer stalls. */
+     * FG_STORE_WAL_PAGES_MAX, so the log stays bounded if the peer stalls.
+     * log_pages is the log's length in pages after this connection's last
+     * commit (0 when unknown): when to ask the peer. */
     int (*open_peer)(struct store *s, struct store **out, struct fg_err *err);
     int (*checkpoint)(struct store *s, struct fg_err *err);
     void (*checkpoints_hand_off)(struct store *s);
+    int64_t (*log_pages)(struct store *s);
 
     /* Copy the whole database to a file (fundgate backup). */
     int (*backup)(struct store *s, const char *path, struct fg_err *err);
@@ -154,6 +157,7 @@ void store_close(struct store *s);
 int store_open_peer(struct store *s, struct store **out, struct fg_err *err);
 int store_checkpoint(struct store *s, struct fg_err *err);
 void store_checkpoints_hand_off(struct store *s);
+int64_t store_log_pages(struct store *s);
 
 /* Open by URI: "postgresql://..." picks PostgreSQL (when built), anything else
  * is a SQLite file path. Runs migrations when migrate is true. */

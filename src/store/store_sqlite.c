@@ -63,6 +63,7 @@ struct store {
     struct store_base base; /* first, so store_ops_of works */
     sqlite3 *db;
     bool write_tx; /* a BEGIN IMMEDIATE not yet committed or rolled back */
+    int64_t log_pages; /* WAL frames after the last commit (hand_off only) */
     int stmt_count;
     struct stmt_slot slots[STMT_SLOTS];
     /* Savepoint statements, prepared once: the engine runs three per command. */
@@ -598,9 +599,25 @@ static int sqlite_checkpoint(struct store *s, struct fg_err *err)
     return 0;
 }
 
+/* Replaces SQLite's autocheckpoint hook: remember the log's length for
+ * log_pages, and checkpoint here only past the bound. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    struct store *s = ctx;
+    s->log_pages = frames;
+    if (frames >= FG_STORE_WAL_PAGES_MAX)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
 static void sqlite_checkpoints_hand_off(struct store *s)
 {
-    sqlite3_wal_autocheckpoint(s->db, FG_STORE_WAL_PAGES_MAX);
+    sqlite3_wal_hook(s->db, wal_hook, s);
+}
+
+static int64_t sqlite_log_pages(struct store *s)
+{
+    return s->log_pages;
 }
 
 /* ---- open, close, backup ---- */
@@ -783,4 +800,5 @@ const struct store_ops store_sqlite_ops = {
     .open_peer = sqlite_open_peer,
     .checkpoint = sqlite_checkpoint,
     .checkpoints_hand_off = sqlite_checkpoints_hand_off,
+    .log_pages = sqlite_log_pages,
 };
