@@ -539,9 +539,43 @@ static int amount_field(json_t *body, int digits, bool negative, int64_t *units,
 
 /* SHA-256 of the defining fields as sent (JSON values; absent is null), so
  * key order and spacing do not matter and nothing depends on parsing them. */
+/* The text jansson gives for [tag, fields...] (compact, sorted keys), built
+ * directly when every value is a string, integer, true, false or null and all
+ * is ASCII (the execute's case: a fifth of the HTTP thread's parse work went
+ * to the array and its dump); NULL means use jansson. */
+static bool defining_text_fast(json_t *body, const char *tag, const char *const fields[],
+                               struct jsonx_buf *b)
+{
+    jsonx_buf_lit(b, "[");
+    jsonx_buf_str(b, tag);
+    for (int i = 0; fields[i] && !b->failed; i++) {
+        json_t *v = json_object_get(body, fields[i]);
+        jsonx_buf_lit(b, ",");
+        if (!v || json_is_null(v))
+            jsonx_buf_lit(b, "null");
+        else if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v))
+            jsonx_buf_str(b, json_string_value(v));
+        else if (json_is_integer(v))
+            jsonx_buf_int(b, json_integer_value(v));
+        else if (json_is_boolean(v))
+            jsonx_buf_lit(b, json_is_true(v) ? "true" : "false");
+        else
+            return false; /* reals, objects, arrays, strings holding NUL */
+    }
+    jsonx_buf_lit(b, "]");
+    return !b->failed;
+}
+
 static int defining_hash(json_t *body, const char *tag, const char *const fields[],
                          uint8_t out[FG_SHA256_BYTES])
 {
+    char mem[2048];
+    struct jsonx_buf b;
+    jsonx_buf_init(&b, mem, sizeof(mem));
+    if (defining_text_fast(body, tag, fields, &b)) {
+        fg_sha256(b.p, b.len, out);
+        return 0;
+    }
     json_t *a = json_array();
     if (!a)
         return -FG_ENOMEM;
