@@ -56,6 +56,8 @@ wrk_run() {
     p50=$(awk '$1 == "50%" {print $2}' "$log" | to_ms)
     p99=$(awk '$1 == "99%" {print $2}' "$log" | to_ms)
     if grep -q "Non-2xx" "$log"; then echo "warning: $name had non-2xx answers" >&2; fi
+    # Requests that time out (2 s) are left out of wrk's percentiles: say so.
+    if grep -q "Socket errors" "$log"; then echo "warning: $name: $(grep 'Socket errors' "$log")" >&2; fi
     echo "$rps $p50 $p99" >>"$WORK/$name"
 }
 col() { awk -v c="$2" '{print $c}' "$WORK/$1" | median; }
@@ -110,6 +112,7 @@ BOOT="$WORK/bootstrap.json"
 } >"$BOOT"
 
 start_fundgate() {
+    sync # the engine runs' files are not still being written back under the HTTP load
     "$BIN" serve --listen "127.0.0.1:$PORT" --data "$WORK/http" --admin-token bench \
         --log-level warn "$@" >"$WORK/fundgate.out" 2>"$WORK/fundgate.err" &
     FG_PID=$!
