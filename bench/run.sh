@@ -49,12 +49,15 @@ wrk_run() {
     local name=$1 url=$2 conns=$3
     shift 3
     local log="$WORK/$name.wrk.log"
-    wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$@" "$url" >"$log" 2>&1
+    # The URL before the script arguments: everything after -- goes to the script.
+    wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$url" "$@" >"$log" 2>&1
     local rps p50 p99
     rps=$(awk '/^Requests\/sec/ {print $2}' "$log")
     p50=$(awk '$1 == "50%" {print $2}' "$log" | to_ms)
     p99=$(awk '$1 == "99%" {print $2}' "$log" | to_ms)
     if grep -q "Non-2xx" "$log"; then echo "warning: $name had non-2xx answers" >&2; fi
+    # Requests that time out (2 s) are left out of wrk's percentiles: say so.
+    if grep -q "Socket errors" "$log"; then echo "warning: $name: $(grep 'Socket errors' "$log")" >&2; fi
     echo "$rps $p50 $p99" >>"$WORK/$name"
 }
 col() { awk -v c="$2" '{print $c}' "$WORK/$1" | median; }
@@ -109,6 +112,7 @@ BOOT="$WORK/bootstrap.json"
 } >"$BOOT"
 
 start_fundgate() {
+    sync # the engine runs' files are not still being written back under the HTTP load
     "$BIN" serve --listen "127.0.0.1:$PORT" --data "$WORK/http" --admin-token bench \
         --log-level warn "$@" >"$WORK/fundgate.out" 2>"$WORK/fundgate.err" &
     FG_PID=$!
@@ -181,7 +185,7 @@ for r in $(seq 1 "$RUNS"); do
         -r -f "$WORK/pg_transfer.sql" bench >"$WORK/pgbench.log" 2>&1
     tps=$(awk '/^tps/ {print $3; exit}' "$WORK/pgbench.log")
     lat=$(awk '/^latency average/ {print $4}' "$WORK/pgbench.log")
-    echo "$tps $lat" >>"$WORK/pg"
+    echo "$tps $lat" >>"$WORK/pg_runs" # not $WORK/pg: that is the cluster
     echo "pgbench: $tps tps, average latency $lat ms"
 done
 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
@@ -197,7 +201,7 @@ RECON2=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT/admin/
 stop_fundgate
 
 H64=$(col http_64 1) H256=$(col http_256 1) N64=$(col nginx_64 1) N256=$(col nginx_256 1)
-PG=$(col pg 1) G256=$(col growth_256 1)
+PG=$(col pg_runs 1) G256=$(col growth_256 1)
 {
     echo "# fundgate benchmark, $(date -u +%Y-%m-%d)"
     echo
@@ -207,7 +211,7 @@ PG=$(col pg 1) G256=$(col growth_256 1)
     echo "|---|---|---|---|---|---|"
     echo "| HTTP execute, 64 conns | $H64 req/s | $(col http_64 2) | $(col http_64 3) | nginx return 200: $N64 req/s | $(ratio "$H64" "$N64") |"
     echo "| HTTP execute, 256 conns | $H256 req/s | $(col http_256 2) | $(col http_256 3) | nginx return 200: $N256 req/s | $(ratio "$H256" "$N256") |"
-    echo "| HTTP execute vs PostgreSQL peer | $H256 req/s | | | pgbench 8 clients: $PG tps (avg $(col pg 2) ms) | $(ratio "$H256" "$PG") |"
+    echo "| HTTP execute vs PostgreSQL peer | $H256 req/s | | | pgbench 8 clients: $PG tps (avg $(col pg_runs 2) ms) | $(ratio "$H256" "$PG") |"
     for b in 1 100 1000 8190; do
         E=$(col "engine_$b" 1) P=$(col "engine_$b" 2)
         echo "| engine, batch $b | $E transfers/s | | | plain SQL loop: $P/s | $(ratio "$E" "$P") |"

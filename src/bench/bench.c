@@ -179,7 +179,11 @@ static int run_engine(struct bench_cfg *cfg, const char *path, int64_t *elapsed_
         int wave = (int)(cfg->transfers - done < cfg->batch ? cfg->transfers - done : cfg->batch);
         int pending = wave;
         for (int i = 0; i < wave; i++) {
-            cmds[i] = (struct bench_cmd){.ec = {.run = bench_run, .done = bench_done},
+            /* bench_run refuses nothing it wrote (a refused transfer leaves
+             * nothing behind), so it needs no savepoint, like an execute. */
+            cmds[i] = (struct bench_cmd){.ec = {.run = bench_run,
+                                                .done = bench_done,
+                                                .savepoint_free = true},
                                          .cfg = cfg, .n = cfg->key_seq++, .mu = &mu, .cv = &cv,
                                          .pending = &pending};
             FG_ASSERT(engine_submit(e, &cmds[i].ec) == 0);

@@ -210,3 +210,64 @@ json_t *jsonx_amount_new(int64_t v, int digits)
     money_amount_format(v, digits, buf, sizeof(buf));
     return json_string(buf);
 }
+
+void jsonx_buf_init(struct jsonx_buf *b, char *mem, size_t cap)
+{
+    *b = (struct jsonx_buf){.p = mem, .cap = cap};
+    if (cap)
+        mem[0] = '\0';
+}
+
+void jsonx_buf_raw(struct jsonx_buf *b, const char *s, size_t n)
+{
+    if (b->failed || n >= b->cap - b->len) {
+        b->failed = true;
+        return;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void jsonx_buf_lit(struct jsonx_buf *b, const char *s)
+{
+    jsonx_buf_raw(b, s, strlen(s));
+}
+
+/* jansson's dump_string: \\ \" \b \f \n \r \t, other controls as \u00XX. */
+void jsonx_buf_str(struct jsonx_buf *b, const char *s)
+{
+    jsonx_buf_raw(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p && !b->failed; p++) {
+        char esc[8];
+        const char *short_esc = NULL;
+        switch (*p) {
+        case '\\': short_esc = "\\\\"; break;
+        case '"': short_esc = "\\\""; break;
+        case '\b': short_esc = "\\b"; break;
+        case '\f': short_esc = "\\f"; break;
+        case '\n': short_esc = "\\n"; break;
+        case '\r': short_esc = "\\r"; break;
+        case '\t': short_esc = "\\t"; break;
+        default: break;
+        }
+        if (short_esc) {
+            jsonx_buf_raw(b, short_esc, 2);
+        } else if (*p < 0x20) {
+            snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)*p);
+            jsonx_buf_raw(b, esc, 6);
+        } else if (*p >= 0x80) {
+            b->failed = true;
+        } else {
+            jsonx_buf_raw(b, (const char *)p, 1);
+        }
+    }
+    jsonx_buf_raw(b, "\"", 1);
+}
+
+void jsonx_buf_int(struct jsonx_buf *b, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%lld", (long long)v);
+    jsonx_buf_raw(b, num, (size_t)n);
+}

@@ -26,11 +26,15 @@
 #define FG_ENGINE_QUEUE_DEPTH_MAX 65536      /* commands waiting for the writer */
 #define FG_ENGINE_BATCH_MAX 8190             /* commands in one database transaction */
 #define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024 /* expired holds voided per writer turn */
+#define FG_ENGINE_CHECKPOINT_IDLE_MS 1000    /* checkpointer runs at least this often */
+#define FG_ENGINE_CHECKPOINT_PAGES 4096      /* log pages that make a commit ask for one */
 
 /* Store */
 #define FG_STORE_STMT_CACHE_MAX 256   /* prepared statements cached per connection */
 #define FG_STORE_BUSY_TIMEOUT_MS 5000 /* wait for a locked database before EBUSY */
 #define FG_STORE_SAVEPOINT_NAME_BYTES_MAX 64
+#define FG_STORE_WAL_PAGES_MAX 65536 /* log pages before the writer checkpoints itself */
+static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goes first");
 
 /* Ledger and identifiers */
 #define FG_CURRENCY_CODE_BYTES_MAX 16
@@ -41,6 +45,15 @@
 #define FG_LINKED_TRANSFERS_MAX 16 /* transfers in one linked chain */
 #define FG_PAGE_LIMIT_MAX 1000     /* rows in one listing page */
 #define FG_PAGE_LIMIT_DEFAULT 100
+/* The journal's per-account indexes lead with id >> this (a "bucket" of 2^16
+ * transfers), so a commit dirties only the pages of the current bucket instead
+ * of one index page per account touched; a listing walks the buckets, at most
+ * one probe per index per 65,536 journal rows (docs/PERFORMANCE.md). */
+#define FG_JOURNAL_BUCKET_SHIFT 16
+/* Writer-side caches (issue 5): entries kept before the cache is emptied. */
+#define FG_WRITER_CACHE_CUSTOMERS_MAX 16384
+#define FG_WRITER_CACHE_CURRENCIES_MAX 64
+#define FG_WRITER_CACHE_ACCOUNTS_MAX 32768
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)

@@ -5,6 +5,15 @@
  * append at the tail, the writer takes up to FG_ENGINE_BATCH_MAX from the head.
  * Between batches the writer also voids expired holds (bounded per turn), and
  * it wakes at least every ENGINE_IDLE_WAKE_MS to do so when idle.
+ *
+ * Checkpoints: SQLite's default has the committing connection copy the log
+ * into the database after the commit that passes 1,000 log pages, on the
+ * writer's path. With a database file the engine runs a checkpointer thread
+ * on its own connection instead, asked after a commit that leaves more than
+ * FG_ENGINE_CHECKPOINT_PAGES in the log (and every FG_ENGINE_CHECKPOINT_IDLE_MS
+ * when idle); the writer keeps a
+ * bound (FG_STORE_WAL_PAGES_MAX) in case it stalls. Checkpoints never decide
+ * durability: a command is answered once its COMMIT synced the log.
  */
 #include "engine/engine.h"
 
@@ -27,6 +36,14 @@
 struct engine {
     struct store *store;
     pthread_t writer;
+    /* The checkpointer: its own connection copies committed log frames into
+     * the database while the writer goes on committing (store.h). */
+    struct store *peer;
+    pthread_t checkpointer;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    bool ck_wanted, ck_stop;
+    int64_t checkpoints;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct engine_cmd *head, *tail;
@@ -109,6 +126,57 @@ static struct engine_cmd *take_batch(struct engine *e, int *count, bool *exit_no
     return first;
 }
 
+/* After a commit: let the checkpointer run once the log is long enough to be
+ * worth it (each checkpoint copies every page the log holds; the same hot
+ * pages checkpointed after every small commit would cost more than SQLite's
+ * own schedule). */
+static void checkpoint_request(struct engine *e)
+{
+    if (!e->peer || store_log_pages(e->store) < FG_ENGINE_CHECKPOINT_PAGES)
+        return;
+    pthread_mutex_lock(&e->ck_mu);
+    bool wake = !e->ck_wanted;
+    e->ck_wanted = true;
+    pthread_mutex_unlock(&e->ck_mu);
+    if (wake)
+        pthread_cond_signal(&e->ck_cv);
+}
+
+static void *checkpointer_main(void *arg)
+{
+    struct engine *e = arg;
+    pthread_mutex_lock(&e->ck_mu);
+    while (!e->ck_stop) {
+        if (!e->ck_wanted) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += (long)FG_ENGINE_CHECKPOINT_IDLE_MS * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            /* Asked, or a quiet second: either way copy what the log holds,
+             * so a log left long by the last burst does not wait for the next. */
+            pthread_cond_timedwait(&e->ck_cv, &e->ck_mu, &ts);
+            if (e->ck_stop)
+                break;
+        }
+        e->ck_wanted = false;
+        pthread_mutex_unlock(&e->ck_mu);
+        struct fg_err err;
+        if (store_checkpoint(e->peer, &err) < 0)
+            fg_warn(NULL, "background checkpoint failed (the writer's bound still holds): %s",
+                    err.msg);
+        __atomic_add_fetch(&e->checkpoints, 1, __ATOMIC_RELAXED);
+        pthread_mutex_lock(&e->ck_mu);
+    }
+    pthread_mutex_unlock(&e->ck_mu);
+    return NULL;
+}
+
+int64_t engine_checkpoints(struct engine *e)
+{
+    return __atomic_load_n(&e->checkpoints, __ATOMIC_RELAXED);
+}
+
 static void expire_holds(struct engine *e, int64_t now_ms)
 {
     struct fg_err err;
@@ -138,6 +206,23 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
     }
     expire_holds(e, now_ms);
     for (struct engine_cmd *c = first; c; c = c->next) {
+        if (c->savepoint_free) {
+            int64_t changes_before = store_changes_total(e->store);
+            c->result = c->run(c, e->store, now_ms);
+            if (c->result < 0 && (fg_code_http_status(c->result) >= 500 ||
+                                  store_changes_total(e->store) != changes_before)) {
+                /* An operating error (SQLite may even have ended the
+                 * transaction), or a refusal after writing: without a
+                 * savepoint only the whole batch can be undone. */
+                status = -FG_ESTORE;
+                fg_error(NULL, "engine: a savepoint-free command failed (%s) after writing; "
+                               "rolling back its batch of %d",
+                         fg_code_name(c->result), n);
+                store_rollback(e->store);
+                goto answer;
+            }
+            continue;
+        }
         int rc = store_savepoint(e->store, "cmd", &err);
         if (rc < 0) {
             c->result = rc;
@@ -160,6 +245,8 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
     status = store_commit(e->store, &err);
     if (status < 0)
         fg_error(NULL, "engine commit of %d commands failed: %s", n, err.msg);
+    else
+        checkpoint_request(e);
 answer:
     metrics_commit_observe(fg_clock_mono_ns() - t0);
     if (n) {
@@ -187,6 +274,15 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+static void checkpointer_stop(struct engine *e)
+{
+    pthread_mutex_lock(&e->ck_mu);
+    e->ck_stop = true;
+    pthread_mutex_unlock(&e->ck_mu);
+    pthread_cond_signal(&e->ck_cv);
+    pthread_join(e->checkpointer, NULL);
+}
+
 int engine_create(struct store *writer, struct engine **out, struct fg_err *err)
 {
     struct engine *e = calloc(1, sizeof(*e));
@@ -195,7 +291,25 @@ int engine_create(struct store *writer, struct engine **out, struct fg_err *err)
     e->store = writer;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
+    pthread_mutex_init(&e->ck_mu, NULL);
+    pthread_cond_init(&e->ck_cv, NULL);
+    /* A database file gets a checkpointer; without one (in memory, or a peer
+     * that cannot open) the writer keeps checkpointing itself. */
+    if (store_open_peer(writer, &e->peer, NULL) == 0) {
+        if (pthread_create(&e->checkpointer, NULL, checkpointer_main, e) == 0) {
+            store_checkpoints_hand_off(writer);
+        } else {
+            store_close(e->peer);
+            e->peer = NULL;
+        }
+    }
     if (pthread_create(&e->writer, NULL, writer_main, e) != 0) {
+        if (e->peer) {
+            checkpointer_stop(e);
+            store_close(e->peer);
+        }
+        pthread_cond_destroy(&e->ck_cv);
+        pthread_mutex_destroy(&e->ck_mu);
         pthread_cond_destroy(&e->cv);
         pthread_mutex_destroy(&e->mu);
         free(e);
@@ -216,6 +330,8 @@ void engine_stop(struct engine *e)
     pthread_cond_broadcast(&e->cv);
     if (join && e->started)
         pthread_join(e->writer, NULL);
+    if (join && e->peer)
+        checkpointer_stop(e); /* after the writer: its last commits are durable already */
 }
 
 void engine_destroy(struct engine *e)
@@ -223,7 +339,10 @@ void engine_destroy(struct engine *e)
     if (!e)
         return;
     engine_stop(e);
+    store_close(e->peer);
     store_close(e->store);
+    pthread_cond_destroy(&e->ck_cv);
+    pthread_mutex_destroy(&e->ck_mu);
     pthread_cond_destroy(&e->cv);
     pthread_mutex_destroy(&e->mu);
     free(e);
@@ -259,7 +378,9 @@ static void sync_done(struct engine_cmd *cmd, int status)
 
 int engine_run_sync(struct engine *e, struct engine_cmd *cmd)
 {
-    struct sync_wait w = {.cmd = {.run = sync_run, .done = sync_done}, .inner = cmd};
+    struct sync_wait w = {
+        .cmd = {.run = sync_run, .done = sync_done, .savepoint_free = cmd->savepoint_free},
+        .inner = cmd};
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
     int rc = engine_submit(e, &w.cmd);

@@ -20,12 +20,22 @@
  * run() returns >= 0 to keep its work or < 0 to have its savepoint rolled back;
  * either way it has already written its answer.
  *
+ * Savepoint-free commands: a savepoint costs SQLite a copy of every page the
+ * command touches, which is most of a small command's cost. A command whose
+ * refusals write nothing (it checks, or its writes undo themselves, before it
+ * returns < 0) sets savepoint_free and runs without one. The engine proves
+ * the promise with the store's change counter: if such a run() returns < 0
+ * after changing a row, or returns an operating error (a 5xx code: the store
+ * may be mid-write), only the whole transaction can undo it, so the batch is
+ * rolled back and every command of it fails (done(cmd, <0), nothing applied).
+ *
  * Stop: engine_stop() refuses new commands (-FG_ESHUTDOWN), finishes and
  * commits every queued command, calls their done(), and joins the writer.
  */
 #ifndef FG_ENGINE_H
 #define FG_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/errors.h"
@@ -41,6 +51,7 @@ struct engine_cmd {
     engine_run_fn run;
     engine_done_fn done;
     int result; /* what run() returned */
+    bool savepoint_free; /* see "Savepoint-free commands" above */
     struct engine_cmd *next;
 };
 
@@ -56,6 +67,8 @@ int engine_run_sync(struct engine *e, struct engine_cmd *cmd);
 int64_t engine_queue_depth(struct engine *e);
 /* Totals since start (for tests and benchmarks). */
 int64_t engine_batches(struct engine *e);
+/* Background checkpoints run (0 without a checkpointer, e.g. in memory). */
+int64_t engine_checkpoints(struct engine *e);
 /* Drain, commit, join the writer. Idempotent. */
 void engine_stop(struct engine *e);
 /* Stop if needed, close the store, free. */

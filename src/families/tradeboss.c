@@ -51,6 +51,10 @@
 #define TB_SCOPE_CANCEL "tb.cancel"
 #define TB_CANCEL_RECORDED 1 /* idem.state of a cancel's own record */
 #define TB_HOUSE_TYPE "tradeboss"
+/* An execute's data and stored answer as text: field values are bounded
+ * (FG_TB_*_BYTES_MAX, escaped at most 6x) well inside these. */
+#define TB_DATA_TEXT_BYTES_MAX 2048
+#define TB_ANSWER_TEXT_BYTES_MAX (TB_DATA_TEXT_BYTES_MAX + FG_ERR_MSG_MAX * 6 + 1024)
 
 /* --- the code table (README "TradeBoss webhooks" mirrors it) ------------- */
 
@@ -298,15 +302,57 @@ static void ascii_only(char *s)
             *s = '?';
 }
 
+/* The envelope built as text, data_text being compact JSON ("{}" when NULL).
+ * False when a string is not plain ASCII (or too long): use jansson then. */
+static bool envelope_send_text(struct http_req *req, const char *trace, const char *code,
+                               const char *msg, const char *data_text, size_t data_len, bool ok,
+                               int64_t tm)
+{
+    size_t cap = 256 + 6 * (strlen(trace) + strlen(code) + strlen(msg)) + data_len;
+    char *mem = malloc(cap);
+    if (!mem)
+        return false;
+    struct jsonx_buf b;
+    jsonx_buf_init(&b, mem, cap);
+    jsonx_buf_lit(&b, "{\"bizCode\":\"\",\"code\":");
+    jsonx_buf_str(&b, code);
+    jsonx_buf_lit(&b, ",\"msg\":");
+    jsonx_buf_str(&b, msg);
+    jsonx_buf_lit(&b, ",\"tm\":");
+    jsonx_buf_int(&b, tm);
+    jsonx_buf_lit(&b, ",\"trace\":");
+    jsonx_buf_str(&b, trace);
+    jsonx_buf_lit(&b, ",\"msgParams\":\"\",\"data\":");
+    if (data_text)
+        jsonx_buf_raw(&b, data_text, data_len);
+    else
+        jsonx_buf_lit(&b, "{}");
+    jsonx_buf_lit(&b, ok ? ",\"ok\":true,\"fail\":false}" : ",\"ok\":false,\"fail\":true}");
+    if (b.failed) {
+        free(mem);
+        return false;
+    }
+    http_req_respond(req, 200, mem, b.len);
+    return true;
+}
+
+/* data_text (compact JSON, may be NULL) stands for data when data is NULL. */
 static void envelope_send(struct http_req *req, const char *trace, const char *code,
-                          const char *msg, json_t *data)
+                          const char *msg, json_t *data, const char *data_text, size_t data_len)
 {
     int64_t tm = (fg_clock_mono_ns() - req->start_ns) / 1000000;
     bool ok = strcmp(code, "0") == 0;
+    if (tm < 0)
+        tm = 0;
+    if (!data && envelope_send_text(req, trace, code, msg, data_text, data_len, ok, tm))
+        return;
+    json_t *data_json = data ? json_incref(data)
+                        : data_text ? json_loadb(data_text, data_len, 0, NULL)
+                                    : json_object();
     json_t *env =
         json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:b,s:b}", "bizCode", "", "code", code, "msg", msg,
-                  "tm", (json_int_t)(tm < 0 ? 0 : tm), "trace", trace, "msgParams", "", "data",
-                  data ? json_incref(data) : json_object(), "ok", ok, "fail", !ok);
+                  "tm", (json_int_t)tm, "trace", trace, "msgParams", "", "data",
+                  data_json ? data_json : json_object(), "ok", ok, "fail", !ok);
     size_t len = 0;
     char *text = env ? jsonx_dump(env, &len) : NULL;
     json_decref(env);
@@ -330,7 +376,7 @@ static int refuse_now(struct http_req *req, const char *trace, enum tb_code code
     if (code != TB_OK)
         fg_info(req->trace, "tradeboss %s refused %s: %s", req->route_name, tb_codes[code].code,
                 msg);
-    envelope_send(req, trace, tb_codes[code].code, msg, NULL);
+    envelope_send(req, trace, tb_codes[code].code, msg, NULL, NULL, 0);
     return HTTP_DONE;
 }
 
@@ -493,9 +539,43 @@ static int amount_field(json_t *body, int digits, bool negative, int64_t *units,
 
 /* SHA-256 of the defining fields as sent (JSON values; absent is null), so
  * key order and spacing do not matter and nothing depends on parsing them. */
+/* The text jansson gives for [tag, fields...] (compact, sorted keys), built
+ * directly when every value is a string, integer, true, false or null and all
+ * is ASCII (the execute's case: a fifth of the HTTP thread's parse work went
+ * to the array and its dump); NULL means use jansson. */
+static bool defining_text_fast(json_t *body, const char *tag, const char *const fields[],
+                               struct jsonx_buf *b)
+{
+    jsonx_buf_lit(b, "[");
+    jsonx_buf_str(b, tag);
+    for (int i = 0; fields[i] && !b->failed; i++) {
+        json_t *v = json_object_get(body, fields[i]);
+        jsonx_buf_lit(b, ",");
+        if (!v || json_is_null(v))
+            jsonx_buf_lit(b, "null");
+        else if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v))
+            jsonx_buf_str(b, json_string_value(v));
+        else if (json_is_integer(v))
+            jsonx_buf_int(b, json_integer_value(v));
+        else if (json_is_boolean(v))
+            jsonx_buf_lit(b, json_is_true(v) ? "true" : "false");
+        else
+            return false; /* reals, objects, arrays, strings holding NUL */
+    }
+    jsonx_buf_lit(b, "]");
+    return !b->failed;
+}
+
 static int defining_hash(json_t *body, const char *tag, const char *const fields[],
                          uint8_t out[FG_SHA256_BYTES])
 {
+    char mem[2048];
+    struct jsonx_buf b;
+    jsonx_buf_init(&b, mem, sizeof(mem));
+    if (defining_text_fast(body, tag, fields, &b)) {
+        fg_sha256(b.p, b.len, out);
+        return 0;
+    }
     json_t *a = json_array();
     if (!a)
         return -FG_ENOMEM;
@@ -538,6 +618,10 @@ struct tb_cmd {
     char code[16];
     char msg[FG_ERR_MSG_MAX];
     json_t *data;
+    /* Or the data as compact JSON text (the execute's success answer, built
+     * without jansson); used when data is NULL and data_len > 0. */
+    char data_text[TB_DATA_TEXT_BYTES_MAX];
+    size_t data_len;
 };
 
 static void tb_cmd_free(void *p)
@@ -548,6 +632,7 @@ static void tb_cmd_free(void *p)
 
 static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, json_t *data)
 {
+    t->data_len = 0;
     snprintf(t->code, sizeof(t->code), "%s", tb_codes[code].code);
     snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : tb_codes[code].text);
     ascii_only(t->msg);
@@ -558,7 +643,8 @@ static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, jso
 static void tb_after_commit(struct app_cmd *c)
 {
     struct tb_cmd *t = c->data;
-    envelope_send(c->req, t->trace, t->code, t->msg, t->data);
+    envelope_send(c->req, t->trace, t->code, t->msg, t->data,
+                  t->data_len ? t->data_text : NULL, t->data_len);
 }
 
 static void tb_fail(struct app_cmd *c, int code)
@@ -569,7 +655,7 @@ static void tb_fail(struct app_cmd *c, int code)
                                               : "the write could not be committed; nothing was "
                                                 "applied, retry";
     fg_warn(c->req->trace, "tradeboss %s: %s", t->key, msg);
-    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code, msg, NULL);
+    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code, msg, NULL, NULL, 0);
 }
 
 /* An operating error inside run(): answer busy now and roll the command back. */
@@ -578,7 +664,7 @@ static int run_busy(struct app_cmd *c, int rc, const struct fg_err *err)
     struct tb_cmd *t = c->data;
     fg_error(c->req->trace, "tradeboss %s: %s", t->key, err->msg[0] ? err->msg : "failed");
     envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code,
-                  "the write could not be done; nothing was applied, retry", NULL);
+                  "the write could not be done; nothing was applied, retry", NULL, NULL, 0);
     return rc < 0 ? rc : -FG_EINTERNAL;
 }
 
@@ -595,6 +681,7 @@ static int answer_stored(struct tb_cmd *t, const struct idem_rec *rec, json_t **
     snprintf(t->msg, sizeof(t->msg), "%s", json_string_value(msg));
     json_decref(t->data);
     t->data = json_incref(json_object_get(st, "data"));
+    t->data_len = 0;
     if (stored_out)
         *stored_out = st;
     else
@@ -634,13 +721,16 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
 {
     struct customer cu;
     struct currency cur;
-    struct ledger_account acct, house;
-    int rc = customer_find_by_name(s, t->company_id, t->user_name, &cu, err);
+    struct ledger_account acct;
+    bool have_acct = false;
+    int64_t acct_id, house_id;
+    /* Writer-side caches: this runs only on the engine's writer (directory.h). */
+    int rc = customer_find_by_name_cached(s, t->company_id, t->user_name, &cu, err);
     if (rc < 0)
         return rc;
     if (strcmp(cu.status, "active") != 0)
         return fg_fail(err, -FG_ECUSTOMER_INACTIVE, "user '%s' is %s", t->user_name, cu.status);
-    if ((rc = currency_get(s, t->currency, &cur, err)) < 0)
+    if ((rc = currency_get_cached(s, t->currency, &cur, err)) < 0)
         return rc;
     if (t->amount_digits > cur.digits)
         return fg_fail(err, -FG_EBAD_AMOUNT, "amountDigits %d exceeds the %d digits of %s",
@@ -648,21 +738,26 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
     x->digits = cur.digits;
     if (!money_mul(t->amount_units, money_pow10(cur.digits - t->amount_digits), &x->requested))
         return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' is too large");
-    if ((rc = ledger_account_find(s, cu.uuid, t->account_type, t->currency, &acct, err)) < 0)
+    if ((rc = ledger_account_id_cached(s, cu.uuid, t->account_type, t->currency, &acct_id, err)) <
+        0)
         return fg_fail(err, rc, "user '%s' has no %s account in %s", t->user_name, t->account_type,
                        t->currency);
-    if ((rc = ledger_account_find(s, LEDGER_HOUSE, TB_HOUSE_TYPE, t->currency, &house, err)) < 0)
+    if ((rc = ledger_account_id_cached(s, LEDGER_HOUSE, TB_HOUSE_TYPE, t->currency, &house_id,
+                                       err)) < 0)
         return rc;
     int64_t amount = x->requested;
     const char *kind = "tb_open";
-    x->debit_id = acct.id;
-    x->credit_id = house.id;
+    x->debit_id = acct_id;
+    x->credit_id = house_id;
     if (t->op == TB_OP_CLOSE) {
         kind = "tb_close";
-        x->debit_id = house.id;
-        x->credit_id = acct.id;
+        x->debit_id = house_id;
+        x->credit_id = acct_id;
     } else if (t->op == TB_OP_OVERTRADING) {
         kind = "tb_overtrading";
+        if ((rc = ledger_account_get(s, acct_id, &acct, err)) < 0)
+            return rc;
+        have_acct = true;
         int64_t avail = ledger_account_available(&acct);
         if (t->overtrading == TB_OVERTRADING_IGNORE) {
             amount = 0;
@@ -671,6 +766,7 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
             amount = avail < 0 ? 0 : avail; /* take what is available, possibly nothing */
         }
     }
+    x->moved = amount;
     if (amount > 0) {
         struct ledger_transfer tr = {
             .debit_id = x->debit_id, .credit_id = x->credit_id, .amount = amount};
@@ -680,12 +776,76 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
         if ((rc = ledger_transfer_create(s, now_ms, &tr, err)) < 0)
             return rc;
         x->transfer_id = tr.id;
-        if ((rc = ledger_account_get(s, acct.id, &acct, err)) < 0)
-            return rc;
+        have_acct = false; /* moved: read it back below (a RETURNING clause would cost
+                            * SQLite an ephemeral table per UPDATE, far more) */
     }
-    x->moved = amount;
+    if (!have_acct && (rc = ledger_account_get(s, acct_id, &acct, err)) < 0)
+        return rc;
     x->available = ledger_account_available(&acct);
     return 0;
+}
+
+/* The success answer as text, the same bytes jansson would give (jsonx.h):
+ * t->data_text, and the stored answer {"code","msg","data","fence"} in out.
+ * False when a field is not plain ASCII: the caller uses jansson instead. */
+static bool exec_answer_text(struct tb_cmd *t, const struct exec_result *x, char *out, size_t cap,
+                             size_t *out_len)
+{
+    char req_s[MONEY_FORMAT_BYTES_MAX], moved_s[MONEY_FORMAT_BYTES_MAX],
+        avail_s[MONEY_FORMAT_BYTES_MAX];
+    money_amount_format(x->requested, x->digits, req_s, sizeof(req_s));
+    money_amount_format(x->moved, x->digits, moved_s, sizeof(moved_s));
+    money_amount_format(x->available, x->digits, avail_s, sizeof(avail_s));
+    struct jsonx_buf d;
+    jsonx_buf_init(&d, t->data_text, sizeof(t->data_text));
+    jsonx_buf_lit(&d, "{\"requestUniqueNo\":");
+    jsonx_buf_str(&d, t->request_no);
+    jsonx_buf_lit(&d, ",\"userName\":");
+    jsonx_buf_str(&d, t->user_name);
+    jsonx_buf_lit(&d, ",\"currency\":");
+    jsonx_buf_str(&d, t->currency);
+    jsonx_buf_lit(&d, ",\"operationType\":");
+    jsonx_buf_str(&d, operations[t->op]);
+    jsonx_buf_lit(&d, ",\"amount\":");
+    jsonx_buf_str(&d, req_s);
+    jsonx_buf_lit(&d, ",\"appliedAmount\":");
+    jsonx_buf_str(&d, moved_s);
+    jsonx_buf_lit(&d, ",\"amountDigits\":");
+    jsonx_buf_int(&d, x->digits);
+    jsonx_buf_lit(&d, ",\"availableAmount\":");
+    jsonx_buf_str(&d, avail_s);
+    jsonx_buf_lit(&d, "}");
+
+    struct jsonx_buf b;
+    jsonx_buf_init(&b, out, cap);
+    jsonx_buf_lit(&b, "{\"code\":");
+    jsonx_buf_str(&b, t->code);
+    jsonx_buf_lit(&b, ",\"msg\":");
+    jsonx_buf_str(&b, t->msg);
+    jsonx_buf_lit(&b, ",\"data\":");
+    jsonx_buf_raw(&b, d.p, d.len);
+    jsonx_buf_lit(&b, ",\"fence\":{\"requested\":");
+    jsonx_buf_int(&b, x->requested);
+    jsonx_buf_lit(&b, ",\"moved\":");
+    jsonx_buf_int(&b, x->moved);
+    jsonx_buf_lit(&b, ",\"debit\":");
+    jsonx_buf_int(&b, x->debit_id);
+    jsonx_buf_lit(&b, ",\"credit\":");
+    jsonx_buf_int(&b, x->credit_id);
+    jsonx_buf_lit(&b, ",\"currency\":");
+    jsonx_buf_str(&b, t->currency);
+    jsonx_buf_lit(&b, ",\"userName\":");
+    jsonx_buf_str(&b, t->user_name);
+    jsonx_buf_lit(&b, ",\"digits\":");
+    jsonx_buf_int(&b, x->digits);
+    jsonx_buf_lit(&b, "}}");
+    if (d.failed || b.failed) {
+        t->data_len = 0;
+        return false;
+    }
+    t->data_len = d.len;
+    *out_len = b.len;
+    return true;
 }
 
 static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
@@ -698,22 +858,18 @@ static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
     const char *msg = t->pre_msg;
     int rc = 0;
     if (code == TB_OK) {
-        /* The money moves inside a savepoint of its own, so a refusal keeps
-         * nothing but the fence row that records it. */
-        if ((rc = store_savepoint(s, "tb_exec", &err)) < 0)
-            return run_busy(c, rc, &err);
+        /* No savepoint: a refusal from exec_apply has written nothing (a
+         * refused ledger transfer leaves nothing behind), so the fence row that
+         * records it is all the command keeps. An operating error fails the
+         * batch (the command is savepoint-free, engine.h). */
         rc = exec_apply(t, s, now_ms, &x, note, sizeof(note), &err);
         if (rc < 0) {
             code = tb_code_of(rc);
             snprintf(refusal, sizeof(refusal), "%s", err.msg);
             msg = refusal;
             if (code == TB_BUSY)
-                return run_busy(c, rc, &err); /* the command's savepoint undoes it all */
-            if (store_rollback_to(s, "tb_exec", &err) < 0)
-                return run_busy(c, -FG_ESTORE, &err);
+                return run_busy(c, rc, &err);
         }
-        if (store_release(s, "tb_exec", &err) < 0)
-            return run_busy(c, -FG_ESTORE, &err);
     }
 
     struct tb_fence_step step =
@@ -731,6 +887,14 @@ static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
                      req_s);
         else
             snprintf(text, sizeof(text), "%s", note[0] ? note : "success");
+        answer_set(t, TB_OK, text, NULL);
+        char stored[TB_ANSWER_TEXT_BYTES_MAX];
+        size_t stored_len = 0;
+        if (exec_answer_text(t, &x, stored, sizeof(stored), &stored_len)) {
+            rc = idem_put(s, TB_SCOPE_EXEC, t->key, t->hash, step.next, 200, stored, stored_len,
+                          x.transfer_id, now_ms, &err);
+            return rc < 0 ? run_busy(c, rc, &err) : 0;
+        }
         answer_set(t, TB_OK, text,
                    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
                              "userName", t->user_name, "currency", t->currency, "operationType",
@@ -871,6 +1035,9 @@ static int exec_post(struct http_req *req, void *ctx)
     }
     struct app_cmd *c = app_cmd_new(req, exec_run, sizeof(struct tb_cmd));
     struct tb_cmd *t = c->data;
+    /* Every refusal of an execute is recorded with nothing else written, and
+     * it returns < 0 only for an operating error: no savepoint needed. */
+    c->ec.savepoint_free = true;
     c->data_free = tb_cmd_free;
     c->fail = tb_fail;
     c->after_commit = tb_after_commit;
@@ -1186,7 +1353,7 @@ static int amount_post(struct http_req *req, void *ctx)
                              amount_json(ledger_account_available(&acct), cur.digits),
                              "amountDigits", cur.digits);
     json_decref(body);
-    envelope_send(req, h.trace, tb_codes[TB_OK].code, tb_codes[TB_OK].text, data);
+    envelope_send(req, h.trace, tb_codes[TB_OK].code, tb_codes[TB_OK].text, data, NULL, 0);
     json_decref(data);
     return HTTP_DONE;
 }

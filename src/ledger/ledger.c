@@ -8,6 +8,7 @@
  */
 #include "ledger/ledger.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "core/assert.h"
 #include "core/money.h"
+#include "store/schema.h"
 #include "store/store.h"
 
 const char *const ledger_house_types[] = {"cash", "payouts", "fees", "fx", "tradeboss"};
@@ -90,6 +92,122 @@ int ledger_account_find(struct store *s, const char *owner, const char *type,
     if (rc == -FG_EUNKNOWN_ACCOUNT)
         return fg_fail(err, rc, "no %s account in %s for %s", type, currency, owner);
     return rc;
+}
+
+/* --- writer-side account id cache (see ledger.h) -------------------------- */
+
+#define ACCOUNT_SLOTS (2 * FG_WRITER_CACHE_ACCOUNTS_MAX)
+static_assert((ACCOUNT_SLOTS & (ACCOUNT_SLOTS - 1)) == 0, "slots are a power of two");
+
+struct account_key {
+    int64_t id;
+    char owner[FG_UUID_BYTES_MAX + 1];
+    char type[LEDGER_TYPE_BYTES_MAX];
+    char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
+};
+
+struct account_cache {
+    struct store *store;
+    uint64_t gen;
+    int count;
+    struct account_key *slots[ACCOUNT_SLOTS]; /* open addressing, at most half full */
+};
+
+static __thread struct account_cache *acache;
+static pthread_key_t acache_key; /* frees a thread's cache when it exits */
+static pthread_once_t acache_once = PTHREAD_ONCE_INIT;
+
+static void acache_empty(struct account_cache *c)
+{
+    for (size_t i = 0; i < ACCOUNT_SLOTS && c->count; i++)
+        if (c->slots[i]) {
+            free(c->slots[i]);
+            c->slots[i] = NULL;
+            c->count--;
+        }
+    FG_ASSERT(c->count == 0);
+}
+
+static void acache_free(void *p)
+{
+    acache_empty(p);
+    free(p);
+}
+
+static void acache_key_create(void)
+{
+    FG_ASSERT(pthread_key_create(&acache_key, acache_free) == 0);
+}
+
+static struct account_cache *acache_for(struct store *s)
+{
+    struct account_cache *c = acache;
+    if (!c) {
+        pthread_once(&acache_once, acache_key_create);
+        if (!(c = calloc(1, sizeof(*c))))
+            return NULL;
+        pthread_setspecific(acache_key, c);
+        acache = c;
+    }
+    uint64_t gen = store_generation();
+    if (c->store != s || c->gen != gen) {
+        acache_empty(c);
+        c->store = s;
+        c->gen = gen;
+    }
+    return c;
+}
+
+static size_t account_slot(const char *owner, const char *type, const char *currency)
+{
+    uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a over the three, 0-separated */
+    const char *parts[3] = {owner, type, currency};
+    for (int k = 0; k < 3; k++) {
+        for (const unsigned char *p = (const unsigned char *)parts[k]; *p; p++)
+            h = (h ^ *p) * UINT64_C(1099511628211);
+        h *= UINT64_C(1099511628211);
+    }
+    return (size_t)(h & (ACCOUNT_SLOTS - 1));
+}
+
+int ledger_account_id_cached(struct store *s, const char *owner, const char *type,
+                             const char *currency, int64_t *id, struct fg_err *err)
+{
+    struct account_cache *c = acache_for(s);
+    size_t i = account_slot(owner, type, currency);
+    if (c)
+        for (; c->slots[i]; i = (i + 1) & (ACCOUNT_SLOTS - 1)) {
+            struct account_key *e = c->slots[i];
+            if (strcmp(e->owner, owner) == 0 && strcmp(e->type, type) == 0 &&
+                strcmp(e->currency, currency) == 0) {
+                *id = e->id;
+                return 0;
+            }
+        }
+    struct ledger_account a;
+    int rc = ledger_account_find(s, owner, type, currency, &a, err);
+    if (rc < 0)
+        return rc;
+    *id = a.id;
+    /* Keep only what the row says exactly (a truncated copy could match
+     * another, shorter name). */
+    if (!c || strcmp(a.owner, owner) != 0 || strcmp(a.type, type) != 0 ||
+        strcmp(a.currency, currency) != 0)
+        return 0; /* answered; just not cached */
+    if (c->count >= FG_WRITER_CACHE_ACCOUNTS_MAX) {
+        acache_empty(c);
+        i = account_slot(owner, type, currency);
+    }
+    struct account_key *e = calloc(1, sizeof(*e));
+    if (!e)
+        return 0;
+    e->id = a.id;
+    snprintf(e->owner, sizeof(e->owner), "%s", a.owner);
+    snprintf(e->type, sizeof(e->type), "%s", a.type);
+    snprintf(e->currency, sizeof(e->currency), "%s", a.currency);
+    c->slots[i] = e;
+    c->count++;
+    return 0;
 }
 
 int ledger_account_open(struct store *s, const char *owner, const char *type,
@@ -503,28 +621,57 @@ struct list_ctx {
     void *ctx;
 };
 
-static int list_transfer_row(void *ctx, struct store_row *row)
+/* One bucket of the per-account indexes: rows of account ?2 with id > ?3, at
+ * most ?4, ascending. The bucket expression must match the index's text. */
+static const char sql_list_bucket[] =
+    "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
+    " SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
+    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)"
+    " UNION SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
+    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)) ORDER BY id LIMIT ?4";
+
+struct bucket_ctx {
+    struct list_ctx *l;
+    int rows;
+    int64_t last_id;
+};
+
+static int bucket_row(void *ctx, struct store_row *row)
 {
-    struct list_ctx *l = ctx;
+    struct bucket_ctx *b = ctx;
     struct ledger_transfer t;
     transfer_from_row(row, &t);
-    return l->tfn(l->ctx, &t);
+    b->rows++;
+    b->last_id = t.id;
+    return b->l->tfn(b->l->ctx, &t);
 }
 
+/* Buckets are id ranges, so walking them in order and each one in id order
+ * yields the account's rows oldest first. The walk is bounded: one bucket per
+ * 2^FG_JOURNAL_BUCKET_SHIFT journal rows, from after_id's to the newest. */
 int ledger_transfer_list(struct store *s, int64_t account_id, int64_t after_id, int limit,
                          ledger_transfer_fn fn, void *ctx, struct fg_err *err)
 {
     struct list_ctx l = {.tfn = fn, .ctx = ctx};
-    return store_exec(s,
-                      "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
-                      " SELECT id FROM (SELECT id FROM transfers WHERE debit_id = ? AND id > ? "
-                      " ORDER BY id LIMIT ?) "
-                      " UNION SELECT id FROM (SELECT id FROM transfers WHERE credit_id = ? AND "
-                      " id > ? ORDER BY id LIMIT ?)) ORDER BY id LIMIT ?",
-                      STORE_ARGS(SA_INT(account_id), SA_INT(after_id), SA_INT(limit),
-                                 SA_INT(account_id), SA_INT(after_id), SA_INT(limit),
-                                 SA_INT(limit)),
-                      list_transfer_row, &l, err);
+    int64_t max_id = 0;
+    int rc = store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM transfers", STORE_NOARGS,
+                             &max_id, err);
+    if (rc < 0)
+        return rc;
+    int64_t last_bucket = max_id >> FG_JOURNAL_BUCKET_SHIFT;
+    for (int64_t b = after_id >> FG_JOURNAL_BUCKET_SHIFT; b <= last_bucket && limit > 0; b++) {
+        struct bucket_ctx bc = {.l = &l};
+        rc = store_exec(s, sql_list_bucket,
+                        STORE_ARGS(SA_INT(b), SA_INT(account_id), SA_INT(after_id),
+                                   SA_INT(limit)),
+                        bucket_row, &bc, err);
+        if (rc < 0)
+            return rc;
+        limit -= bc.rows;
+        if (bc.rows)
+            after_id = bc.last_id;
+    }
+    return 0;
 }
 
 static int list_account_row(void *ctx, struct store_row *row)
@@ -655,18 +802,25 @@ int ledger_reconcile(struct store *s, struct ledger_report *r, struct fg_err *er
     ctx->r = r;
     /* Posted sums count plain and post transfers (not pending, not void); pending
      * sums count pending transfers whose hold is still pending. */
+    /* One pass per sum, grouped (the per-account indexes are bucketed by
+     * time, so a per-account subquery would scan the journal once per
+     * account); SQLite materialises each group and indexes it for the join. */
     int rc = store_exec(
         s,
         "SELECT " ACCOUNT_COLS ","
-        " (SELECT COALESCE(SUM(amount), 0) FROM transfers t WHERE t.debit_id = a.id"
-        "   AND (t.flags & 5) = 0),"
-        " (SELECT COALESCE(SUM(amount), 0) FROM transfers t WHERE t.credit_id = a.id"
-        "   AND (t.flags & 5) = 0),"
-        " (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t JOIN holds h ON h.pending_id = t.id"
-        "   WHERE t.debit_id = a.id AND h.state = 0),"
-        " (SELECT COALESCE(SUM(t.amount), 0) FROM transfers t JOIN holds h ON h.pending_id = t.id"
-        "   WHERE t.credit_id = a.id AND h.state = 0)"
-        " FROM accounts a ORDER BY a.currency, a.id",
+        " COALESCE(dp.s, 0), COALESCE(cp.s, 0), COALESCE(dh.s, 0), COALESCE(ch.s, 0)"
+        " FROM accounts a"
+        " LEFT JOIN (SELECT debit_id AS acct, SUM(amount) AS s FROM transfers"
+        "   WHERE (flags & 5) = 0 GROUP BY debit_id) dp ON dp.acct = a.id"
+        " LEFT JOIN (SELECT credit_id AS acct, SUM(amount) AS s FROM transfers"
+        "   WHERE (flags & 5) = 0 GROUP BY credit_id) cp ON cp.acct = a.id"
+        " LEFT JOIN (SELECT t.debit_id AS acct, SUM(t.amount) AS s FROM holds h"
+        "   JOIN transfers t ON t.id = h.pending_id WHERE h.state = 0 GROUP BY t.debit_id) dh"
+        "   ON dh.acct = a.id"
+        " LEFT JOIN (SELECT t.credit_id AS acct, SUM(t.amount) AS s FROM holds h"
+        "   JOIN transfers t ON t.id = h.pending_id WHERE h.state = 0 GROUP BY t.credit_id) ch"
+        "   ON ch.acct = a.id"
+        " ORDER BY a.currency, a.id",
         STORE_NOARGS, reconcile_account_row, ctx, err);
     if (rc < 0)
         goto out;

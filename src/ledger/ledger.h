@@ -130,6 +130,15 @@ int ledger_hold_state(struct store *s, int64_t pending_id, enum ledger_hold_stat
 int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired,
                         struct fg_err *err);
 
+/* The id of account (owner, type, currency), from a writer-side cache when it
+ * can: per thread and per store, emptied whenever store_generation() moves
+ * (work undone, so an id read inside it may be gone) and when full
+ * (FG_WRITER_CACHE_ACCOUNTS_MAX). Accounts are never deleted and never change
+ * owner, type or currency, so a committed id stays right. -FG_EUNKNOWN_ACCOUNT
+ * when absent (not cached). */
+int ledger_account_id_cached(struct store *s, const char *owner, const char *type,
+                             const char *currency, int64_t *id, struct fg_err *err);
+
 typedef int (*ledger_transfer_fn)(void *ctx, const struct ledger_transfer *t);
 /* Transfers touching account_id with id > after_id, oldest first, at most limit. */
 int ledger_transfer_list(struct store *s, int64_t account_id, int64_t after_id, int limit,

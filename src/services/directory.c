@@ -1,11 +1,22 @@
 /* directory.c - currencies and customers; see directory.h. */
 #include "services/directory.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/assert.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
+
+/* Moves on every directory write in this process (cache rule 2). */
+static uint64_t dir_generation;
+
+static void dir_changed(void)
+{
+    __atomic_add_fetch(&dir_generation, 1, __ATOMIC_ACQ_REL);
+}
 
 bool currency_code_valid(const char *code)
 {
@@ -45,6 +56,7 @@ int currency_create(struct store *s, const struct currency *c, int64_t now_ms, b
 {
     int64_t changes = 0;
     *created = false;
+    dir_changed();
     int rc = store_exec_changes(
         s,
         "INSERT INTO currencies (code, digits, digital, created_ms) VALUES (?, ?, ?, ?) "
@@ -117,6 +129,7 @@ int customer_create(struct store *s, const struct customer *c, int64_t now_ms, b
                     struct fg_err *err)
 {
     *created = false;
+    dir_changed();
     struct customer old;
     int rc = customer_get(s, c->uuid, &old, NULL);
     if (rc == 0) {
@@ -151,6 +164,7 @@ int customer_set_status(struct store *s, const char *uuid, const char *status, i
                         struct fg_err *err)
 {
     struct customer c;
+    dir_changed();
     int rc = customer_get(s, uuid, &c, err);
     if (rc < 0)
         return rc;
@@ -159,4 +173,136 @@ int customer_set_status(struct store *s, const char *uuid, const char *status, i
     return store_exec_changes(s, "UPDATE customers SET status = ?, updated_ms = ? WHERE uuid = ?",
                               STORE_ARGS(SA_TEXT(status), SA_INT(now_ms), SA_TEXT(uuid)), NULL,
                               err);
+}
+
+/* --- writer-side cache (see directory.h) ---------------------------------- */
+
+#define CUSTOMER_SLOTS (2 * FG_WRITER_CACHE_CUSTOMERS_MAX)
+static_assert((CUSTOMER_SLOTS & (CUSTOMER_SLOTS - 1)) == 0, "slots are a power of two");
+
+struct dir_cache {
+    struct store *store;
+    uint64_t store_gen, dir_gen;
+    int currency_count;
+    struct currency currencies[FG_WRITER_CACHE_CURRENCIES_MAX];
+    int customer_count;
+    struct customer *customers[CUSTOMER_SLOTS]; /* open addressing, linear probing */
+    int64_t hits;
+};
+
+static __thread struct dir_cache *tcache;
+static pthread_key_t tcache_key; /* frees a thread's cache when it exits */
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p);
+
+static void tcache_key_create(void)
+{
+    FG_ASSERT(pthread_key_create(&tcache_key, cache_free) == 0);
+}
+
+static void cache_empty(struct dir_cache *c)
+{
+    for (size_t i = 0; i < CUSTOMER_SLOTS && c->customer_count; i++)
+        if (c->customers[i]) {
+            free(c->customers[i]);
+            c->customers[i] = NULL;
+            c->customer_count--;
+        }
+    FG_ASSERT(c->customer_count == 0);
+    c->currency_count = 0;
+}
+
+static void cache_free(void *p)
+{
+    struct dir_cache *c = p;
+    cache_empty(c);
+    free(c);
+}
+
+/* This thread's cache, valid for s (rules 1 and 2), or NULL without memory. */
+static struct dir_cache *cache_for(struct store *s)
+{
+    struct dir_cache *c = tcache;
+    if (!c) {
+        pthread_once(&tcache_once, tcache_key_create);
+        c = calloc(1, sizeof(*c));
+        if (!c)
+            return NULL;
+        pthread_setspecific(tcache_key, c);
+        tcache = c;
+    }
+    uint64_t sg = store_generation(), dg = __atomic_load_n(&dir_generation, __ATOMIC_ACQUIRE);
+    if (c->store != s || c->store_gen != sg || c->dir_gen != dg) {
+        cache_empty(c);
+        c->store = s;
+        c->store_gen = sg;
+        c->dir_gen = dg;
+    }
+    return c;
+}
+
+int64_t directory_cache_hits(void)
+{
+    return tcache ? tcache->hits : 0;
+}
+
+int currency_get_cached(struct store *s, const char *code, struct currency *out,
+                        struct fg_err *err)
+{
+    struct dir_cache *c = cache_for(s);
+    if (c)
+        for (int i = 0; i < c->currency_count; i++)
+            if (strcmp(c->currencies[i].code, code) == 0) {
+                *out = c->currencies[i];
+                c->hits++;
+                return 0;
+            }
+    int rc = currency_get(s, code, out, err);
+    if (rc < 0 || !c)
+        return rc;
+    if (c->currency_count >= FG_WRITER_CACHE_CURRENCIES_MAX)
+        cache_empty(c);
+    c->currencies[c->currency_count++] = *out;
+    return 0;
+}
+
+static size_t customer_slot(int64_t company_id, const char *user_name)
+{
+    uint64_t h = UINT64_C(1469598103934665603) ^ (uint64_t)company_id; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)user_name; *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    return (size_t)(h & (CUSTOMER_SLOTS - 1));
+}
+
+int customer_find_by_name_cached(struct store *s, int64_t company_id, const char *user_name,
+                                 struct customer *out, struct fg_err *err)
+{
+    struct dir_cache *c = cache_for(s);
+    size_t i = customer_slot(company_id, user_name);
+    if (c) {
+        /* At most half the slots are used, so a probe ends at an empty slot. */
+        for (; c->customers[i]; i = (i + 1) & (CUSTOMER_SLOTS - 1)) {
+            struct customer *e = c->customers[i];
+            if (e->company_id == company_id && strcmp(e->user_name, user_name) == 0) {
+                *out = *e;
+                c->hits++;
+                return 0;
+            }
+        }
+    }
+    int rc = customer_find_by_name(s, company_id, user_name, out, err);
+    if (rc < 0 || !c)
+        return rc;
+    if (c->customer_count >= FG_WRITER_CACHE_CUSTOMERS_MAX) {
+        cache_empty(c);
+        i = customer_slot(company_id, user_name);
+    }
+    struct customer *e = malloc(sizeof(*e));
+    if (!e)
+        return 0; /* answered; just not cached */
+    *e = *out;
+    c->customers[i] = e;
+    c->customer_count++;
+    return 0;
 }

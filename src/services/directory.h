@@ -51,4 +51,25 @@ int customer_create(struct store *s, const struct customer *c, int64_t now_ms, b
 int customer_set_status(struct store *s, const char *uuid, const char *status, int64_t now_ms,
                         struct fg_err *err);
 
+/*
+ * Writer-side cache (issue 5): currency_get and customer_find_by_name served
+ * from memory on the engine's writer, where the execute path asks for the same
+ * few thousand rows all day. Same answers as the uncached calls, by these rules:
+ *  1. the cache belongs to the calling thread (each thread has its own) and to
+ *     one store: asked about another store, it empties first;
+ *  2. it empties whenever store_generation() moved since it was filled (work
+ *     undone: a row it holds may be gone) and whenever any directory write
+ *     (currency_create, customer_create, customer_set_status) ran in this
+ *     process, so a changed status is never served stale;
+ *  3. only rows found are kept (an absent row is asked again), at most
+ *     FG_WRITER_CACHE_*_MAX of each; when full it empties.
+ * Use them only on a connection whose writes all go through this process.
+ */
+int currency_get_cached(struct store *s, const char *code, struct currency *out,
+                        struct fg_err *err);
+int customer_find_by_name_cached(struct store *s, int64_t company_id, const char *user_name,
+                                 struct customer *out, struct fg_err *err);
+/* Lookups served from memory since this thread's cache was created (tests). */
+int64_t directory_cache_hits(void);
+
 #endif

@@ -57,8 +57,11 @@ static const char v1_ledger[] =
     "  kind TEXT NOT NULL,"
     "  ref TEXT,"
     "  reverses_id INTEGER);"
-    "CREATE INDEX transfers_debit ON transfers(debit_id, id);"
-    "CREATE INDEX transfers_credit ON transfers(credit_id, id);"
+    /* Per-account history, time-bucketed (FG_JOURNAL_BUCKET_SHIFT): a new row
+     * lands in the current bucket's few pages, not at the end of its account's
+     * range (one random page per account per commit). The rowid ends each key. */
+    "CREATE INDEX transfers_debit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", debit_id);"
+    "CREATE INDEX transfers_credit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", credit_id);"
     "CREATE INDEX transfers_pending ON transfers(pending_id) WHERE pending_id IS NOT NULL;"
 
     /* state: 0 pending, 1 posted, 2 voided, 3 expired. */
@@ -71,7 +74,9 @@ static const char v1_ledger[] =
 
     /* One row per external request: (scope, key) is unique; req_hash is the
      * SHA-256 of the request's defining content; status and response are what
-     * was answered; state and ref serve protocols that need a fence (TCC). */
+     * was answered; state and ref serve protocols that need a fence (TCC).
+     * WITHOUT ROWID: the record lives in its key's b-tree, so writing it is one
+     * b-tree insert, not a table row plus a separate unique index (issue 5). */
     "CREATE TABLE idem ("
     "  scope TEXT NOT NULL,"
     "  key TEXT NOT NULL,"
@@ -81,7 +86,7 @@ static const char v1_ledger[] =
     "  response BLOB,"
     "  ref INTEGER,"
     "  created_ms INTEGER NOT NULL,"
-    "  PRIMARY KEY (scope, key));"
+    "  PRIMARY KEY (scope, key)) WITHOUT ROWID;"
 
     /* API clients per family; config is JSON and may hold secrets. */
     "CREATE TABLE clients ("

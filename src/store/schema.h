@@ -8,6 +8,14 @@
 #ifndef FG_SCHEMA_H
 #define FG_SCHEMA_H
 
+#include "core/limits.h"
+
+#define SCHEMA_STRINGIFY_(x) #x
+#define SCHEMA_STRINGIFY(x) SCHEMA_STRINGIFY_(x)
+/* The bucket of a journal row, spelled exactly as the per-account indexes
+ * spell it: the planner uses an expression index only for the same text. */
+#define SCHEMA_JOURNAL_BUCKET_SQL "(id >> " SCHEMA_STRINGIFY(FG_JOURNAL_BUCKET_SHIFT) ")"
+
 struct store_migration {
     int version;
     const char *name;

@@ -131,6 +131,43 @@ int64_t store_last_insert_id(struct store *s)
     return store_ops_of(s)->last_insert_id(s);
 }
 
+static uint64_t generation;
+
+uint64_t store_generation(void)
+{
+    return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
+
+void store_generation_bump(void)
+{
+    __atomic_add_fetch(&generation, 1, __ATOMIC_ACQ_REL);
+}
+
+int64_t store_changes_total(struct store *s)
+{
+    return store_ops_of(s)->changes_total(s);
+}
+
+int store_open_peer(struct store *s, struct store **out, struct fg_err *err)
+{
+    return store_ops_of(s)->open_peer(s, out, err);
+}
+
+int store_checkpoint(struct store *s, struct fg_err *err)
+{
+    return store_ops_of(s)->checkpoint(s, err);
+}
+
+void store_checkpoints_hand_off(struct store *s)
+{
+    store_ops_of(s)->checkpoints_hand_off(s);
+}
+
+int64_t store_log_pages(struct store *s)
+{
+    return store_ops_of(s)->log_pages(s);
+}
+
 void store_close(struct store *s)
 {
     if (s)

@@ -86,6 +86,11 @@ struct store_ops {
                 store_row_fn fn, void *ctx, int64_t *changes, struct fg_err *err);
     /* Rowid / identity of the last INSERT on this connection. */
     int64_t (*last_insert_id)(struct store *s);
+    /* Rows changed by every INSERT/UPDATE/DELETE that completed on this
+     * connection since it opened: equal before and after a piece of work
+     * means the work changed no row (a statement that failed and was undone
+     * counts nothing). */
+    int64_t (*changes_total)(struct store *s);
 
     int (*begin)(struct store *s, struct fg_err *err); /* write transaction */
     int (*begin_read)(struct store *s, struct fg_err *err); /* snapshot for reads */
@@ -94,6 +99,20 @@ struct store_ops {
     int (*savepoint)(struct store *s, const char *name, struct fg_err *err);
     int (*release)(struct store *s, const char *name, struct fg_err *err);
     int (*rollback_to)(struct store *s, const char *name, struct fg_err *err);
+
+    /* WAL maintenance, off the writer's path (issue 5). open_peer opens another
+     * connection to the same database (-FG_ENOT_FOUND for an in-memory one).
+     * checkpoint copies committed log frames into the database without
+     * blocking the writer (PASSIVE; durability is the commit's, not this).
+     * checkpoints_hand_off tells this connection (the writer) to leave routine
+     * checkpoints to a peer: it checkpoints itself only once the log passes
+     * FG_STORE_WAL_PAGES_MAX, so the log stays bounded if the peer stalls.
+     * log_pages is the log's length in pages after this connection's last
+     * commit (0 when unknown): when to ask the peer. */
+    int (*open_peer)(struct store *s, struct store **out, struct fg_err *err);
+    int (*checkpoint)(struct store *s, struct fg_err *err);
+    void (*checkpoints_hand_off)(struct store *s);
+    int64_t (*log_pages)(struct store *s);
 
     /* Copy the whole database to a file (fundgate backup). */
     int (*backup)(struct store *s, const char *path, struct fg_err *err);
@@ -127,7 +146,18 @@ int store_savepoint(struct store *s, const char *name, struct fg_err *err);
 int store_release(struct store *s, const char *name, struct fg_err *err);
 int store_rollback_to(struct store *s, const char *name, struct fg_err *err);
 int64_t store_last_insert_id(struct store *s);
+int64_t store_changes_total(struct store *s);
+/* A process-wide counter that moves whenever written-but-uncommitted work may
+ * have been undone (a rollback or rollback_to in a write transaction, a failed
+ * commit) and whenever a connection opens or closes. A cache of what a writer
+ * read is valid only while this counter has not moved since it was filled:
+ * otherwise it may hold rows that no longer exist, or another database's. */
+uint64_t store_generation(void);
 void store_close(struct store *s);
+int store_open_peer(struct store *s, struct store **out, struct fg_err *err);
+int store_checkpoint(struct store *s, struct fg_err *err);
+void store_checkpoints_hand_off(struct store *s);
+int64_t store_log_pages(struct store *s);
 
 /* Open by URI: "postgresql://..." picks PostgreSQL (when built), anything else
  * is a SQLite file path. Runs migrations when migrate is true. */

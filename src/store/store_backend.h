@@ -27,4 +27,7 @@ struct store_row {
     void *impl;
 };
 
+/* Backends call this where store_generation() must move (see store.h). */
+void store_generation_bump(void);
+
 #endif

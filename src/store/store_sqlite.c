@@ -62,6 +62,8 @@ struct stmt_slot {
 struct store {
     struct store_base base; /* first, so store_ops_of works */
     sqlite3 *db;
+    bool write_tx; /* a BEGIN IMMEDIATE not yet committed or rolled back */
+    int64_t log_pages; /* WAL frames after the last commit (hand_off only) */
     int stmt_count;
     struct stmt_slot slots[STMT_SLOTS];
     /* Savepoint statements, prepared once: the engine runs three per command. */
@@ -408,10 +410,20 @@ static int64_t sqlite_last_insert_id(struct store *s)
     return sqlite3_last_insert_rowid(s->db);
 }
 
+static int64_t sqlite_changes_total(struct store *s)
+{
+    return sqlite3_total_changes64(s->db);
+}
+
 /* ---- transactions ---- */
 
 static int sqlite_rollback(struct store *s)
 {
+    /* Even when SQLite already ended the transaction itself (an I/O error
+     * mid-statement), its writes are gone: caches must know. */
+    if (s->write_tx)
+        store_generation_bump();
+    s->write_tx = false;
     if (sqlite3_get_autocommit(s->db))
         return 0; /* idle: nothing to undo */
     return sqlite_exec(s, sql_rollback, STORE_NOARGS, NULL, NULL, NULL, NULL);
@@ -419,7 +431,9 @@ static int sqlite_rollback(struct store *s)
 
 static int sqlite_begin(struct store *s, struct fg_err *err)
 {
-    return sqlite_exec(s, sql_begin, STORE_NOARGS, NULL, NULL, NULL, err);
+    int rc = sqlite_exec(s, sql_begin, STORE_NOARGS, NULL, NULL, NULL, err);
+    s->write_tx = rc == 0;
+    return rc;
 }
 
 static int sqlite_begin_read(struct store *s, struct fg_err *err)
@@ -437,8 +451,12 @@ static int sqlite_begin_read(struct store *s, struct fg_err *err)
 static int sqlite_commit(struct store *s, struct fg_err *err)
 {
     int rc = sqlite_exec(s, sql_commit, STORE_NOARGS, NULL, NULL, NULL, err);
-    if (rc < 0)
+    if (rc < 0) {
+        s->write_tx = true; /* whatever it was, its writes are undone now */
         sqlite_rollback(s);
+        return rc;
+    }
+    s->write_tx = false;
     return rc;
 }
 
@@ -502,6 +520,7 @@ static int sqlite_release(struct store *s, const char *name, struct fg_err *err)
 
 static int sqlite_rollback_to(struct store *s, const char *name, struct fg_err *err)
 {
+    store_generation_bump(); /* before: even a failed ROLLBACK TO may have undone some */
     return savepoint_exec(s, "ROLLBACK TO", name, err);
 }
 
@@ -557,6 +576,48 @@ static int sqlite_migrate(struct store *s, struct fg_err *err)
 rollback_tx:
     sqlite_rollback(s);
     return rc;
+}
+
+/* ---- WAL maintenance ---- */
+
+static int sqlite_open(const char *uri, struct store **out, struct fg_err *err);
+
+static int sqlite_open_peer(struct store *s, struct store **out, struct fg_err *err)
+{
+    const char *path = sqlite3_db_filename(s->db, "main");
+    if (!path || !*path)
+        return fg_fail(err, -FG_ENOT_FOUND, "sqlite: an in-memory database has no peer");
+    return sqlite_open(path, out, err);
+}
+
+static int sqlite_checkpoint(struct store *s, struct fg_err *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    /* BUSY: another checkpoint runs (the writer's own, past its bound). */
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        return fail_db(s->db, rc, err, "checkpoint");
+    return 0;
+}
+
+/* Replaces SQLite's autocheckpoint hook: remember the log's length for
+ * log_pages, and checkpoint here only past the bound. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    struct store *s = ctx;
+    s->log_pages = frames;
+    if (frames >= FG_STORE_WAL_PAGES_MAX)
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+static void sqlite_checkpoints_hand_off(struct store *s)
+{
+    sqlite3_wal_hook(s->db, wal_hook, s);
+}
+
+static int64_t sqlite_log_pages(struct store *s)
+{
+    return s->log_pages;
 }
 
 /* ---- open, close, backup ---- */
@@ -624,6 +685,7 @@ static int sqlite_open(const char *uri, struct store **out, struct fg_err *err)
         rc = fail_db(s->db, rc, err, "pragmas");
         goto close_db;
     }
+    store_generation_bump(); /* a new connection may reuse a closed one's address */
     *out = s;
     return 0;
 
@@ -646,6 +708,7 @@ static void sqlite_close(struct store *s)
     for (int i = 0; i < s->savepoint_count; i++)
         sqlite3_finalize(s->savepoints[i].stmt);
     /* An open transaction is rolled back by the close. */
+    store_generation_bump();
     int rc = sqlite3_close(s->db);
     FG_ASSERT(rc == SQLITE_OK); /* every statement was finalized above */
     free(s);
@@ -725,6 +788,7 @@ const struct store_ops store_sqlite_ops = {
     .schema_version = sqlite_schema_version,
     .exec = sqlite_exec,
     .last_insert_id = sqlite_last_insert_id,
+    .changes_total = sqlite_changes_total,
     .begin = sqlite_begin,
     .begin_read = sqlite_begin_read,
     .commit = sqlite_commit,
@@ -733,4 +797,8 @@ const struct store_ops store_sqlite_ops = {
     .release = sqlite_release,
     .rollback_to = sqlite_rollback_to,
     .backup = sqlite_backup,
+    .open_peer = sqlite_open_peer,
+    .checkpoint = sqlite_checkpoint,
+    .checkpoints_hand_off = sqlite_checkpoints_hand_off,
+    .log_pages = sqlite_log_pages,
 };

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -186,6 +187,114 @@ static void test_queue_bound(void **state)
     cleanup_dir();
 }
 
+/* Savepoint-free commands: index % 3 == 1 refuses before writing, index % 3 == 2
+ * writes (a plain insert) and, when `liar`, then refuses. */
+struct sfcmd {
+    struct engine_cmd ec;
+    int index;
+    bool liar;
+    int op_error;
+    int done_calls;
+    int status;
+};
+
+static int sfcmd_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
+{
+    struct sfcmd *c = (struct sfcmd *)ec;
+    if (c->op_error)
+        return c->op_error; /* an operating error before any write */
+    if (c->index % 3 == 1)
+        return -FG_EINSUFFICIENT_FUNDS; /* refused, nothing written */
+    char target[32];
+    snprintf(target, sizeof(target), "sf%d", c->index);
+    int rc = store_exec_changes(
+        s, "INSERT INTO audit (ts_ms, actor, action, target, trace) VALUES (?, 'test', 'x', ?, '')",
+        STORE_ARGS(SA_INT(now_ms), SA_TEXT(target)), NULL, NULL);
+    if (rc < 0)
+        return rc;
+    return c->liar && c->index % 3 == 2 ? -FG_EINSUFFICIENT_FUNDS : 0;
+}
+
+static void sfcmd_done(struct engine_cmd *ec, int status)
+{
+    struct sfcmd *c = (struct sfcmd *)ec;
+    c->status = status;
+    __atomic_add_fetch(&c->done_calls, 1, __ATOMIC_RELEASE);
+}
+
+#define SF_CMDS 30
+
+/* Hold the writer, queue cmds, let go: they run as one batch. */
+static void run_one_batch(struct engine *e, struct sfcmd *cmds, int n)
+{
+    __atomic_store_n(&gate_open, 0, __ATOMIC_RELEASE);
+    struct engine_cmd blocker = {.run = blocking_run};
+    assert_int_equal(engine_submit(e, &blocker), 0);
+    while (engine_queue_depth(e) != 0)
+        usleep(1000);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(engine_submit(e, &cmds[i].ec), 0);
+    int64_t batches = engine_batches(e);
+    __atomic_store_n(&gate_open, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < n; i++)
+        while (__atomic_load_n(&cmds[i].done_calls, __ATOMIC_ACQUIRE) == 0)
+            usleep(1000);
+    assert_int_equal(engine_batches(e), batches + 2); /* the blocker's, then theirs */
+    for (int i = 0; i < n; i++)
+        assert_int_equal(__atomic_load_n(&cmds[i].done_calls, __ATOMIC_ACQUIRE), 1);
+}
+
+static void sf_init(struct sfcmd *cmds, int n, bool liar)
+{
+    for (int i = 0; i < n; i++)
+        cmds[i] = (struct sfcmd){
+            .ec = {.run = sfcmd_run, .done = sfcmd_done, .savepoint_free = true},
+            .index = i,
+            .liar = liar};
+}
+
+static void test_savepoint_free(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    struct sfcmd cmds[SF_CMDS];
+
+    /* Refusals that wrote nothing: the rest of the batch commits. */
+    sf_init(cmds, SF_CMDS, false);
+    run_one_batch(e, cmds, SF_CMDS);
+    int kept = 0;
+    for (int i = 0; i < SF_CMDS; i++) {
+        assert_int_equal(cmds[i].status, 0);
+        assert_int_equal(cmds[i].ec.result, i % 3 == 1 ? -FG_EINSUFFICIENT_FUNDS : 0);
+        kept += i % 3 != 1;
+    }
+
+    /* A refusal after writing: the whole batch is rolled back and fails. */
+    sf_init(cmds, SF_CMDS, true);
+    run_one_batch(e, cmds, SF_CMDS);
+    for (int i = 0; i < SF_CMDS; i++)
+        assert_true(cmds[i].status < 0);
+
+    /* An operating error, even before writing: the batch fails too. */
+    sf_init(cmds, SF_CMDS, false);
+    cmds[SF_CMDS - 1].op_error = -FG_ESTORE;
+    run_one_batch(e, cmds, SF_CMDS);
+    for (int i = 0; i < SF_CMDS; i++)
+        assert_true(cmds[i].status < 0);
+
+    /* Mixed with savepoint commands, and after the failures, the engine works. */
+    sf_init(cmds, 3, false);
+    struct tcmd plain = {.ec = {.run = tcmd_run, .done = tcmd_done}, .index = 1};
+    assert_int_equal(engine_run_sync(e, &plain.ec), 0);
+    assert_int_equal(engine_run_sync(e, &cmds[0].ec), 0);
+    assert_int_equal(engine_run_sync(e, &cmds[2].ec), 0);
+    assert_int_equal(engine_run_sync(e, &cmds[1].ec), 0); /* refused, committed nothing */
+    assert_int_equal(cmds[1].ec.result, -FG_EINSUFFICIENT_FUNDS);
+    engine_destroy(e);
+    assert_int_equal(count_rows(), kept + 3);
+    cleanup_dir();
+}
+
 static void test_run_sync(void **state)
 {
     (void)state;
@@ -194,6 +303,11 @@ static void test_run_sync(void **state)
     assert_int_equal(engine_run_sync(e, &c.ec), 0);
     assert_int_equal(c.done_calls, 1);
     assert_int_equal(c.ec.result, 0);
+    /* A file database gets a background checkpointer: a short log is copied
+     * within FG_ENGINE_CHECKPOINT_IDLE_MS even when no commit asks for it. */
+    for (int i = 0; i < 4 * FG_ENGINE_CHECKPOINT_IDLE_MS / 5 && engine_checkpoints(e) == 0; i++)
+        usleep(5000);
+    assert_true(engine_checkpoints(e) > 0);
     engine_destroy(e);
     assert_int_equal(count_rows(), 1);
     cleanup_dir();
@@ -205,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_group_commit),
         cmocka_unit_test(test_queue_bound),
         cmocka_unit_test(test_run_sync),
+        cmocka_unit_test(test_savepoint_free),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
+#include "services/directory.h"
 #include "store/store.h"
 
 struct fx {
@@ -287,6 +288,164 @@ static void test_reconcile_catches_tampering(void **state)
     store_rollback(f->s);
 }
 
+/* Move the journal's next id to `next` with a house-to-house row (totals kept
+ * in step, so reconcile still holds). */
+static void journal_jump(struct fx *f, int64_t next)
+{
+    struct fg_err err;
+    assert_int_equal(store_exec_changes(
+                         f->s,
+                         "INSERT INTO transfers (id, debit_id, credit_id, amount, currency, flags, "
+                         "ts_ms, kind) VALUES (?, ?, ?, 1, 'USD', 0, 1, 'jump')",
+                         STORE_ARGS(SA_INT(next - 1), SA_INT(f->cash.id), SA_INT(f->payouts.id)),
+                         NULL, &err),
+                     0);
+    assert_int_equal(store_exec_changes(f->s,
+                                        "UPDATE accounts SET debits_posted = debits_posted + "
+                                        "(id = ?1), credits_posted = credits_posted + (id = ?2) "
+                                        "WHERE id IN (?1, ?2)",
+                                        STORE_ARGS(SA_INT(f->cash.id), SA_INT(f->payouts.id)),
+                                        NULL, &err),
+                     0);
+}
+
+struct listed {
+    int64_t ids[64];
+    int n;
+};
+
+static int listed_one(void *ctx, const struct ledger_transfer *t)
+{
+    struct listed *l = ctx;
+    assert_true(l->n < 64);
+    l->ids[l->n++] = t->id;
+    return 0;
+}
+
+/* The per-account listing walks time buckets: rows on both sides of bucket
+ * boundaries, an empty bucket between, other accounts' rows interleaved, and
+ * paging with a small limit must give every row of the account once, in order. */
+static void test_transfer_list_buckets(void **state)
+{
+    struct fx *f = *state;
+    struct fg_err err;
+    const int64_t bucket = INT64_C(1) << FG_JOURNAL_BUCKET_SHIFT;
+    int64_t want[64];
+    int nwant = 0, id;
+    store_begin(f->s, &err);
+    assert_int_equal(xfer(f, 10, f->cash.id, f->cust[0].id, 100, 0, 0, 0, &want[nwant++]), 0);
+    journal_jump(f, bucket - 2);
+    for (int i = 0; i < 5; i++) {
+        int64_t tid;
+        assert_int_equal(xfer(f, 10, f->cash.id, f->cust[1].id, 1, 0, 0, 0, &tid), 0);
+        assert_int_equal(xfer(f, 10, f->cust[0].id, f->cust[2].id, 1, 0, 0, 0, &tid), 0);
+        want[nwant++] = tid;
+    }
+    journal_jump(f, 3 * bucket + 7); /* bucket 2 holds nothing of cust[0] */
+    for (int i = 0; i < 3; i++) {
+        int64_t tid;
+        assert_int_equal(xfer(f, 10, f->cash.id, f->cust[0].id, 2, 0, 0, 0, &tid), 0);
+        want[nwant++] = tid;
+    }
+    assert_true(want[1] < bucket && want[nwant - 1] > 3 * bucket);
+    for (int limit = 1; limit <= 4; limit++) {
+        struct listed got = {0};
+        int64_t after = 0;
+        for (int page = 0; page < 64; page++) {
+            struct listed one = {0};
+            assert_int_equal(ledger_transfer_list(f->s, f->cust[0].id, after, limit, listed_one,
+                                                  &one, &err),
+                             0);
+            assert_true(one.n <= limit);
+            for (int i = 0; i < one.n; i++)
+                got.ids[got.n++] = one.ids[i];
+            if (one.n < limit)
+                break;
+            after = one.ids[one.n - 1];
+        }
+        assert_int_equal(got.n, nwant);
+        for (id = 0; id < nwant; id++)
+            assert_int_equal(got.ids[id], want[id]);
+    }
+    assert_reconciled(f);
+    store_commit(f->s, &err);
+}
+
+/* Writer-side caches answer what the store would: a status change, a rolled
+ * back creation and a reused account id are never served stale. */
+static void test_writer_caches(void **state)
+{
+    struct fx *f = *state;
+    struct fg_err err;
+    struct customer cu = {.company_id = 7}, got;
+    bool created;
+    snprintf(cu.uuid, sizeof(cu.uuid), "u-1");
+    snprintf(cu.user_name, sizeof(cu.user_name), "alice");
+    snprintf(cu.name, sizeof(cu.name), "Alice");
+    snprintf(cu.base_currency, sizeof(cu.base_currency), "USD");
+    assert_int_equal(store_begin(f->s, &err), 0);
+    assert_int_equal(customer_create(f->s, &cu, 1, &created, &err), 0);
+    struct currency gbp = {.code = "GBP", .digits = 2};
+    assert_int_equal(currency_create(f->s, &gbp, 1, &created, &err), 0);
+    assert_int_equal(store_commit(f->s, &err), 0);
+
+    int64_t hits = directory_cache_hits();
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_string_equal(got.status, "active");
+    assert_int_equal(directory_cache_hits(), hits + 1);
+    struct currency cur;
+    assert_int_equal(currency_get_cached(f->s, "GBP", &cur, &err), 0);
+    assert_int_equal(currency_get_cached(f->s, "GBP", &cur, &err), 0);
+    assert_int_equal(cur.digits, 2);
+    assert_int_equal(directory_cache_hits(), hits + 2);
+    assert_int_equal(currency_get_cached(f->s, "EUR", &cur, &err), -FG_EUNKNOWN_CURRENCY);
+
+    /* A status change empties the cache. */
+    assert_int_equal(store_begin(f->s, &err), 0);
+    assert_int_equal(customer_set_status(f->s, "u-1", "disabled", 2, &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_string_equal(got.status, "disabled");
+
+    /* A creation read through the cache, then rolled back to a savepoint. */
+    struct customer bob = cu;
+    snprintf(bob.uuid, sizeof(bob.uuid), "u-2");
+    snprintf(bob.user_name, sizeof(bob.user_name), "bob");
+    assert_int_equal(store_savepoint(f->s, "sp", &err), 0);
+    assert_int_equal(customer_create(f->s, &bob, 3, &created, &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "bob", &got, &err), 0);
+    int64_t acct_id = 0, again = 0;
+    assert_int_equal(ledger_account_open(f->s, "u-2", "wallet", "USD", LEDGER_ACCT_CUSTOMER, 3,
+                                         NULL, &err),
+                     0);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &acct_id, &err), 0);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err), 0);
+    assert_int_equal(again, acct_id);
+    assert_int_equal(store_rollback_to(f->s, "sp", &err), 0);
+    assert_int_equal(store_release(f->s, "sp", &err), 0);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "bob", &got, &err),
+                     -FG_EUNKNOWN_CUSTOMER);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err),
+                     -FG_EUNKNOWN_ACCOUNT);
+    /* The rolled-back account's id now belongs to another account. */
+    struct ledger_account other;
+    assert_int_equal(ledger_account_open(f->s, "c0", "futures", "USD", LEDGER_ACCT_CUSTOMER, 3,
+                                         &other, &err),
+                     0);
+    assert_int_equal(other.id, acct_id);
+    assert_int_equal(ledger_account_id_cached(f->s, "c0", "futures", "USD", &again, &err), 0);
+    assert_int_equal(again, other.id);
+    assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err),
+                     -FG_EUNKNOWN_ACCOUNT);
+
+    /* A whole transaction rolled back, too. */
+    assert_int_equal(store_rollback(f->s), 0);
+    assert_int_equal(ledger_account_id_cached(f->s, "c0", "futures", "USD", &again, &err),
+                     -FG_EUNKNOWN_ACCOUNT);
+    assert_int_equal(customer_find_by_name_cached(f->s, 7, "alice", &got, &err), 0);
+    assert_string_equal(got.status, "active"); /* the disable was rolled back */
+}
+
 static void test_idempotency_records(void **state)
 {
     struct fx *f = *state;
@@ -327,6 +486,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_random_invariants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconcile_catches_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transfer_list_buckets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_caches, setup, teardown),
     };
     return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);
 }
