@@ -49,7 +49,8 @@ static void usage_serve(FILE *f)
         "  --bootstrap FILE     apply a JSON file of admin objects at start, idempotently\n"
         "  --threads N          HTTP epoll threads (default 1, max %d)\n"
         "  --log-level LEVEL    debug|info|warn|error (default info)\n"
-        "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n",
+        "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n"
+        "  --test-faults        enable POST /admin/v1/test/fault (tests only)\n",
         DEFAULT_DATA_DIR, FG_HTTP_THREADS_MAX);
 }
 
@@ -91,6 +92,7 @@ static int cmd_serve(int argc, char **argv)
         {"threads", required_argument, NULL, 'T'},
         {"log-level", required_argument, NULL, 'L'},
         {"test-clock", no_argument, NULL, 'C'},
+        {"test-faults", no_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -133,6 +135,9 @@ static int cmd_serve(int argc, char **argv)
         }
         case 'C':
             cfg.test_clock = true;
+            break;
+        case 'F':
+            cfg.test_faults = true;
             break;
         case 'h':
             usage_serve(stdout);

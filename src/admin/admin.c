@@ -749,6 +749,31 @@ static int test_clock_post(struct http_req *req, void *ctx)
     return HTTP_DONE;
 }
 
+static int test_fault_post(struct http_req *req, void *ctx)
+{
+    static const char *const keys[] = {"fail_commits", NULL};
+    (void)ctx;
+    ADMIN_AUTH(req);
+    if (!app_config()->test_faults) {
+        http_req_error(req, -FG_ENOT_FOUND, "fault injection is off (start with --test-faults)");
+        return HTTP_DONE;
+    }
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    struct fg_err err = {0};
+    int64_t n = 0;
+    int rc = jsonx_int(body, "fail_commits", true, 0, 1000, &n, &err);
+    json_decref(body);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    engine_fault_fail_commits(app_engine(), (int)n);
+    app_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
+    return HTTP_DONE;
+}
+
 static const struct http_route routes[] = {
     {"POST", "/admin/v1/currencies", currencies_post, NULL, "admin_currencies_post"},
     {"POST", "/admin/v1/customers", customers_post, NULL, "admin_customers_post"},
@@ -760,6 +785,7 @@ static const struct http_route routes[] = {
     {"GET", "/admin/v1/reconcile", reconcile_get, NULL, "admin_reconcile_get"},
     {"POST", "/admin/v1/clients", clients_post, NULL, "admin_clients_post"},
     {"POST", "/admin/v1/test/clock", test_clock_post, NULL, "admin_test_clock_post"},
+    {"POST", "/admin/v1/test/fault", test_fault_post, NULL, "admin_test_fault_post"},
 };
 
 const struct http_route *admin_routes(int *count)

@@ -32,7 +32,8 @@ struct app_config {
     const char *admin_token;
     const char *bootstrap; /* JSON file applied at start */
     int threads;
-    bool test_clock; /* enable POST /admin/v1/test/clock */
+    bool test_clock;  /* enable POST /admin/v1/test/clock */
+    bool test_faults; /* enable POST /admin/v1/test/fault */
 };
 
 struct app_cmd;

@@ -49,6 +49,7 @@ struct engine {
     struct engine_cmd *head, *tail;
     int64_t depth;
     int64_t batches;
+    int fail_commits; /* fault injection: batches still to fail (tests only) */
     bool stopping;
     bool stopped;
     bool started;
@@ -86,6 +87,11 @@ int64_t engine_queue_depth(struct engine *e)
     int64_t d = e->depth;
     pthread_mutex_unlock(&e->mu);
     return d;
+}
+
+void engine_fault_fail_commits(struct engine *e, int n)
+{
+    __atomic_store_n(&e->fail_commits, n, __ATOMIC_RELEASE);
 }
 
 int64_t engine_batches(struct engine *e)
@@ -241,6 +247,13 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
             store_rollback(e->store);
             goto answer;
         }
+    }
+    if (__atomic_load_n(&e->fail_commits, __ATOMIC_ACQUIRE) > 0 &&
+        __atomic_sub_fetch(&e->fail_commits, 1, __ATOMIC_ACQ_REL) >= 0) {
+        fg_warn(NULL, "engine: fault injection fails the commit of %d commands", n);
+        store_rollback(e->store);
+        status = -FG_ESTORE;
+        goto answer;
     }
     status = store_commit(e->store, &err);
     if (status < 0)

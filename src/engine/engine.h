@@ -69,6 +69,10 @@ int64_t engine_queue_depth(struct engine *e);
 int64_t engine_batches(struct engine *e);
 /* Background checkpoints run (0 without a checkpointer, e.g. in memory). */
 int64_t engine_checkpoints(struct engine *e);
+/* Fault injection (tests only, `serve --test-faults`): the next n batches are
+ * rolled back where they would commit, exactly as a failed COMMIT: every command
+ * of each is answered done(cmd, -FG_ESTORE) and nothing of it is applied. */
+void engine_fault_fail_commits(struct engine *e, int n);
 /* Drain, commit, join the writer. Idempotent. */
 void engine_stop(struct engine *e);
 /* Stop if needed, close the store, free. */
