@@ -22,6 +22,7 @@
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
+#include "core/money.h"
 #include "engine/engine.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
@@ -156,9 +157,10 @@ static int setup_store(struct bench_cfg *cfg, const char *path)
     return rc;
 }
 
-static double rate_of(int64_t n, int64_t ns)
+/* Events per second, in integers like everything else here. */
+static int64_t rate_of(int64_t n, int64_t ns)
 {
-    return ns > 0 ? (double)n * 1e9 / (double)ns : 0; /* reporting only, never money */
+    return ns > 0 ? (int64_t)((money_i128)n * 1000000000 / ns) : 0;
 }
 
 static int run_engine(struct bench_cfg *cfg, const char *path, int64_t *elapsed_ns)
@@ -324,7 +326,7 @@ static int preload(const char *path, int64_t n)
         fprintf(stderr, "bench: preload: %s\n", err.msg);
         return -1;
     }
-    printf("preloaded %lld transfers in %.1f s\n", (long long)n, (double)ns / 1e9);
+    printf("preloaded %lld transfers in %lld ms\n", (long long)n, (long long)(ns / 1000000));
     return 0;
 }
 
@@ -419,11 +421,13 @@ int bench_main(int argc, char **argv)
             rc = run_plain(&cfg, path, &plain_ns);
     }
     if (rc == 0) {
-        double er = rate_of(cfg.transfers, engine_ns), pr = rate_of(cfg.transfers, plain_ns);
-        printf("bench transfers=%lld batch=%d accounts=%d keys=%s engine=%.0f/s plain=%.0f/s "
-               "ratio=%.2f\n",
+        int64_t er = rate_of(cfg.transfers, engine_ns), pr = rate_of(cfg.transfers, plain_ns);
+        int64_t ratio_pct = pr > 0 ? er * 100 / pr : 0;
+        printf("bench transfers=%lld batch=%d accounts=%d keys=%s engine=%lld/s plain=%lld/s "
+               "ratio=%lld.%02lld\n",
                (long long)cfg.transfers, cfg.batch, cfg.accounts,
-               cfg.random_keys ? "random" : "time-ordered", er, pr, pr > 0 ? er / pr : 0);
+               cfg.random_keys ? "random" : "time-ordered", (long long)er, (long long)pr,
+               (long long)(ratio_pct / 100), (long long)(ratio_pct % 100));
     }
     free(cfg.account_ids);
     return rc < 0 ? 1 : 0;
