@@ -722,55 +722,53 @@ static int clients_post(struct http_req *req, void *ctx)
     return app_cmd_submit(c);
 }
 
-/* --- test clock --------------------------------------------------------- */
+/* --- test hooks (off unless the server was started with their flag) ------ */
+
+/* Read the hook's one integer field {"<field>": 0..max}; false when it answered. */
+static bool test_hook_int(struct http_req *req, bool enabled, const char *flag,
+                          const char *field, int64_t max, int64_t *out)
+{
+    if (!enabled) {
+        struct fg_err err;
+        fg_fail(&err, -FG_ENOT_FOUND, "this test hook is off (start with %s)", flag);
+        http_req_error(req, err.code, err.msg);
+        return false;
+    }
+    const char *const keys[] = {field, NULL};
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return false;
+    struct fg_err err = {0};
+    int rc = jsonx_int(body, field, true, 0, max, out, &err);
+    json_decref(body);
+    if (rc < 0)
+        http_req_error(req, rc, err.msg);
+    return rc == 0;
+}
 
 static int test_clock_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"now_ms", NULL};
     (void)ctx;
     ADMIN_AUTH(req);
-    if (!app_config()->test_clock) {
-        http_req_error(req, -FG_ENOT_FOUND, "the test clock is off (start with --test-clock)");
-        return HTTP_DONE;
-    }
-    json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
     int64_t now = 0;
-    int rc = jsonx_int(body, "now_ms", true, 0, INT64_MAX / 2, &now, &err);
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
+    if (test_hook_int(req, app_config()->test_clock, "--test-clock", "now_ms", INT64_MAX / 2,
+                      &now)) {
+        fg_clock_set_ms(now);
+        app_respond_json(req, 200, json_pack("{s:I}", "now_ms", (json_int_t)fg_clock_now_ms()));
     }
-    fg_clock_set_ms(now);
-    app_respond_json(req, 200, json_pack("{s:I}", "now_ms", (json_int_t)fg_clock_now_ms()));
     return HTTP_DONE;
 }
 
 static int test_fault_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"fail_commits", NULL};
     (void)ctx;
     ADMIN_AUTH(req);
-    if (!app_config()->test_faults) {
-        http_req_error(req, -FG_ENOT_FOUND, "fault injection is off (start with --test-faults)");
-        return HTTP_DONE;
-    }
-    json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
     int64_t n = 0;
-    int rc = jsonx_int(body, "fail_commits", true, 0, 1000, &n, &err);
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
+    if (test_hook_int(req, app_config()->test_faults, "--test-faults", "fail_commits", 1000,
+                      &n)) {
+        engine_fault_fail_commits(app_engine(), (int)n);
+        app_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
     }
-    engine_fault_fail_commits(app_engine(), (int)n);
-    app_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
     return HTTP_DONE;
 }
 
