@@ -47,7 +47,7 @@ static void usage_serve(FILE *f)
         "  --admin-token TOKEN  admin bearer token (or FUNDGATE_ADMIN_TOKEN; default: generated\n"
         "                       once and kept in DIR/admin-token)\n"
         "  --bootstrap FILE     apply a JSON file of admin objects at start, idempotently\n"
-        "  --threads N          HTTP epoll threads (default 1, max %d)\n"
+        "  --threads N          HTTP poll threads  (default 1, max %d)\n"
         "  --log-level LEVEL    debug|info|warn|error (default info)\n"
         "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n"
         "  --test-faults        enable POST /admin/v1/test/fault (tests only)\n",

@@ -5,7 +5,7 @@
  * headers, body, peer address, trace id), routing it to a handler, and writing
  * the handler's response. No business logic lives here.
  *
- * Threading: libmicrohttpd runs `threads` epoll threads (1 by default). A
+ * Threading: libmicrohttpd runs `threads` poll() threads (1 by default). A
  * handler runs on one of them and must not block on a commit: it either fills
  * the response and returns HTTP_DONE, or hands work to another thread and
  * returns HTTP_PENDING, which suspends the connection; that thread later fills
@@ -95,7 +95,7 @@ struct http_route {
 struct http_server_config {
     const char *host; /* "127.0.0.1" */
     uint16_t port;    /* 0: pick a free one */
-    int threads;      /* epoll threads, 1..FG_HTTP_THREADS_MAX */
+    int threads;      /* poll() threads, 1..FG_HTTP_THREADS_MAX */
     const struct http_route *routes;
     int route_count;
 };

@@ -756,8 +756,15 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
             fg_warn(NULL, "route %s: no metrics slot, counted as unmatched", srv->routes[i].name);
     }
 
+    /* poll(), not epoll: with libmicrohttpd 0.9.75's epoll loop, suspended and
+     * resumed connections under a burst of new ones (wrk -c256) left the server
+     * idle for seconds until some other connection's event woke the loop (runs
+     * fell from ~15k to 2-6k req/s with normal latencies, and vanished when a
+     * poller hit /healthz every 200 ms). With poll() 8 of 8 such runs held
+     * 15-20k req/s. poll is O(connections) per wake, which the connection cap
+     * (FG_HTTP_CONNECTIONS_MAX) bounds; see docs/PERFORMANCE.md. */
     unsigned int flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+        MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem ints[] = {
@@ -799,8 +806,12 @@ void http_server_quiesce(struct http_server *srv)
         return;
     srv->quiesced = true;
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-    if (fd != MHD_INVALID_SOCKET)
+    if (fd != MHD_INVALID_SOCKET) {
+        /* A worker may still be inside poll() on this socket, which keeps it
+         * listening after close(); shutdown() stops it for every holder. */
+        shutdown(fd, SHUT_RDWR);
         close(fd);
+    }
 }
 
 int http_server_inflight(const struct http_server *srv)
