@@ -54,6 +54,9 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_WRITER_CACHE_CUSTOMERS_MAX 16384
 #define FG_WRITER_CACHE_CURRENCIES_MAX 64
 #define FG_WRITER_CACHE_ACCOUNTS_MAX 32768
+/* Accounts whose totals the writer keeps in memory between flushes (ledger.c);
+ * a power of two. When full it is written out and emptied. */
+#define FG_WRITER_LIVE_ACCOUNTS_MAX 65536
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)

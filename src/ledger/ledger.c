@@ -60,8 +60,8 @@ static int account_row(void *ctx, struct store_row *row)
     return 1;
 }
 
-static int account_select(struct store *s, const char *sql, const struct store_arg *args,
-                          int nargs, struct ledger_account *out, struct fg_err *err)
+static int account_select(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                          struct ledger_account *out, struct fg_err *err)
 {
     struct ledger_account a = {0}; /* args may point into *out */
     int rc = store_exec(s, sql, args, nargs, account_row, &a, err);
@@ -73,9 +73,194 @@ static int account_select(struct store *s, const char *sql, const struct store_a
     return 0;
 }
 
-int ledger_account_get(struct store *s, int64_t id, struct ledger_account *out,
-                       struct fg_err *err)
+/* --- live account totals (the writer's overlay, store.h) ------------------
+ *
+ * A transfer changes its two accounts' totals here, in memory, and writes only
+ * its journal row; the accounts table gets each changed account once, when
+ * the store flushes the overlay before the next SAVEPOINT or COMMIT. A batch
+ * of thousands of transfers against one house account writes that row once.
+ * Correctness rests on the store's hooks: flush before SAVEPOINT (so a
+ * ROLLBACK TO undoes only work done after it, all of which discard forgets),
+ * flush before COMMIT (a failed flush fails the commit), discard after every
+ * rollback, and begin dropping everything when another connection has
+ * committed since (PRAGMA data_version). Readers on other connections see
+ * committed rows, which the flush has made whole. Functions that read
+ * accounts on this connection (get, find, list) overlay what is held here;
+ * reconcile flushes first.
+ */
+
+#define LIVE_SLOTS (2 * FG_WRITER_LIVE_ACCOUNTS_MAX)
+static_assert((FG_WRITER_LIVE_ACCOUNTS_MAX & (FG_WRITER_LIVE_ACCOUNTS_MAX - 1)) == 0,
+              "live slots are a power of two");
+
+struct live_acct {
+    struct ledger_account a;
+    bool dirty;
+};
+
+struct live {
+    int count, dirty_count;
+    int64_t data_version;
+    struct live_acct *accts;   /* [FG_WRITER_LIVE_ACCOUNTS_MAX] */
+    int32_t *dirty;            /* indexes into accts, [FG_WRITER_LIVE_ACCOUNTS_MAX] */
+    int32_t slots[LIVE_SLOTS]; /* index + 1 into accts; 0 empty; at most half full */
+};
+
+static size_t live_slot_of(int64_t id)
 {
+    uint64_t h = (uint64_t)id * UINT64_C(0x9E3779B97F4A7C15);
+    return (size_t)(h >> 40) & (LIVE_SLOTS - 1);
+}
+
+static struct live_acct *live_find(struct live *L, int64_t id)
+{
+    for (size_t i = live_slot_of(id);; i = (i + 1) & (LIVE_SLOTS - 1)) {
+        int32_t k = L->slots[i];
+        if (!k)
+            return NULL;
+        if (L->accts[k - 1].a.id == id)
+            return &L->accts[k - 1];
+    }
+}
+
+static void live_discard(void *ctx)
+{
+    struct live *L = ctx;
+    if (!L->count)
+        return;
+    memset(L->slots, 0, sizeof(L->slots));
+    L->count = 0;
+    L->dirty_count = 0;
+}
+
+static int live_flush(void *ctx, struct store *s, struct fg_err *err)
+{
+    struct live *L = ctx;
+    for (int i = 0; i < L->dirty_count; i++) {
+        struct live_acct *e = &L->accts[L->dirty[i]];
+        FG_ASSERT(e->dirty);
+        int64_t changes = 0;
+        int rc = store_exec_changes(
+            s,
+            "UPDATE accounts SET debits_posted = ?, credits_posted = ?, debits_pending = ?, "
+            "credits_pending = ? WHERE id = ?",
+            STORE_ARGS(SA_INT(e->a.debits_posted), SA_INT(e->a.credits_posted),
+                       SA_INT(e->a.debits_pending), SA_INT(e->a.credits_pending), SA_INT(e->a.id)),
+            &changes, err);
+        if (rc < 0)
+            return rc; /* the caller's commit or savepoint fails; rollback discards */
+        FG_ASSERT(changes == 1);
+        e->dirty = false;
+    }
+    L->dirty_count = 0;
+    return 0;
+}
+
+static int live_begin(void *ctx, struct store *s, struct fg_err *err)
+{
+    struct live *L = ctx;
+    FG_ASSERT(L->dirty_count == 0);
+    int64_t v;
+    int rc = store_data_version(s, &v, err);
+    if (rc < 0)
+        return rc;
+    if (v != L->data_version)
+        live_discard(L); /* another connection committed: what is held may be stale */
+    L->data_version = v;
+    return 0;
+}
+
+static void live_destroy(void *ctx)
+{
+    struct live *L = ctx;
+    free(L->accts);
+    free(L->dirty);
+    free(L);
+}
+
+static const struct store_overlay live_overlay = {
+    .begin = live_begin, .flush = live_flush, .discard = live_discard, .destroy = live_destroy};
+
+/* The live table of s, made on first use; NULL when out of memory (the
+ * callers then write through, as before the overlay). */
+static struct live *live_of(struct store *s)
+{
+    struct live *L = store_overlay_of(s, &live_overlay);
+    if (L)
+        return L;
+    L = calloc(1, sizeof(*L));
+    if (L) {
+        L->accts = malloc(sizeof(*L->accts) * FG_WRITER_LIVE_ACCOUNTS_MAX);
+        L->dirty = malloc(sizeof(*L->dirty) * FG_WRITER_LIVE_ACCOUNTS_MAX);
+        L->data_version = -1;
+        /* Inside a transaction already: what it reads from now on is current. */
+        if (!L->accts || !L->dirty || store_data_version(s, &L->data_version, NULL) < 0) {
+            live_destroy(L);
+            return NULL;
+        }
+    }
+    if (L)
+        store_overlay_set(s, &live_overlay, L);
+    return L;
+}
+
+static void live_mark(struct live *L, struct live_acct *e)
+{
+    if (e->dirty)
+        return;
+    e->dirty = true;
+    L->dirty[L->dirty_count++] = (int32_t)(e - L->accts);
+}
+
+/* Account id as this transaction sees it: from the table, or read and kept. */
+static int live_load(struct store *s, struct live *L, int64_t id, struct live_acct **out,
+                     struct fg_err *err)
+{
+    struct live_acct *e = live_find(L, id);
+    if (e) {
+        *out = e;
+        return 0;
+    }
+    struct ledger_account a;
+    int rc = account_select(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?",
+                            STORE_ARGS(SA_INT(id)), &a, err);
+    if (rc == -FG_EUNKNOWN_ACCOUNT)
+        return fg_fail(err, rc, "account %lld does not exist", (long long)id);
+    if (rc < 0)
+        return rc;
+    if (L->count >= FG_WRITER_LIVE_ACCOUNTS_MAX) {
+        /* Full: write out and start over (callers hold no entry across a load). */
+        if ((rc = live_flush(L, s, err)) < 0)
+            return rc;
+        live_discard(L);
+    }
+    e = &L->accts[L->count];
+    *e = (struct live_acct){.a = a};
+    size_t i = live_slot_of(id);
+    while (L->slots[i])
+        i = (i + 1) & (LIVE_SLOTS - 1);
+    L->slots[i] = ++L->count;
+    *out = e;
+    return 0;
+}
+
+/* What this connection holds for account id, if anything. Only inside a
+ * write transaction: begin checked then that nobody else had committed;
+ * outside one, another connection may have since. */
+static const struct ledger_account *live_peek(struct store *s, int64_t id)
+{
+    struct live *L = store_in_write_tx(s) ? store_overlay_of(s, &live_overlay) : NULL;
+    struct live_acct *e = L ? live_find(L, id) : NULL;
+    return e ? &e->a : NULL;
+}
+
+int ledger_account_get(struct store *s, int64_t id, struct ledger_account *out, struct fg_err *err)
+{
+    const struct ledger_account *held = live_peek(s, id);
+    if (held) {
+        *out = *held;
+        return 0;
+    }
     int rc = account_select(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?",
                             STORE_ARGS(SA_INT(id)), out, err);
     if (rc == -FG_EUNKNOWN_ACCOUNT)
@@ -83,14 +268,26 @@ int ledger_account_get(struct store *s, int64_t id, struct ledger_account *out,
     return rc;
 }
 
-int ledger_account_find(struct store *s, const char *owner, const char *type,
-                        const char *currency, struct ledger_account *out, struct fg_err *err)
+int ledger_account_find(struct store *s, const char *owner, const char *type, const char *currency,
+                        struct ledger_account *out, struct fg_err *err)
 {
     int rc = account_select(
         s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE owner = ? AND type = ? AND currency = ?",
         STORE_ARGS(SA_TEXT(owner), SA_TEXT(type), SA_TEXT(currency)), out, err);
     if (rc == -FG_EUNKNOWN_ACCOUNT)
         return fg_fail(err, rc, "no %s account in %s for %s", type, currency, owner);
+    const struct ledger_account *held = rc == 0 ? live_peek(s, out->id) : NULL;
+    if (held)
+        *out = *held;
+    return rc;
+}
+
+int ledger_sync(struct store *s, struct fg_err *err)
+{
+    struct live *L = store_overlay_of(s, &live_overlay);
+    int rc = L ? live_flush(L, s, err) : 0;
+    if (L && rc == 0)
+        live_discard(L); /* the caller may now change the rows behind the table's back */
     return rc;
 }
 
@@ -210,16 +407,14 @@ int ledger_account_id_cached(struct store *s, const char *owner, const char *typ
     return 0;
 }
 
-int ledger_account_open(struct store *s, const char *owner, const char *type,
-                        const char *currency, int flags, int64_t now_ms,
-                        struct ledger_account *out, struct fg_err *err)
+int ledger_account_open(struct store *s, const char *owner, const char *type, const char *currency,
+                        int flags, int64_t now_ms, struct ledger_account *out, struct fg_err *err)
 {
     int rc = store_exec_changes(
         s,
         "INSERT INTO accounts (owner, type, currency, flags, status, created_ms) "
         "VALUES (?, ?, ?, ?, 'active', ?) ON CONFLICT (owner, type, currency) DO NOTHING",
-        STORE_ARGS(SA_TEXT(owner), SA_TEXT(type), SA_TEXT(currency), SA_INT(flags),
-                   SA_INT(now_ms)),
+        STORE_ARGS(SA_TEXT(owner), SA_TEXT(type), SA_TEXT(currency), SA_INT(flags), SA_INT(now_ms)),
         NULL, err);
     if (rc < 0)
         return rc;
@@ -238,27 +433,15 @@ int ledger_house_open(struct store *s, const char *currency, int64_t now_ms, str
     return 0;
 }
 
-int ledger_account_set_status(struct store *s, int64_t id, const char *status,
-                              struct fg_err *err)
+int ledger_account_set_status(struct store *s, int64_t id, const char *status, struct fg_err *err)
 {
-    return store_exec_changes(s, "UPDATE accounts SET status = ? WHERE id = ?",
-                              STORE_ARGS(SA_TEXT(status), SA_INT(id)), NULL, err);
-}
-
-static int account_save(struct store *s, const struct ledger_account *a, struct fg_err *err)
-{
-    int64_t changes = 0;
-    int rc = store_exec_changes(
-        s,
-        "UPDATE accounts SET debits_posted = ?, credits_posted = ?, debits_pending = ?, "
-        "credits_pending = ? WHERE id = ?",
-        STORE_ARGS(SA_INT(a->debits_posted), SA_INT(a->credits_posted),
-                   SA_INT(a->debits_pending), SA_INT(a->credits_pending), SA_INT(a->id)),
-        &changes, err);
-    if (rc < 0)
-        return rc;
-    FG_ASSERT(changes == 1);
-    return 0;
+    int rc = store_exec_changes(s, "UPDATE accounts SET status = ? WHERE id = ?",
+                                STORE_ARGS(SA_TEXT(status), SA_INT(id)), NULL, err);
+    struct live *L = store_overlay_of(s, &live_overlay);
+    struct live_acct *e = L && rc == 0 ? live_find(L, id) : NULL;
+    if (e)
+        snprintf(e->a.status, sizeof(e->a.status), "%s", status);
+    return rc;
 }
 
 static void transfer_from_row(struct store_row *row, struct ledger_transfer *t)
@@ -347,120 +530,100 @@ static bool within_balance(const struct ledger_account *dr)
     return out <= dr->credits_posted;
 }
 
-static int load_pair(struct store *s, const struct ledger_transfer *t, struct ledger_account *dr,
-                     struct ledger_account *cr, struct fg_err *err)
+/* The live table to work in, or NULL (out of memory). Outside a write
+ * transaction every statement commits by itself, so nothing may stay held
+ * across calls: the table starts empty and ledger_done writes it out. */
+static struct live *live_begin_op(struct store *s)
 {
-    int rc = ledger_account_get(s, t->debit_id, dr, err);
-    if (rc < 0)
-        return rc;
-    rc = ledger_account_get(s, t->credit_id, cr, err);
-    if (rc < 0)
-        return rc;
-    if (strcmp(dr->currency, cr->currency) != 0 || strcmp(dr->currency, t->currency) != 0)
-        return fg_fail(err, -FG_ECURRENCY_MISMATCH,
-                       "transfer in %s between accounts in %s and %s", t->currency,
-                       dr->currency, cr->currency);
+    struct live *L = live_of(s);
+    if (L && !store_in_write_tx(s))
+        live_discard(L);
+    return L;
+}
+
+static int live_end_op(struct store *s, struct live *L, int rc, struct fg_err *err)
+{
+    if (rc == 0 && !store_in_write_tx(s)) {
+        rc = live_flush(L, s, err);
+        live_discard(L);
+    }
+    return rc;
+}
+
+/* Can account e take this side of transfer t? The refusals in the order the
+ * guarded UPDATEs of earlier versions gave them: currency, status, overflow,
+ * then (debit side of a customer account) the balance. */
+static int side_check(const struct ledger_account *a, const struct ledger_transfer *t, bool debit,
+                      struct fg_err *err)
+{
+    if (strcmp(a->currency, t->currency) != 0)
+        return fg_fail(err, -FG_ECURRENCY_MISMATCH, "transfer in %s touches account %lld in %s",
+                       t->currency, (long long)a->id, a->currency);
+    if (strcmp(a->status, "active") != 0)
+        return fg_fail(err, -FG_EACCOUNT_INACTIVE, "account %lld is %s", (long long)a->id,
+                       a->status);
+    bool pending = t->flags & LEDGER_PENDING;
+    int64_t v = debit ? (pending ? a->debits_pending : a->debits_posted)
+                      : (pending ? a->credits_pending : a->credits_posted);
+    if (!money_add(v, t->amount, &v))
+        return overflow(err, a);
+    if (debit && (a->flags & LEDGER_ACCT_CUSTOMER)) {
+        int64_t spent;
+        if (!money_add(a->debits_posted, a->debits_pending, &spent) ||
+            !money_add(spent, t->amount, &spent) || spent > a->credits_posted)
+            return fg_fail(err, -FG_EINSUFFICIENT_FUNDS,
+                           "account %lld has insufficient available balance", (long long)a->id);
+    }
     return 0;
 }
 
 /*
- * A plain or pending transfer in two guarded UPDATEs, no reads: the credit first
- * (it can only fail on the account itself: unknown, other currency, inactive,
- * overflow, and then nothing changed), then the debit with the balance rule in
- * its WHERE clause; if the debit is refused the credit is taken back. So a
- * refused transfer leaves nothing behind even without a savepoint, and only a
- * refusal pays for the reads that explain it. The overflow guards keep SQLite's
- * integer arithmetic from ever turning into floating point.
+ * A plain or pending transfer: both accounts checked in memory (the live
+ * table), the journal row written, then the totals moved in memory. A refusal
+ * is found before anything is written, so it leaves nothing behind even
+ * without a savepoint.
  */
-static const char sql_credit_posted[] =
-    "UPDATE accounts SET credits_posted = credits_posted + ?1 WHERE id = ?2 AND currency = ?3 "
-    "AND status = 'active' AND credits_posted <= 9223372036854775807 - ?1";
-static const char sql_credit_pending[] =
-    "UPDATE accounts SET credits_pending = credits_pending + ?1 WHERE id = ?2 AND currency = ?3 "
-    "AND status = 'active' AND credits_pending <= 9223372036854775807 - ?1";
-static const char sql_credit_undo_posted[] =
-    "UPDATE accounts SET credits_posted = credits_posted - ?1 WHERE id = ?2";
-static const char sql_credit_undo_pending[] =
-    "UPDATE accounts SET credits_pending = credits_pending - ?1 WHERE id = ?2";
-static const char sql_debit_posted[] =
-    "UPDATE accounts SET debits_posted = debits_posted + ?1 WHERE id = ?2 AND currency = ?3 "
-    "AND status = 'active' AND debits_posted <= 9223372036854775807 - ?1 "
-    "AND ((flags & 1) = 0 OR credits_posted - debits_posted - debits_pending >= ?1)";
-static const char sql_debit_pending[] =
-    "UPDATE accounts SET debits_pending = debits_pending + ?1 WHERE id = ?2 AND currency = ?3 "
-    "AND status = 'active' AND debits_pending <= 9223372036854775807 - ?1 "
-    "AND ((flags & 1) = 0 OR credits_posted - debits_posted - debits_pending >= ?1)";
-
-/* Why did the guarded UPDATE of account id (one side of t) change nothing? */
-static int explain_refusal(struct store *s, const struct ledger_transfer *t, int64_t id,
-                           bool debit, struct fg_err *err)
-{
-    struct ledger_account a;
-    int rc = ledger_account_get(s, id, &a, err);
-    if (rc < 0)
-        return rc;
-    if (strcmp(a.currency, t->currency) != 0)
-        return fg_fail(err, -FG_ECURRENCY_MISMATCH, "transfer in %s touches account %lld in %s",
-                       t->currency, (long long)a.id, a.currency);
-    if (strcmp(a.status, "active") != 0)
-        return fg_fail(err, -FG_EACCOUNT_INACTIVE, "account %lld is %s", (long long)a.id,
-                       a.status);
-    bool pending = t->flags & LEDGER_PENDING;
-    int64_t v = debit ? (pending ? a.debits_pending : a.debits_posted)
-                      : (pending ? a.credits_pending : a.credits_posted);
-    if (!money_add(v, t->amount, &v))
-        return overflow(err, &a);
-    if (debit && (a.flags & LEDGER_ACCT_CUSTOMER))
-        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS,
-                       "account %lld has insufficient available balance", (long long)a.id);
-    FG_ASSERT(!"guarded update refused a transfer its account allows");
-    return -FG_EINTERNAL;
-}
-
-static int transfer_plain(struct store *s, struct ledger_transfer *t, struct fg_err *err)
+static int transfer_plain(struct store *s, struct live *L, struct ledger_transfer *t,
+                          struct fg_err *err)
 {
     if (t->debit_id == t->credit_id)
         return fg_fail(err, -FG_ESAME_ACCOUNT, "debit and credit account are both %lld",
                        (long long)t->debit_id);
     bool pending = t->flags & LEDGER_PENDING;
-    int64_t changes = 0;
-    int rc = store_exec_changes(
-        s, pending ? sql_credit_pending : sql_credit_posted,
-        STORE_ARGS(SA_INT(t->amount), SA_INT(t->credit_id), SA_TEXT(t->currency)), &changes, err);
-    if (rc < 0)
+    struct live_acct *cr, *dr;
+    int rc = live_load(s, L, t->credit_id, &cr, err);
+    if (rc < 0 || (rc = side_check(&cr->a, t, false, err)) < 0)
         return rc;
-    if (changes == 0)
-        return explain_refusal(s, t, t->credit_id, false, err);
-    FG_ASSERT(changes == 1);
-    rc = store_exec_changes(
-        s, pending ? sql_debit_pending : sql_debit_posted,
-        STORE_ARGS(SA_INT(t->amount), SA_INT(t->debit_id), SA_TEXT(t->currency)), &changes, err);
-    if (rc < 0)
+    /* A load may empty a full table: take the credit side again after it. */
+    if ((rc = live_load(s, L, t->debit_id, &dr, err)) < 0 ||
+        (rc = live_load(s, L, t->credit_id, &cr, err)) < 0)
         return rc;
-    if (changes == 0) {
-        rc = store_exec_changes(s, pending ? sql_credit_undo_pending : sql_credit_undo_posted,
-                                STORE_ARGS(SA_INT(t->amount), SA_INT(t->credit_id)), &changes,
-                                NULL);
-        FG_ASSERT(rc == 0 && changes == 1);
-        return explain_refusal(s, t, t->debit_id, true, err);
-    }
-    FG_ASSERT(changes == 1);
+    if ((rc = side_check(&dr->a, t, true, err)) < 0)
+        return rc;
     if ((rc = journal_insert(s, t, err)) < 0)
         return rc;
     if (pending) {
         rc = store_exec_changes(
             s, "INSERT INTO holds (pending_id, state, expires_ms) VALUES (?, 0, ?)",
-            STORE_ARGS(SA_INT(t->id), t->timeout_ms ? SA_INT(t->timeout_ms) : SA_NULL), NULL,
-            err);
+            STORE_ARGS(SA_INT(t->id), t->timeout_ms ? SA_INT(t->timeout_ms) : SA_NULL), NULL, err);
         if (rc < 0)
             return rc;
+        dr->a.debits_pending += t->amount; /* side_check proved these fit */
+        cr->a.credits_pending += t->amount;
+    } else {
+        dr->a.debits_posted += t->amount;
+        cr->a.credits_posted += t->amount;
     }
+    FG_ASSERT(within_balance(&dr->a));
+    live_mark(L, dr);
+    live_mark(L, cr);
     return 0;
 }
 
 /* Post, void or expire the hold t->pending_id. */
-static int transfer_resolve(struct store *s, int64_t now_ms, struct ledger_transfer *t,
-                            enum ledger_hold_state to, struct fg_err *err)
+static int transfer_resolve(struct store *s, struct live *L, int64_t now_ms,
+                            struct ledger_transfer *t, enum ledger_hold_state to,
+                            struct fg_err *err)
 {
     enum ledger_hold_state state;
     int rc = ledger_hold_state(s, t->pending_id, &state, err);
@@ -477,8 +640,7 @@ static int transfer_resolve(struct store *s, int64_t now_ms, struct ledger_trans
         return rc;
     FG_ASSERT(p.flags & LEDGER_PENDING);
     if (to == LEDGER_HOLD_POSTED && p.timeout_ms && now_ms >= p.timeout_ms)
-        return fg_fail(err, -FG_EPENDING_EXPIRED, "pending transfer %lld expired",
-                       (long long)p.id);
+        return fg_fail(err, -FG_EPENDING_EXPIRED, "pending transfer %lld expired", (long long)p.id);
     int64_t amount = p.amount;
     if (to == LEDGER_HOLD_POSTED && t->amount) {
         if (t->amount > p.amount)
@@ -491,22 +653,26 @@ static int transfer_resolve(struct store *s, int64_t now_ms, struct ledger_trans
     t->amount = amount;
     memcpy(t->currency, p.currency, sizeof(t->currency));
 
-    struct ledger_account dr, cr;
-    if ((rc = load_pair(s, t, &dr, &cr, err)) < 0)
+    struct live_acct *dr, *cr;
+    if ((rc = live_load(s, L, t->debit_id, &dr, err)) < 0 ||
+        (rc = live_load(s, L, t->credit_id, &cr, err)) < 0 ||
+        (rc = live_load(s, L, t->debit_id, &dr, err)) < 0)
         return rc;
+    if (strcmp(dr->a.currency, cr->a.currency) != 0 || strcmp(dr->a.currency, t->currency) != 0)
+        return fg_fail(err, -FG_ECURRENCY_MISMATCH, "transfer in %s between accounts in %s and %s",
+                       t->currency, dr->a.currency, cr->a.currency);
     /* The whole pending amount leaves the pending totals; what is posted may be less. */
-    FG_ASSERT(dr.debits_pending >= p.amount && cr.credits_pending >= p.amount);
-    dr.debits_pending -= p.amount;
-    cr.credits_pending -= p.amount;
+    struct ledger_account d = dr->a, c = cr->a;
+    FG_ASSERT(d.debits_pending >= p.amount && c.credits_pending >= p.amount);
+    d.debits_pending -= p.amount;
+    c.credits_pending -= p.amount;
     if (to == LEDGER_HOLD_POSTED) {
-        if (!money_add(dr.debits_posted, amount, &dr.debits_posted))
-            return overflow(err, &dr);
-        if (!money_add(cr.credits_posted, amount, &cr.credits_posted))
-            return overflow(err, &cr);
+        if (!money_add(d.debits_posted, amount, &d.debits_posted))
+            return overflow(err, &d);
+        if (!money_add(c.credits_posted, amount, &c.credits_posted))
+            return overflow(err, &c);
     }
-    FG_ASSERT(within_balance(&dr));
-    if ((rc = account_save(s, &dr, err)) < 0 || (rc = account_save(s, &cr, err)) < 0)
-        return rc;
+    FG_ASSERT(within_balance(&d));
     if ((rc = journal_insert(s, t, err)) < 0)
         return rc;
     int64_t changes = 0;
@@ -516,14 +682,19 @@ static int transfer_resolve(struct store *s, int64_t now_ms, struct ledger_trans
     if (rc < 0)
         return rc;
     FG_ASSERT(changes == 1);
+    dr->a = d;
+    cr->a = c;
+    live_mark(L, dr);
+    live_mark(L, cr);
     return 0;
 }
 
-static int transfer_apply(struct store *s, int64_t now_ms, struct ledger_transfer *t,
-                          enum ledger_hold_state resolve_to, struct fg_err *err)
+static int transfer_apply(struct store *s, struct live *L, int64_t now_ms,
+                          struct ledger_transfer *t, enum ledger_hold_state resolve_to,
+                          struct fg_err *err)
 {
-    int kinds = !!(t->flags & LEDGER_PENDING) + !!(t->flags & LEDGER_POST) +
-                !!(t->flags & LEDGER_VOID);
+    int kinds =
+        !!(t->flags & LEDGER_PENDING) + !!(t->flags & LEDGER_POST) + !!(t->flags & LEDGER_VOID);
     if (kinds > 1)
         return fg_fail(err, -FG_EBAD_REQUEST, "a transfer is at most one of pending, post, void");
     t->ts_ms = now_ms;
@@ -532,20 +703,24 @@ static int transfer_apply(struct store *s, int64_t now_ms, struct ledger_transfe
             return fg_fail(err, -FG_EPENDING_NOT_FOUND, "post or void needs a pending id");
         if (t->amount < 0 || ((t->flags & LEDGER_VOID) && t->amount))
             return fg_fail(err, -FG_EBAD_AMOUNT, "bad amount for post or void");
-        return transfer_resolve(s, now_ms, t,
+        return transfer_resolve(s, L, now_ms, t,
                                 (t->flags & LEDGER_POST) ? LEDGER_HOLD_POSTED : resolve_to, err);
     }
     if (t->amount <= 0)
         return fg_fail(err, -FG_EAMOUNT_ZERO, "transfer amount must be greater than zero");
     if (t->timeout_ms && !(t->flags & LEDGER_PENDING))
         return fg_fail(err, -FG_EBAD_REQUEST, "only a pending transfer can have a timeout");
-    return transfer_plain(s, t, err);
+    return transfer_plain(s, L, t, err);
 }
 
 int ledger_transfer_create(struct store *s, int64_t now_ms, struct ledger_transfer *t,
                            struct fg_err *err)
 {
-    return transfer_apply(s, now_ms, t, LEDGER_HOLD_VOIDED, err);
+    struct live *L = live_begin_op(s);
+    if (!L)
+        return fg_fail(err, -FG_ENOMEM, "out of memory for the live account table");
+    int rc = transfer_apply(s, L, now_ms, t, LEDGER_HOLD_VOIDED, err);
+    return live_end_op(s, L, rc, err);
 }
 
 int ledger_transfers_create_linked(struct store *s, int64_t now_ms, struct ledger_transfer *t,
@@ -590,8 +765,7 @@ static int id_row(void *ctx, struct store_row *row)
     return 0;
 }
 
-int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired,
-                        struct fg_err *err)
+int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired, struct fg_err *err)
 {
     static struct id_list list; /* writer thread only */
     *expired = 0;
@@ -607,7 +781,10 @@ int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired,
     for (int i = 0; i < list.n; i++) {
         struct ledger_transfer t = {.flags = LEDGER_VOID, .pending_id = list.ids[i]};
         snprintf(t.kind, sizeof(t.kind), "expire");
-        rc = transfer_apply(s, now_ms, &t, LEDGER_HOLD_EXPIRED, err);
+        struct live *L = live_begin_op(s);
+        if (!L)
+            return fg_fail(err, -FG_ENOMEM, "out of memory for the live account table");
+        rc = live_end_op(s, L, transfer_apply(s, L, now_ms, &t, LEDGER_HOLD_EXPIRED, err), err);
         if (rc < 0)
             return rc;
         (*expired)++;
@@ -616,6 +793,7 @@ int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired,
 }
 
 struct list_ctx {
+    struct store *store;
     ledger_transfer_fn tfn;
     ledger_account_fn afn;
     void *ctx;
@@ -654,16 +832,15 @@ int ledger_transfer_list(struct store *s, int64_t account_id, int64_t after_id, 
 {
     struct list_ctx l = {.tfn = fn, .ctx = ctx};
     int64_t max_id = 0;
-    int rc = store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM transfers", STORE_NOARGS,
-                             &max_id, err);
+    int rc = store_query_int(s, "SELECT COALESCE(MAX(id), 0) FROM transfers", STORE_NOARGS, &max_id,
+                             err);
     if (rc < 0)
         return rc;
     int64_t last_bucket = max_id >> FG_JOURNAL_BUCKET_SHIFT;
     for (int64_t b = after_id >> FG_JOURNAL_BUCKET_SHIFT; b <= last_bucket && limit > 0; b++) {
         struct bucket_ctx bc = {.l = &l};
         rc = store_exec(s, sql_list_bucket,
-                        STORE_ARGS(SA_INT(b), SA_INT(account_id), SA_INT(after_id),
-                                   SA_INT(limit)),
+                        STORE_ARGS(SA_INT(b), SA_INT(account_id), SA_INT(after_id), SA_INT(limit)),
                         bucket_row, &bc, err);
         if (rc < 0)
             return rc;
@@ -679,13 +856,14 @@ static int list_account_row(void *ctx, struct store_row *row)
     struct list_ctx *l = ctx;
     struct ledger_account a;
     account_from_row(row, &a);
-    return l->afn(l->ctx, &a);
+    const struct ledger_account *held = live_peek(l->store, a.id);
+    return l->afn(l->ctx, held ? held : &a);
 }
 
 int ledger_account_list(struct store *s, const char *owner, ledger_account_fn fn, void *ctx,
                         struct fg_err *err)
 {
-    struct list_ctx l = {.afn = fn, .ctx = ctx};
+    struct list_ctx l = {.afn = fn, .ctx = ctx, .store = s};
     return store_exec(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE owner = ? ORDER BY id",
                       STORE_ARGS(SA_TEXT(owner)), list_account_row, &l, err);
 }
@@ -800,12 +978,17 @@ int ledger_reconcile(struct store *s, struct ledger_report *r, struct fg_err *er
     if (!ctx)
         return fg_fail(err, -FG_ENOMEM, "out of memory reconciling");
     ctx->r = r;
+    int rc = ledger_sync(s, err); /* the totals held in memory, into the rows compared */
+    if (rc < 0) {
+        free(ctx);
+        return rc;
+    }
     /* Posted sums count plain and post transfers (not pending, not void); pending
      * sums count pending transfers whose hold is still pending. */
     /* One pass per sum, grouped (the per-account indexes are bucketed by
      * time, so a per-account subquery would scan the journal once per
      * account); SQLite materialises each group and indexes it for the join. */
-    int rc = store_exec(
+    rc = store_exec(
         s,
         "SELECT " ACCOUNT_COLS ","
         " COALESCE(dp.s, 0), COALESCE(cp.s, 0), COALESCE(dh.s, 0), COALESCE(ch.s, 0)"
@@ -833,8 +1016,8 @@ int ledger_reconcile(struct store *s, struct ledger_report *r, struct fg_err *er
                     STORE_NOARGS, reconcile_hold_row, r, err);
     if (rc < 0)
         goto out;
-    rc = store_exec(s, "SELECT currency, COUNT(*) FROM transfers GROUP BY currency",
-                    STORE_NOARGS, reconcile_count_row, r, err);
+    rc = store_exec(s, "SELECT currency, COUNT(*) FROM transfers GROUP BY currency", STORE_NOARGS,
+                    reconcile_count_row, r, err);
     if (rc < 0)
         goto out;
     for (int i = 0; i < r->currency_count; i++) {

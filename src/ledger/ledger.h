@@ -86,12 +86,12 @@ struct ledger_transfer {
     int64_t amount; /* for POST: 0 means the whole pending amount */
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     int flags;
-    int64_t pending_id; /* POST and VOID: the pending transfer */
-    int64_t timeout_ms; /* PENDING: absolute expiry, 0 for none */
-    int64_t ts_ms;      /* set by ledger_transfer_create */
-    char kind[LEDGER_KIND_BYTES_MAX];   /* "deposit", "withdrawal", "credit_adjust", ... */
-    char ref[LEDGER_REF_BYTES_MAX];     /* what caused it: "admin.deposit:d1" */
-    int64_t reverses_id;                /* a reversal names the transfer it reverses */
+    int64_t pending_id;               /* POST and VOID: the pending transfer */
+    int64_t timeout_ms;               /* PENDING: absolute expiry, 0 for none */
+    int64_t ts_ms;                    /* set by ledger_transfer_create */
+    char kind[LEDGER_KIND_BYTES_MAX]; /* "deposit", "withdrawal", "credit_adjust", ... */
+    char ref[LEDGER_REF_BYTES_MAX];   /* what caused it: "admin.deposit:d1" */
+    int64_t reverses_id;              /* a reversal names the transfer it reverses */
 };
 
 /* Balance views of a customer account. */
@@ -99,18 +99,15 @@ int64_t ledger_account_balance(const struct ledger_account *a);
 int64_t ledger_account_available(const struct ledger_account *a);
 
 /* Open (or find, if it exists) the account owner/type/currency. */
-int ledger_account_open(struct store *s, const char *owner, const char *type,
-                        const char *currency, int flags, int64_t now_ms,
-                        struct ledger_account *out, struct fg_err *err);
+int ledger_account_open(struct store *s, const char *owner, const char *type, const char *currency,
+                        int flags, int64_t now_ms, struct ledger_account *out, struct fg_err *err);
 /* Open the house accounts of a currency (idempotent). */
 int ledger_house_open(struct store *s, const char *currency, int64_t now_ms, struct fg_err *err);
-int ledger_account_get(struct store *s, int64_t id, struct ledger_account *out,
-                       struct fg_err *err);
+int ledger_account_get(struct store *s, int64_t id, struct ledger_account *out, struct fg_err *err);
 /* -FG_EUNKNOWN_ACCOUNT when absent. */
-int ledger_account_find(struct store *s, const char *owner, const char *type,
-                        const char *currency, struct ledger_account *out, struct fg_err *err);
-int ledger_account_set_status(struct store *s, int64_t id, const char *status,
-                              struct fg_err *err);
+int ledger_account_find(struct store *s, const char *owner, const char *type, const char *currency,
+                        struct ledger_account *out, struct fg_err *err);
+int ledger_account_set_status(struct store *s, int64_t id, const char *status, struct fg_err *err);
 
 /* Apply one transfer (plain, PENDING, POST or VOID). Fills t->id, t->ts_ms and,
  * for POST/VOID, the accounts, currency and amount from the pending transfer. */
@@ -127,8 +124,7 @@ int ledger_hold_state(struct store *s, int64_t pending_id, enum ledger_hold_stat
                       struct fg_err *err);
 
 /* Expire up to max holds whose timeout passed; *expired gets how many. */
-int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired,
-                        struct fg_err *err);
+int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired, struct fg_err *err);
 
 /* The id of account (owner, type, currency), from a writer-side cache when it
  * can: per thread and per store, emptied whenever store_generation() moves
@@ -138,6 +134,12 @@ int ledger_holds_expire(struct store *s, int64_t now_ms, int max, int *expired,
  * when absent (not cached). */
 int ledger_account_id_cached(struct store *s, const char *owner, const char *type,
                              const char *currency, int64_t *id, struct fg_err *err);
+
+/* Write the account totals this connection holds in memory into the
+ * accounts table and forget them (ledger.c: the live table). The store
+ * writes them by itself before every SAVEPOINT and COMMIT; call this before
+ * reading or changing account rows on this connection with SQL of your own. */
+int ledger_sync(struct store *s, struct fg_err *err);
 
 typedef int (*ledger_transfer_fn)(void *ctx, const struct ledger_transfer *t);
 /* Transfers touching account_id with id > after_id, oldest first, at most limit. */

@@ -91,9 +91,56 @@ int store_query_int(struct store *s, const char *sql, const struct store_arg *ar
     return 0;
 }
 
+static struct store_base *base_of(struct store *s)
+{
+    return (struct store_base *)(void *)s;
+}
+
+void store_overlay_set(struct store *s, const struct store_overlay *ov, void *ctx)
+{
+    struct store_base *b = base_of(s);
+    FG_ASSERT(!b->overlay || !ov); /* one per connection */
+    b->overlay = ov;
+    b->overlay_ctx = ctx;
+}
+
+void *store_overlay_of(struct store *s, const struct store_overlay *ov)
+{
+    struct store_base *b = base_of(s);
+    return b->overlay == ov ? b->overlay_ctx : NULL;
+}
+
+static int overlay_flush(struct store *s, struct fg_err *err)
+{
+    struct store_base *b = base_of(s);
+    return b->overlay ? b->overlay->flush(b->overlay_ctx, s, err) : 0;
+}
+
+static void overlay_discard(struct store *s)
+{
+    struct store_base *b = base_of(s);
+    if (b->overlay)
+        b->overlay->discard(b->overlay_ctx);
+}
+
+bool store_in_write_tx(struct store *s)
+{
+    return base_of(s)->write_tx;
+}
+
+int store_data_version(struct store *s, int64_t *out, struct fg_err *err)
+{
+    return store_ops_of(s)->data_version(s, out, err);
+}
+
 int store_begin(struct store *s, struct fg_err *err)
 {
-    return store_ops_of(s)->begin(s, err);
+    int rc = store_ops_of(s)->begin(s, err);
+    struct store_base *b = base_of(s);
+    b->write_tx = rc == 0;
+    if (rc == 0 && b->overlay && (rc = b->overlay->begin(b->overlay_ctx, s, err)) < 0)
+        store_rollback(s);
+    return rc;
 }
 
 int store_begin_read(struct store *s, struct fg_err *err)
@@ -103,16 +150,31 @@ int store_begin_read(struct store *s, struct fg_err *err)
 
 int store_commit(struct store *s, struct fg_err *err)
 {
-    return store_ops_of(s)->commit(s, err);
+    int rc = overlay_flush(s, err);
+    if (rc < 0) {
+        store_rollback(s);
+        return rc;
+    }
+    rc = store_ops_of(s)->commit(s, err);
+    base_of(s)->write_tx = false;
+    if (rc < 0)
+        overlay_discard(s); /* a failed COMMIT leaves nothing of the transaction */
+    return rc;
 }
 
 int store_rollback(struct store *s)
 {
-    return store_ops_of(s)->rollback(s);
+    int rc = store_ops_of(s)->rollback(s);
+    base_of(s)->write_tx = false;
+    overlay_discard(s);
+    return rc;
 }
 
 int store_savepoint(struct store *s, const char *name, struct fg_err *err)
 {
+    int rc = overlay_flush(s, err);
+    if (rc < 0)
+        return rc;
     return store_ops_of(s)->savepoint(s, name, err);
 }
 
@@ -123,7 +185,9 @@ int store_release(struct store *s, const char *name, struct fg_err *err)
 
 int store_rollback_to(struct store *s, const char *name, struct fg_err *err)
 {
-    return store_ops_of(s)->rollback_to(s, name, err);
+    int rc = store_ops_of(s)->rollback_to(s, name, err);
+    overlay_discard(s);
+    return rc;
 }
 
 int64_t store_last_insert_id(struct store *s)
@@ -170,8 +234,13 @@ int64_t store_log_pages(struct store *s)
 
 void store_close(struct store *s)
 {
-    if (s)
-        store_ops_of(s)->close(s);
+    if (!s)
+        return;
+    struct store_base *b = base_of(s);
+    if (b->overlay && b->overlay->destroy)
+        b->overlay->destroy(b->overlay_ctx);
+    b->overlay = NULL;
+    store_ops_of(s)->close(s);
 }
 
 static bool is_postgres_uri(const char *uri)

@@ -92,7 +92,7 @@ struct store_ops {
      * counts nothing). */
     int64_t (*changes_total)(struct store *s);
 
-    int (*begin)(struct store *s, struct fg_err *err); /* write transaction */
+    int (*begin)(struct store *s, struct fg_err *err);      /* write transaction */
     int (*begin_read)(struct store *s, struct fg_err *err); /* snapshot for reads */
     int (*commit)(struct store *s, struct fg_err *err);
     int (*rollback)(struct store *s);
@@ -116,14 +116,49 @@ struct store_ops {
 
     /* Copy the whole database to a file (fundgate backup). */
     int (*backup)(struct store *s, const char *path, struct fg_err *err);
+
+    /* A number that changes when another connection commits to the database
+     * (SQLite: PRAGMA data_version); read inside a transaction. */
+    int (*data_version)(struct store *s, int64_t *out, struct fg_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;
 
+/*
+ * An overlay: state a layer above keeps for one connection in front of the
+ * tables it mirrors (the ledger's live account totals, ledger.c), written to
+ * the transaction later than the work that changed it. The store calls its
+ * hooks so the overlay never outlives, or misses, its transaction:
+ *   begin     after BEGIN: drop what another connection may have changed;
+ *   flush     before SAVEPOINT and COMMIT: write what it holds, so a
+ *             ROLLBACK TO never undoes work the overlay still counts on, and
+ *             a commit carries all of it (a failed flush fails the commit,
+ *             which then rolls back);
+ *   discard   after ROLLBACK and ROLLBACK TO: forget everything unwritten;
+ *   destroy   at close.
+ * One overlay per connection; only the connection's own thread touches it.
+ */
+struct store_overlay {
+    int (*begin)(void *ctx, struct store *s, struct fg_err *err);
+    int (*flush)(void *ctx, struct store *s, struct fg_err *err);
+    void (*discard)(void *ctx);
+    void (*destroy)(void *ctx);
+};
+
 /* A store handle starts with a pointer to its ops, so callers can dispatch. */
 struct store_base {
     const struct store_ops *ops;
+    const struct store_overlay *overlay;
+    void *overlay_ctx;
+    bool write_tx; /* between store_begin and its commit or rollback */
 };
+
+void store_overlay_set(struct store *s, const struct store_overlay *ov, void *ctx);
+/* The context of overlay ov on s, or NULL when s has none or another one. */
+void *store_overlay_of(struct store *s, const struct store_overlay *ov);
+int store_data_version(struct store *s, int64_t *out, struct fg_err *err);
+/* Inside a write transaction opened by store_begin. */
+bool store_in_write_tx(struct store *s);
 
 static inline const struct store_ops *store_ops_of(struct store *s)
 {

@@ -62,7 +62,7 @@ struct stmt_slot {
 struct store {
     struct store_base base; /* first, so store_ops_of works */
     sqlite3 *db;
-    bool write_tx; /* a BEGIN IMMEDIATE not yet committed or rolled back */
+    bool write_tx;     /* a BEGIN IMMEDIATE not yet committed or rolled back */
     int64_t log_pages; /* WAL frames after the last commit (hand_off only) */
     int stmt_count;
     struct stmt_slot slots[STMT_SLOTS];
@@ -460,6 +460,18 @@ static int sqlite_commit(struct store *s, struct fg_err *err)
     return rc;
 }
 
+static int version_row(void *ctx, struct store_row *row)
+{
+    *(int64_t *)ctx = store_row_int(row, 0);
+    return 1;
+}
+
+static int sqlite_data_version(struct store *s, int64_t *out, struct fg_err *err)
+{
+    *out = -1;
+    return sqlite_exec(s, "PRAGMA data_version", STORE_NOARGS, version_row, out, NULL, err);
+}
+
 static bool savepoint_name_ok(const char *name)
 {
     size_t n = 0;
@@ -801,4 +813,5 @@ const struct store_ops store_sqlite_ops = {
     .checkpoint = sqlite_checkpoint,
     .checkpoints_hand_off = sqlite_checkpoints_hand_off,
     .log_pages = sqlite_log_pages,
+    .data_version = sqlite_data_version,
 };

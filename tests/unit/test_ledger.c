@@ -293,6 +293,7 @@ static void test_reconcile_catches_tampering(void **state)
 static void journal_jump(struct fx *f, int64_t next)
 {
     struct fg_err err;
+    assert_int_equal(ledger_sync(f->s, &err), 0); /* SQL of our own on accounts below */
     assert_int_equal(store_exec_changes(
                          f->s,
                          "INSERT INTO transfers (id, debit_id, credit_id, amount, currency, flags, "
