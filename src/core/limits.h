@@ -45,11 +45,12 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_LINKED_TRANSFERS_MAX 16 /* transfers in one linked chain */
 #define FG_PAGE_LIMIT_MAX 1000     /* rows in one listing page */
 #define FG_PAGE_LIMIT_DEFAULT 100
-/* The journal's per-account indexes lead with id >> this (a "bucket" of 2^16
+/* The journal's per-account indexes lead with id >> this (a "bucket" of 2^12
  * transfers), so a commit dirties only the pages of the current bucket instead
  * of one index page per account touched; a listing walks the buckets, at most
- * one probe per index per 65,536 journal rows (docs/PERFORMANCE.md). */
-#define FG_JOURNAL_BUCKET_SHIFT 16
+ * one probe per index per 4,096 journal rows (docs/PERFORMANCE.md). Changing
+ * it needs a migration that rebuilds the two indexes (schema.c, version 3). */
+#define FG_JOURNAL_BUCKET_SHIFT 12
 /* Writer-side caches (issue 5): entries kept before the cache is emptied. */
 #define FG_WRITER_CACHE_CUSTOMERS_MAX 16384
 #define FG_WRITER_CACHE_CURRENCIES_MAX 64

@@ -102,7 +102,7 @@ struct live {
     int count, dirty_count;
     int64_t data_version;
     struct live_acct *accts;   /* [FG_WRITER_LIVE_ACCOUNTS_MAX] */
-    int32_t *dirty;            /* indexes into accts, [FG_WRITER_LIVE_ACCOUNTS_MAX] */
+    struct live_acct **dirty;  /* the changed entries, [FG_WRITER_LIVE_ACCOUNTS_MAX] */
     int32_t slots[LIVE_SLOTS]; /* index + 1 into accts; 0 empty; at most half full */
 };
 
@@ -133,11 +133,19 @@ static void live_discard(void *ctx)
     L->dirty_count = 0;
 }
 
+static int by_account_id(const void *a, const void *b)
+{
+    int64_t x = (*(struct live_acct *const *)a)->a.id, y = (*(struct live_acct *const *)b)->a.id;
+    return (x > y) - (x < y);
+}
+
 static int live_flush(void *ctx, struct store *s, struct fg_err *err)
 {
     struct live *L = ctx;
+    /* In id order: each UPDATE's page is the last one's or the next. */
+    qsort(L->dirty, (size_t)L->dirty_count, sizeof(*L->dirty), by_account_id);
     for (int i = 0; i < L->dirty_count; i++) {
-        struct live_acct *e = &L->accts[L->dirty[i]];
+        struct live_acct *e = L->dirty[i];
         FG_ASSERT(e->dirty);
         int64_t changes = 0;
         int rc = store_exec_changes(
@@ -209,7 +217,7 @@ static void live_mark(struct live *L, struct live_acct *e)
     if (e->dirty)
         return;
     e->dirty = true;
-    L->dirty[L->dirty_count++] = (int32_t)(e - L->accts);
+    L->dirty[L->dirty_count++] = e;
 }
 
 /* Account id as this transaction sees it: from the table, or read and kept. */

@@ -57,11 +57,12 @@ static const char v1_ledger[] =
     "  kind TEXT NOT NULL,"
     "  ref TEXT,"
     "  reverses_id INTEGER);"
-    /* Per-account history, time-bucketed (FG_JOURNAL_BUCKET_SHIFT): a new row
-     * lands in the current bucket's few pages, not at the end of its account's
-     * range (one random page per account per commit). The rowid ends each key. */
-    "CREATE INDEX transfers_debit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", debit_id);"
-    "CREATE INDEX transfers_credit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", credit_id);"
+    /* Per-account history, bucketed by id: a new row lands in the current
+     * bucket's few pages, not at the end of its account's range (one random
+     * page per account per commit). The rowid ends each key. Version 3
+     * narrows the buckets from 2^16 to 2^FG_JOURNAL_BUCKET_SHIFT rows. */
+    "CREATE INDEX transfers_debit ON transfers((id >> 16), debit_id);"
+    "CREATE INDEX transfers_credit ON transfers((id >> 16), credit_id);"
     "CREATE INDEX transfers_pending ON transfers(pending_id) WHERE pending_id IS NOT NULL;"
 
     /* state: 0 pending, 1 posted, 2 voided, 3 expired. */
@@ -168,9 +169,19 @@ static const char v2_funds[] =
     "CREATE INDEX funds_orders_customer ON funds_orders(uuid, currency, status);"
     "CREATE INDEX funds_orders_status ON funds_orders(status, id);";
 
+/* Issue 5: buckets of 2^16 rows put ~65,000 index entries of random account
+ * ids in the pages every commit dirties; 2^12 keeps that set a few dozen
+ * pages (docs/PERFORMANCE.md). A listing probes one bucket per 2^12 rows. */
+static const char v3_journal_buckets[] =
+    "DROP INDEX transfers_debit;"
+    "DROP INDEX transfers_credit;"
+    "CREATE INDEX transfers_debit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", debit_id);"
+    "CREATE INDEX transfers_credit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", credit_id);";
+
 const struct store_migration store_migrations[] = {
     {1, "ledger", v1_ledger},
     {2, "funds", v2_funds},
+    {3, "journal_buckets", v3_journal_buckets},
 };
 
 const int store_migrations_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
