@@ -2,9 +2,11 @@
  * ledger.c - accounts, transfers, holds and reconciliation; see ledger.h for
  * the invariants and the hold state machine.
  *
- * Each transfer reads its two accounts, computes the new totals with checked
- * arithmetic, checks the customer-balance rule, and writes both accounts and
- * the journal row. The write is paired with assertions on what it read back.
+ * Each transfer takes its two accounts from the live table (loaded by rowid
+ * the first time in a transaction), checks currency, status, overflow and the
+ * customer-balance rule in memory, writes its journal row and then moves the
+ * totals in memory; the store writes changed accounts at the next savepoint or
+ * commit (see "live account totals" below and docs/PERFORMANCE.md).
  */
 #include "ledger/ledger.h"
 

@@ -23,9 +23,14 @@
  * A post or void of a hold that is not PENDING fails with
  * -FG_EPENDING_RESOLVED; a post after its expiry with -FG_EPENDING_EXPIRED.
  *
- * Failure: a refused transfer changes nothing it had not changed before the
- * refusal is detected; callers run each command inside a savepoint (the engine
- * does) so a refusal in a linked chain undoes the earlier links.
+ * Failure: a refused transfer writes nothing (every check runs before its
+ * journal row is written); a linked chain runs inside a savepoint so a refusal
+ * undoes the earlier links.
+ *
+ * Account totals: on a connection that ran a transfer, the ledger keeps the
+ * totals it changed in memory until the store's next SAVEPOINT or COMMIT
+ * (ledger_sync). ledger_account_get, _find and _list see them; SQL of your own
+ * on account rows must call ledger_sync first.
  */
 #ifndef FG_LEDGER_H
 #define FG_LEDGER_H
