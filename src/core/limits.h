@@ -83,8 +83,10 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_JWT_CLOCK_SKEW_S 300        /* an iat this far in the future is tolerated */
 #define FG_JWT_MAX_AGE_S_DEFAULT 86400 /* token_max_age_s unless the app says */
 #define FG_JWT_MAX_AGE_S_MAX (30 * 86400)
-#define FG_WD_REASON_BYTES_MAX 512           /* reject and appeal reasons */
-#define FG_WD_FIELD_BYTES_MAX 256            /* bank_address_details, bank_mark, address... */
+#define FG_WD_REASON_CHARS_MAX 512           /* reject and appeal reasons, in characters */
+#define FG_WD_TEXT_CHARS_MAX 256 /* bank_address_details, bank_mark, in characters (issue 16) */
+#define FG_WD_FIELD_BYTES_MAX 256            /* a digital currency's address */
+#define FG_OMNIBUS_ID_BYTES_MAX 64           /* a customer's omnibus_account_id */
 #define FG_WD_HOLIDAYS_PER_REQUEST_MAX 400   /* dates in one POST .../holidays */
 #define FG_WD_HOLIDAYS_PER_CURRENCY_MAX 4000 /* dates kept per currency calendar */
 #define FG_WD_SETTLEMENT_DAYS_MAX 30         /* T+n */
