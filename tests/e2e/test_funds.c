@@ -1052,6 +1052,20 @@ static void test_repeated_reopen(void **state)
     json_decref(w);
     review(c, o, "approve", NULL, 200, "approved");
     review(c, o, "reopen", NULL, 409, NULL);
+    /* Reasons: 512 characters at most, counted as characters. */
+    char o2[40], reason[600 * 3], body[2000];
+    create_ok(c, "alice",
+              "{\"request_id\":\"ro-2\",\"currency\":\"SGD\",\"amount\":\"10\","
+              "\"client_bank_id\":\"b_sgd\"}",
+              o2, sizeof(o2), NULL);
+    for (int i = 0; i < 513; i++)
+        memcpy(reason + 3 * i, "理", 3);
+    reason[513 * 3] = '\0';
+    snprintf(body, sizeof(body), "{\"reason\":\"%s\"}", reason);
+    review(c, o2, "reject", body, 400, NULL);
+    reason[512 * 3] = '\0';
+    snprintf(body, sizeof(body), "{\"reason\":\"%s\"}", reason);
+    review(c, o2, "reject", body, 200, "rejected");
     fgh_assert_reconciled(&c->s);
 }
 
@@ -1156,6 +1170,19 @@ static void test_omnibus(void **state)
     assert_int_equal(r.status, 401);
     assert_int_equal(code_of(&r), 990009);
     fgresp_free(&r);
+    /* An id of 64 bytes, the limit, works end to end. */
+    char id64[65];
+    memset(id64, 'C', 64);
+    id64[64] = '\0';
+    char cust[400];
+    snprintf(cust, sizeof(cust),
+             "{\"uuid\":\"c10\",\"user_name\":\"joy\",\"name\":\"Joy\",\"app_id\":\"app1\","
+             "\"company_id\":7,\"base_currency\":\"USD\",\"omnibus_account_id\":\"%s\"}",
+             id64);
+    json_decref(fgh_admin_ok(&c->s, "POST", "/admin/v1/customers", cust, 201));
+    char *joy = token_omni("app1", "joy", SECRET1, now_s, "Trading-Auth", id64);
+    json_decref(post_code(c, "/order/v2/list", joy, "{\"uuid\":\"c10\"}", 0));
+    free(joy);
     /* The admin plane records and shows it, strictly. */
     j = fgh_admin_ok(
         &c->s, "POST", "/admin/v1/customers",

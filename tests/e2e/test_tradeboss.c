@@ -960,6 +960,11 @@ static void test_third_server_code(void **state)
     assert_string_equal(fgh_str(d, "third_server_code"), "ignore");
     assert_int_equal(json_integer_value(json_object_get(d, "timestamp_window_s")), 0);
     json_decref(d);
+    /* The window's limit is accepted; one second more is not (below). */
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/clients",
+                             "{\"family\":\"tradeboss\",\"company_id\":13,\"auth\":\"allowlist\","
+                             "\"allow\":[\"::1\"],\"timestamp_window_s\":86400}",
+                             201));
     /* The new settings are checked strictly on the admin plane. */
     const char *bad[] = {
         "{\"family\":\"tradeboss\",\"company_id\":13,\"auth\":\"allowlist\",\"allow\":[\"::1\"],"
