@@ -984,6 +984,8 @@ static int transfer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     rc = customer_get(s, t->uuid, &cu, &err);
     if (rc == 0 && strcmp(cu.app_id, t->actor.app_id) != 0)
         rc = fg_fail(&err, -FG_EWD_OTHER_APP, "customer %.64s is not of this app", t->uuid);
+    if (rc == 0)
+        rc = withdraw_omnibus_check(&cu, &t->actor, &err); /* 110006, as everywhere */
     if (rc == 0) {
         rc = withdraw_actor_check(s, &t->actor, t->uuid, &err);
         if (rc == -FG_EWD_NO_PERMISSION)

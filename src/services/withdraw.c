@@ -490,10 +490,8 @@ static int customer_by_app_user(struct store *s, const char *app_id, const char 
     return customer_get(s, uuid, out, err);
 }
 
-/* A token naming another omnibus account than the one the customer sits
- * under may not act for it (none on record: no check). */
-static int omnibus_check(const struct customer *cu, const struct wd_actor *actor,
-                         struct fg_err *err)
+int withdraw_omnibus_check(const struct customer *cu, const struct wd_actor *actor,
+                           struct fg_err *err)
 {
     if (!cu->omnibus_account_id[0] || strcmp(cu->omnibus_account_id, actor->omnibus_id) == 0)
         return 0;
@@ -508,7 +506,7 @@ int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const ch
     int rc = customer_get(s, uuid, &owner, err);
     if (rc == -FG_EUNKNOWN_CUSTOMER || (rc == 0 && strcmp(owner.app_id, actor->app_id) != 0))
         return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no such order for app %.64s", actor->app_id);
-    if (rc < 0 || (rc = omnibus_check(&owner, actor, err)) < 0)
+    if (rc < 0 || (rc = withdraw_omnibus_check(&owner, actor, err)) < 0)
         return rc;
     struct wd_operator op;
     rc = wd_operator_get(s, actor->app_id, actor->user_name, &op, NULL);
@@ -618,7 +616,7 @@ static int check_customer(struct store *s, const struct wd_create_req *q,
     if (strcmp(cu->app_id, q->actor.app_id) != 0)
         return fg_fail(err, -FG_EWD_OTHER_APP, "customer %.64s is not of app %.64s", cu->uuid,
                        q->actor.app_id);
-    if ((rc = omnibus_check(cu, &q->actor, err)) < 0)
+    if ((rc = withdraw_omnibus_check(cu, &q->actor, err)) < 0)
         return rc;
     if (op->user_name[0] && !(op->account_types & (1u << type)))
         return fg_fail(err, -FG_EWD_OPERATOR_ACCOUNT_TYPE,
@@ -1008,7 +1006,7 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
         if (rc < 0 || strcmp(me.uuid, o->uuid) != 0)
             return fg_fail(err, -FG_EWD_APPEAL_AUTH, "only %.64s may appeal %.40s", o->uuid,
                            serial);
-        if ((rc = omnibus_check(&me, actor, err)) < 0)
+        if ((rc = withdraw_omnibus_check(&me, actor, err)) < 0)
             return rc;
     } else if (actor) {
         if (strcmp(o->app_id, actor->app_id) != 0)

@@ -40,6 +40,7 @@
 #include "core/limits.h"
 #include "services/withdraw_rules.h"
 
+struct customer;
 struct store;
 
 #define WD_SERIAL_BYTES_MAX 32
@@ -204,6 +205,11 @@ int withdraw_get(struct store *s, const char *serial, struct wd_order *out, stru
  * of the app). */
 int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const char *uuid,
                          struct fg_err *err);
+/* A token naming another omnibus account than the one the customer sits
+ * under (none counts as another) may not act for it: -FG_EWD_NO_PERMISSION.
+ * A customer without one on record is not checked. */
+int withdraw_omnibus_check(const struct customer *cu, const struct wd_actor *actor,
+                           struct fg_err *err);
 bool withdraw_serial_valid(const char *serial);
 
 typedef int (*wd_order_fn)(void *ctx, const struct wd_order *o);

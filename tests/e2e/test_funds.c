@@ -1156,6 +1156,12 @@ static void test_omnibus(void **state)
                           "{\"from_currency\":\"USD\",\"to_currency\":\"HKD\",\"amount\":\"1\","
                           "\"uuid\":\"c6\"}",
                           110006));
+    json_decref(
+        post_code(c, "/account/v2/transfer", a004,
+                  "{\"request_id\":\"om-tr\",\"uuid\":\"c6\",\"flow\":\"wallet_to_futures\","
+                  "\"account_type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1\"}",
+                  110006));
+    json_decref(post_code(c, "/order/v2/appeal", a004, b, 110006));
     json_decref(post_code(c, "/order/v2/detail", ops_b, b, 0)); /* the back office, under B001 */
     json_decref(post_code(c, "/order/v2/detail", b001, b, 0));
     /* alice has no omnibus account on record: any token will do. */
