@@ -6,6 +6,11 @@
  * withdraw_create on the writer, where the customer's state cannot change
  * underneath it.
  *
+ * Wire tolerance (issues 10, 16): unknown body fields are ignored, known ones
+ * typed strictly; descriptive text is kept as given (funds_text_copy). Every
+ * answer is the family's envelope: a failure without a business code (store,
+ * memory, queue, a failed commit through funds_fail) is 110017 with a 5xx.
+ *
  * Idempotency of create and transfer: the record (scope, app_id:request_id)
  * is looked up first, before any check, so that a replay answers its original
  * bytes even though the order it created now blocks new ones (110203); a

@@ -9,6 +9,10 @@
  * fundgate's fg codes to the seed's codes is ONE table in funds.c
  * (funds_code_of). Not for: business rules.
  *
+ * Who may act is decided in services/withdraw.c (operation modes, omnibus
+ * accounts); this module reads the token's UserName, Appid and
+ * OmnibusAccountId into a struct wd_actor.
+ *
  * Threading: handlers run on the HTTP threads; writes go to the engine as
  * commands (create, cancel, appeal, transfer); reads use app_reader().
  */

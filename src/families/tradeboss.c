@@ -4,7 +4,9 @@
  *
  * Request path (execute and cancel):
  *   HTTP thread: companyId -> client (parsed config, cached) -> auth (allow-list
- *   or X-Signature) -> trace and timestamp headers -> body -> command.
+ *   or X-Signature) -> timestamp (when the client keeps a window) -> body
+ *   (read again through utf8_json_repair when jansson refuses bytes that are
+ *   not UTF-8) -> command.
  *   Writer: fence row (idem scope "tb.exec", key "<companyId>:<requestUniqueNo>")
  *   -> tb_fence_step -> effect and fence row in one savepoint -> answer after
  *   the batch commits.
