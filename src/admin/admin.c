@@ -89,9 +89,13 @@ static json_t *transfer_json(const struct ledger_transfer *t, int digits)
 
 static json_t *customer_json(const struct customer *c)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "uuid", c->uuid, "user_name", c->user_name,
-                     "name", c->name, "app_id", c->app_id, "company_id", (json_int_t)c->company_id,
-                     "base_currency", c->base_currency, "status", c->status);
+    json_t *j =
+        json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "uuid", c->uuid, "user_name", c->user_name,
+                  "name", c->name, "app_id", c->app_id, "company_id", (json_int_t)c->company_id,
+                  "base_currency", c->base_currency, "status", c->status);
+    if (j && c->omnibus_account_id[0])
+        json_object_set_new(j, "omnibus_account_id", json_string(c->omnibus_account_id));
+    return j;
 }
 
 /* Answer a refused command and return its code (so run() rolls back). */
@@ -176,15 +180,17 @@ static int customer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 
 static int customers_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"uuid",       "user_name",     "name", "app_id",
-                                       "company_id", "base_currency", NULL};
+    static const char *const keys[] = {
+        "uuid",          "user_name",          "name", "app_id", "company_id",
+        "base_currency", "omnibus_account_id", NULL};
     (void)ctx;
     ADMIN_AUTH(req);
     json_t *body;
     if (app_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    const char *uuid = NULL, *user_name = NULL, *name = NULL, *app_id = "", *base = NULL;
+    const char *uuid = NULL, *user_name = NULL, *name = NULL, *app_id = "", *base = NULL,
+               *omnibus = "";
     int64_t company_id = 0;
     int rc = jsonx_id(body, "uuid", true, FG_UUID_BYTES_MAX, &uuid, &err);
     if (rc == 0)
@@ -197,6 +203,8 @@ static int customers_post(struct http_req *req, void *ctx)
         rc = jsonx_int(body, "company_id", false, 0, INT64_MAX, &company_id, &err);
     if (rc == 0)
         rc = jsonx_str(body, "base_currency", true, FG_CURRENCY_CODE_BYTES_MAX, &base, &err);
+    if (rc == 0)
+        rc = jsonx_id(body, "omnibus_account_id", false, FG_OMNIBUS_ID_BYTES_MAX, &omnibus, &err);
     if (rc < 0) {
         json_decref(body);
         http_req_error(req, rc, err.msg);
@@ -210,6 +218,7 @@ static int customers_post(struct http_req *req, void *ctx)
     snprintf(cu->app_id, sizeof(cu->app_id), "%s", app_id ? app_id : "");
     cu->company_id = company_id;
     snprintf(cu->base_currency, sizeof(cu->base_currency), "%s", base);
+    snprintf(cu->omnibus_account_id, sizeof(cu->omnibus_account_id), "%s", omnibus ? omnibus : "");
     json_decref(body);
     return app_cmd_submit(c);
 }
@@ -725,8 +734,8 @@ static int clients_post(struct http_req *req, void *ctx)
 /* --- test hooks (off unless the server was started with their flag) ------ */
 
 /* Read the hook's one integer field {"<field>": 0..max}; false when it answered. */
-static bool test_hook_int(struct http_req *req, bool enabled, const char *flag,
-                          const char *field, int64_t max, int64_t *out)
+static bool test_hook_int(struct http_req *req, bool enabled, const char *flag, const char *field,
+                          int64_t max, int64_t *out)
 {
     if (!enabled) {
         struct fg_err err;
@@ -764,8 +773,7 @@ static int test_fault_post(struct http_req *req, void *ctx)
     (void)ctx;
     ADMIN_AUTH(req);
     int64_t n = 0;
-    if (test_hook_int(req, app_config()->test_faults, "--test-faults", "fail_commits", 1000,
-                      &n)) {
+    if (test_hook_int(req, app_config()->test_faults, "--test-faults", "fail_commits", 1000, &n)) {
         engine_fault_fail_commits(app_engine(), (int)n);
         app_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
     }

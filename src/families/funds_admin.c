@@ -139,14 +139,15 @@ static int banks_post(struct http_req *req, void *ctx)
     struct wd_bank *b = c->data;
     int st = 0;
     snprintf(b->uuid, sizeof(b->uuid), "%.64s", req->params[0]);
-    int rc =
-        jsonx_str_copy(body, "client_bank_id", true, b->client_bank_id, sizeof(b->client_bank_id), &err);
+    int rc = jsonx_str_copy(body, "client_bank_id", true, b->client_bank_id,
+                            sizeof(b->client_bank_id), &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "bank_name", false, b->bank_name, sizeof(b->bank_name), &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "account_no", false, b->account_no, sizeof(b->account_no), &err);
     if (rc == 0)
-        rc = jsonx_str_copy(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
+        rc =
+            jsonx_str_copy(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "currency", true, b->currency, sizeof(b->currency), &err);
     if (rc == 0)
@@ -534,7 +535,7 @@ static int withdrawals_get(struct http_req *req, void *ctx)
 struct review_cmd {
     char serial[64];
     enum wd_action action;
-    char reason[FG_WD_REASON_BYTES_MAX + 1];
+    char reason[WD_REASON_BYTES_MAX + 1];
     struct wd_order order;
 };
 
@@ -575,7 +576,8 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     r->action = actions[which];
     snprintf(r->serial, sizeof(r->serial), "%.63s", req->params[0]);
     if (body)
-        rc = jsonx_str_copy(body, "reason", r->action == WD_REJECT, r->reason, sizeof(r->reason), &err);
+        rc = funds_text_copy(body, "reason", r->action == WD_REJECT, FG_WD_REASON_CHARS_MAX,
+                             r->reason, sizeof(r->reason), &err); /* as given (issue 16) */
     else if (r->action == WD_REJECT)
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'reason' is required");
     json_decref(body);
