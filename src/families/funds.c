@@ -321,14 +321,10 @@ static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth 
         rc = fg_fail(err, -FG_EUNAUTHORIZED, "token iss is not accepted");
         goto out;
     }
-    int64_t iat_s = (int64_t)json_integer_value(iat);
     int64_t max_age = cfg_int(a->app, "token_max_age_s", FG_JWT_MAX_AGE_S_DEFAULT);
-    int64_t now_s = now_ms / 1000;
-    if (iat_s > now_s + FG_JWT_CLOCK_SKEW_S || now_s - iat_s > max_age) {
-        rc = fg_fail(err, -FG_EUNAUTHORIZED, "token issued at %lld is outside its %lld s life",
-                     (long long)iat_s, (long long)max_age);
+    rc = jwt_claims_time_check(claims, now_ms / 1000, max_age, FG_JWT_CLOCK_SKEW_S, err);
+    if (rc < 0)
         goto out;
-    }
     snprintf(a->actor.app_id, sizeof(a->actor.app_id), "%s", appid);
     snprintf(a->actor.user_name, sizeof(a->actor.user_name), "%s", user);
 out:
