@@ -4,6 +4,7 @@
  * Each command parses its own options (getopt_long) and answers --help. Exit
  * codes: 0 success, 1 failure (reconcile: invariants broken), 2 usage error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -189,10 +190,12 @@ static int store_cmd_args(int argc, char **argv, const char *cmd, char *uri, siz
     }
     if (optind < argc || (to && !*to))
         goto usage;
-    if (db)
-        snprintf(uri, cap, "%s", db);
-    else
-        snprintf(uri, cap, "%s/fundgate.db", data);
+    int n = db ? snprintf(uri, cap, "%s", db) : snprintf(uri, cap, "%s/fundgate.db", data);
+    if (strlen(db ? db : data) > FG_FILE_PATH_BYTES_MAX || n < 0 || (size_t)n >= cap) {
+        fprintf(stderr, "fundgate %s: --data and --db are at most %d bytes\n", cmd,
+                FG_FILE_PATH_BYTES_MAX);
+        return 2;
+    }
     return 0;
 usage:
     usage_store_cmd(stderr, cmd, to ? " --to FILE" : "");
@@ -201,7 +204,7 @@ usage:
 
 static int cmd_reconcile(int argc, char **argv)
 {
-    char uri[1024];
+    char uri[FG_FILE_PATH_BYTES_MAX + 32];
     int rc = store_cmd_args(argc, argv, "reconcile", uri, sizeof(uri), NULL);
     if (rc)
         return rc == 1 ? 0 : rc;
@@ -236,7 +239,7 @@ static int cmd_reconcile(int argc, char **argv)
 
 static int cmd_migrate(int argc, char **argv)
 {
-    char uri[1024];
+    char uri[FG_FILE_PATH_BYTES_MAX + 32];
     int rc = store_cmd_args(argc, argv, "migrate", uri, sizeof(uri), NULL);
     if (rc)
         return rc == 1 ? 0 : rc;
@@ -253,7 +256,7 @@ static int cmd_migrate(int argc, char **argv)
 
 static int cmd_backup(int argc, char **argv)
 {
-    char uri[1024];
+    char uri[FG_FILE_PATH_BYTES_MAX + 32];
     const char *to = "";
     int rc = store_cmd_args(argc, argv, "backup", uri, sizeof(uri), &to);
     if (rc)
@@ -315,9 +318,16 @@ static int cmd_token(int argc, char **argv)
         case 'i':
             iss = optarg;
             break;
-        case 't':
-            iat = strtoll(optarg, NULL, 10);
+        case 't': {
+            char *end = NULL;
+            errno = 0;
+            iat = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || errno) {
+                fprintf(stderr, "fundgate token: --iat wants an integer of seconds\n");
+                return 2;
+            }
             break;
+        }
         case 'o':
             omnibus = optarg;
             break;

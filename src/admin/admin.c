@@ -239,15 +239,18 @@ static int customers_patch(struct http_req *req, void *ctx)
         return HTTP_DONE;
     struct fg_err err = {0};
     int status = 0;
+    char uuid[FG_UUID_BYTES_MAX + 1];
     int rc = jsonx_enum(body, "status", true, customer_statuses, &status, &err);
     json_decref(body);
     if (rc < 0) {
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
+    if (!app_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid)))
+        return HTTP_DONE;
     struct app_cmd *c = app_cmd_new(req, customer_patch_run, sizeof(struct customer));
     struct customer *cu = c->data;
-    snprintf(cu->uuid, sizeof(cu->uuid), "%.64s", req->params[0]);
+    memcpy(cu->uuid, uuid, sizeof(uuid));
     snprintf(cu->status, sizeof(cu->status), "%s", customer_statuses[status]);
     return app_cmd_submit(c);
 }

@@ -37,7 +37,7 @@
 
 static struct {
     struct app_config cfg;
-    char db_path[1024];
+    char db_path[FG_FILE_PATH_BYTES_MAX + 32];
     struct engine *engine;
     pthread_mutex_t readers_mu;
     struct store *readers[APP_READERS_MAX];
@@ -188,6 +188,22 @@ int app_parse_body(struct http_req *req, const char *const allowed[], json_t **o
     if (rc < 0)
         http_req_error(req, rc, err.msg);
     return rc;
+}
+
+bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_bytes, char *buf,
+                    size_t cap)
+{
+    FG_ASSERT(i >= 0 && i < HTTP_PARAMS_MAX && max_bytes < cap);
+    size_t n = strnlen(req->params[i], HTTP_PARAM_BYTES_MAX);
+    if (n == 0 || n > max_bytes) {
+        struct fg_err err;
+        fg_fail(&err, -FG_EBAD_FIELD, "path parameter '%s' must be 1 to %zu bytes", name,
+                max_bytes);
+        http_req_error(req, err.code, err.msg);
+        return false;
+    }
+    memcpy(buf, req->params[i], n + 1);
+    return true;
 }
 
 /* --- API clients -------------------------------------------------------- */
@@ -356,45 +372,76 @@ static void routes_build(void)
 
 /* --- admin token -------------------------------------------------------- */
 
-static char admin_token_buf[128];
+static char admin_token_buf[FG_ADMIN_TOKEN_BYTES_MAX + 1];
 
 const char *app_admin_token(void)
 {
     return admin_token_buf;
 }
 
+/* Read path into admin_token_buf: 1 read, 0 absent or empty, -1 unusable (said
+ * on stderr). One line of at most FG_ADMIN_TOKEN_BYTES_MAX bytes; never cut. */
+static int token_file_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f && errno == ENOENT)
+        return 0;
+    char buf[FG_ADMIN_TOKEN_BYTES_MAX + 4];
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (!f || ferror(f)) {
+        fprintf(stderr, "fundgate: cannot read %s: %s\n", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (n && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    if (n && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    if (n == 0)
+        return 0;
+    if (n > FG_ADMIN_TOKEN_BYTES_MAX || strlen(buf) != n || strpbrk(buf, "\r\n")) {
+        fprintf(stderr, "fundgate: %s must hold one line of 1 to %d bytes\n", path,
+                FG_ADMIN_TOKEN_BYTES_MAX);
+        return -1;
+    }
+    memcpy(admin_token_buf, buf, n + 1);
+    return 1;
+}
+
 /* Returns 1 when the token was generated or read from the data dir (so it should
- * be shown), 0 when given, negative on failure. */
+ * be shown), 0 when given, negative on failure (said on stderr). */
 static int token_resolve(void)
 {
     const char *t = app.cfg.admin_token;
     if (!t || !*t)
         t = getenv("FUNDGATE_ADMIN_TOKEN");
     if (t && *t) {
+        if (strlen(t) > FG_ADMIN_TOKEN_BYTES_MAX) {
+            fprintf(stderr, "fundgate: the admin token is longer than %d bytes\n",
+                    FG_ADMIN_TOKEN_BYTES_MAX);
+            return -1;
+        }
         snprintf(admin_token_buf, sizeof(admin_token_buf), "%s", t);
         return 0;
     }
-    char path[1100];
+    char path[FG_FILE_PATH_BYTES_MAX + 32];
     snprintf(path, sizeof(path), "%s/admin-token", app.cfg.data_dir);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        char *ok = fgets(admin_token_buf, sizeof(admin_token_buf), f);
-        fclose(f);
-        if (ok) {
-            admin_token_buf[strcspn(admin_token_buf, "\r\n")] = '\0';
-            if (admin_token_buf[0])
-                return 1;
-        }
-    }
-    if (!fg_random_hex(admin_token_buf, APP_TOKEN_BYTES))
-        return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return -1;
+    int rc = token_file_read(path);
+    if (rc != 0)
+        return rc;
+    int fd = -1;
+    bool ok = fg_random_hex(admin_token_buf, APP_TOKEN_BYTES) &&
+              (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0;
     size_t n = strlen(admin_token_buf);
-    bool ok = write(fd, admin_token_buf, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
-              fsync(fd) == 0;
-    close(fd);
+    ok = ok && write(fd, admin_token_buf, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
+         fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        fprintf(stderr, "fundgate: cannot create the admin token in %s\n", path);
     return ok ? 1 : -1;
 }
 
@@ -402,7 +449,7 @@ static int token_resolve(void)
 
 static int mkdir_p(const char *dir)
 {
-    char buf[1024];
+    char buf[FG_FILE_PATH_BYTES_MAX + 1];
     snprintf(buf, sizeof(buf), "%s", dir);
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
@@ -414,6 +461,29 @@ static int mkdir_p(const char *dir)
     if (mkdir(buf, 0700) < 0 && errno != EEXIST)
         return -1;
     return 0;
+}
+
+/* The data directory, the database path and the admin token; -1 when the
+ * server cannot start (said on stderr). */
+static int serve_prepare(const struct app_config *cfg, int *token_shown)
+{
+    app.cfg = *cfg;
+    if (strlen(cfg->data_dir) > FG_FILE_PATH_BYTES_MAX ||
+        (cfg->db_uri && strlen(cfg->db_uri) > FG_FILE_PATH_BYTES_MAX)) {
+        fprintf(stderr, "fundgate: --data and --db are at most %d bytes\n", FG_FILE_PATH_BYTES_MAX);
+        return -1;
+    }
+    if (mkdir_p(cfg->data_dir) < 0) {
+        fprintf(stderr, "fundgate: cannot create data directory %s: %s\n", cfg->data_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (!cfg->db_uri) {
+        snprintf(app.db_path, sizeof(app.db_path), "%s/fundgate.db", cfg->data_dir);
+        app.cfg.db_uri = app.db_path;
+    }
+    *token_shown = token_resolve();
+    return *token_shown < 0 ? -1 : 0;
 }
 
 static void shutdown_wait(struct http_server *srv)
@@ -430,21 +500,9 @@ int app_serve(const struct app_config *cfg)
     struct store *writer = NULL;
     struct http_server *srv = NULL;
 
-    app.cfg = *cfg;
-    if (mkdir_p(cfg->data_dir) < 0) {
-        fprintf(stderr, "fundgate: cannot create data directory %s: %s\n", cfg->data_dir,
-                strerror(errno));
+    int shown = 0;
+    if (serve_prepare(cfg, &shown) < 0)
         return 1;
-    }
-    if (!cfg->db_uri) {
-        snprintf(app.db_path, sizeof(app.db_path), "%s/fundgate.db", cfg->data_dir);
-        app.cfg.db_uri = app.db_path;
-    }
-    int shown = token_resolve();
-    if (shown < 0) {
-        fprintf(stderr, "fundgate: cannot create the admin token in %s\n", cfg->data_dir);
-        return 1;
-    }
 
     /* Signals go to sigwait below, never to a worker thread. */
     sigset_t set;

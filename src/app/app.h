@@ -77,6 +77,12 @@ void app_respond_json(struct http_req *req, int status, json_t *body);
  * admin error and returns the code. */
 int app_parse_body(struct http_req *req, const char *const allowed[], json_t **out);
 
+/* Copy path parameter i (the router's {} segments) into buf when it holds 1 to
+ * max_bytes bytes (max_bytes < cap). A longer one is never cut to fit: the
+ * handler answers 400 bad_field naming it, and false is returned (issue 9). */
+bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_bytes, char *buf,
+                    size_t cap);
+
 /* API clients per family (POST /admin/v1/clients). A family registers a
  * validator that checks the body and produces the client key and the config to
  * store; secret_fields are never echoed back. */

@@ -18,6 +18,10 @@
 #define FG_HTTP_THREADS_MAX 16               /* --threads */
 #define FG_TRACE_BYTES_MAX 64                /* X-Trace-Id taken from a request */
 
+/* Files and the admin plane (issue 9: longer is refused, never cut) */
+#define FG_FILE_PATH_BYTES_MAX 1000  /* --data, --db, --secret-key-file, --to */
+#define FG_ADMIN_TOKEN_BYTES_MAX 127 /* --admin-token, FUNDGATE_ADMIN_TOKEN, DIR/admin-token */
+
 /* JSON */
 #define FG_JSON_DEPTH_MAX 16          /* nesting of objects and arrays */
 #define FG_JSON_STRING_BYTES_MAX 4096 /* one string field, unless a field says less */

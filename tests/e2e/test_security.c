@@ -5,6 +5,15 @@
  *  - test_jwt_time_claims (9.2): tokens whose iat is INT64_MIN, INT64_MIN+1,
  *    INT64_MAX or a string, and tokens past their exp or before their nbf, are
  *    990009 (HTTP 401); the server stays up and a good token still works.
+ *  - test_path_params_not_truncated (9.3): the review's three examples (PATCH
+ *    customers/<64 a>ZZZ, POST customers/<64 a>QQ/banks, holidays of a 17-byte
+ *    currency), a long order serial, a rate pair with a long quote and a path
+ *    segment past the router's buffer are refused and change nothing.
+ *  - test_bootstrap_path_field (9.3): a bootstrap object whose path field
+ *    would change or overflow the path stops the start.
+ *  - test_token_and_path_limits (9.3): an admin token of FG_ADMIN_TOKEN_BYTES_MAX
+ *    bytes works and one byte more stops the start; --data at
+ *    FG_FILE_PATH_BYTES_MAX is used and one byte more is a usage error.
  */
 #include <jansson.h>
 #include <setjmp.h>
@@ -14,11 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/jwt.h"
+#include "core/limits.h"
 #include "harness.h"
 
 #define APP1_SECRET "app1-secret-0123456789abcdef"
@@ -125,10 +137,189 @@ static void test_jwt_time_claims(void **state)
     }
 }
 
+/* --- 9.3: path parameters ------------------------------------------------------ */
+
+static void expect_error(const struct fgsrv *s, const char *method, const char *path,
+                         const char *body, long status, const char *code)
+{
+    struct fgresp r;
+    assert_int_equal(fgh_admin(s, method, path, body, &r), 0);
+    if (r.status != status || !fgh_str(r.json, "error.code") ||
+        strcmp(fgh_str(r.json, "error.code"), code) != 0)
+        fprintf(stderr, "%s %.80s: want %ld %s, got %ld %s\n", method, path, status, code, r.status,
+                r.body);
+    assert_int_equal(r.status, status);
+    assert_string_equal(fgh_str(r.json, "error.code"), code);
+    fgresp_free(&r);
+}
+
+static void test_path_params_not_truncated(void **state)
+{
+    struct fgsrv *s = *state;
+    char a64[65], path[512], body[512];
+    memset(a64, 'a', 64);
+    a64[64] = '\0';
+    snprintf(body, sizeof(body),
+             "{\"uuid\":\"%s\",\"user_name\":\"long\",\"name\":\"Long Id\",\"app_id\":\"app1\","
+             "\"company_id\":7,\"base_currency\":\"USD\"}",
+             a64);
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/customers", body, 201));
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/currencies",
+                             "{\"code\":\"ABCDEFGHIJKLMNOP\",\"digits\":2}", 201));
+
+    /* 1. PATCH customers/<64 a>ZZZ cancelled customer <64 a> (final). */
+    snprintf(path, sizeof(path), "/admin/v1/customers/%sZZZ", a64);
+    expect_error(s, "PATCH", path, "{\"status\":\"cancelled\"}", 400, "bad_field");
+    snprintf(path, sizeof(path), "/admin/v1/accounts?uuid=%s", a64);
+    json_decref(fgh_admin_ok(s, "GET", path, NULL, 200));
+    snprintf(path, sizeof(path), "/admin/v1/customers/%s", a64);
+    json_t *j = fgh_admin_ok(s, "PATCH", path, "{\"status\":\"active\"}", 200);
+    assert_string_equal(fgh_str(j, "status"), "active"); /* never cancelled */
+    json_decref(j);
+
+    /* 2. POST customers/<64 a>QQ/banks stored a bank under <64 a>. */
+    const char *bank = "{\"client_bank_id\":\"bq\",\"bank_name\":\"B\",\"account_no\":\"1\","
+                       "\"holder_name\":\"Long Id\",\"currency\":\"USD\",\"status\":\"approved\"}";
+    snprintf(path, sizeof(path), "/admin/v1/customers/%sQQ/banks", a64);
+    expect_error(s, "POST", path, bank, 400, "bad_field");
+    snprintf(path, sizeof(path), "/admin/v1/customers/%s/banks", a64);
+    json_decref(fgh_admin_ok(s, "POST", path, bank, 201)); /* 201: it did not exist */
+
+    /* 3. The holidays route cut the currency at 16 bytes. */
+    const char *days = "{\"dates\":[\"2026-12-25\"]}";
+    expect_error(s, "POST", "/admin/v1/calendars/ABCDEFGHIJKLMNOPQ/holidays", days, 400,
+                 "bad_field");
+    json_decref(
+        fgh_admin_ok(s, "POST", "/admin/v1/calendars/ABCDEFGHIJKLMNOP/holidays", days, 201));
+
+    /* A rate pair's quote was cut the same way (%.16s). */
+    expect_error(s, "POST", "/admin/v1/rates",
+                 "{\"pair\":\"USD/ABCDEFGHIJKLMNOPQ\",\"bid\":\"1\",\"ask\":\"1\"}", 400,
+                 "bad_field");
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/rates",
+                             "{\"pair\":\"USD/ABCDEFGHIJKLMNOP\",\"bid\":\"1\",\"ask\":\"1\"}",
+                             201)); /* 201: the long pair stored nothing */
+
+    /* An order serial longer than any serial, and a segment past the router. */
+    char serial[120];
+    memset(serial, '1', sizeof(serial) - 1);
+    memcpy(serial, "WD20260107", 10);
+    serial[sizeof(serial) - 1] = '\0';
+    snprintf(path, sizeof(path), "/admin/v1/withdrawals/%s/approve", serial);
+    struct fgresp r;
+    assert_int_equal(fgh_admin(s, "POST", path, NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(json_integer_value(fgh_get(r.json, "error.funds_code")), 110019);
+    fgresp_free(&r);
+    char a200[201];
+    memset(a200, 'a', 200);
+    a200[200] = '\0';
+    snprintf(path, sizeof(path), "/admin/v1/customers/%s", a200);
+    expect_error(s, "PATCH", path, "{\"status\":\"cancelled\"}", 414, "too_large");
+    fgh_assert_reconciled(s);
+}
+
+/* Run the fundgate binary with args; returns its exit status, stderr in err. */
+static int run_fundgate(const char *const args[], char *err, size_t cap)
+{
+    char tmpl[] = "/tmp/fg-e2e-err-XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const char *argv[32];
+        int n = 0;
+        argv[n++] = getenv("FUNDGATE_BIN");
+        for (int i = 0; args[i] && n < 31; i++)
+            argv[n++] = args[i];
+        argv[n] = NULL;
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ssize_t n = pread(fd, err, cap - 1, 0);
+    err[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(tmpl);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_bootstrap_path_field(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fg-e2e-boot-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static const char *const bad[] = {"c1/banks", "c1?x=1", "", "%2e%2e"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char file[300], data[300], out[4096];
+        snprintf(file, sizeof(file), "%s/boot.json", dir);
+        snprintf(data, sizeof(data), "%s/data%zu", dir, i);
+        FILE *f = fopen(file, "w");
+        assert_non_null(f);
+        fprintf(f,
+                "{\"currencies\":[{\"code\":\"USD\",\"digits\":2}],\"banks\":[{\"uuid\":\"%s\","
+                "\"client_bank_id\":\"b1\",\"holder_name\":\"A\",\"currency\":\"USD\","
+                "\"status\":\"approved\"}]}",
+                bad[i]);
+        fclose(f);
+        const char *const args[] = {"serve",         "--listen", "127.0.0.1:0", "--data", data,
+                                    "--admin-token", "t",        "--bootstrap", file,     NULL};
+        assert_int_equal(run_fundgate(args, out, sizeof(out)), 1);
+        assert_non_null(strstr(out, "banks[0] is not a valid object"));
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_token_and_path_limits(void **state)
+{
+    (void)state;
+    char tok[FG_ADMIN_TOKEN_BYTES_MAX + 2], auth[FG_ADMIN_TOKEN_BYTES_MAX + 40], out[4096];
+    memset(tok, 't', sizeof(tok) - 1);
+    tok[FG_ADMIN_TOKEN_BYTES_MAX] = '\0';
+    struct fgsrv s = {.args = {"--admin-token", tok, NULL}};
+    fgsrv_start(&s);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+    const char *const headers[] = {auth, NULL};
+    struct fgresp r;
+    assert_int_equal(fgh_request(&s, "GET", "/admin/v1/reconcile", headers, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    fgresp_free(&r);
+    assert_int_equal(fgsrv_stop(&s), 0);
+    tok[FG_ADMIN_TOKEN_BYTES_MAX] = 't';
+    tok[FG_ADMIN_TOKEN_BYTES_MAX + 1] = '\0';
+    const char *const serve[] = {"serve", "--listen",      "127.0.0.1:0", "--data",
+                                 s.dir,   "--admin-token", tok,           NULL};
+    assert_int_equal(run_fundgate(serve, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "admin token is longer than 127 bytes"));
+    fgsrv_cleanup(&s);
+
+    char data[FG_FILE_PATH_BYTES_MAX + 2];
+    memset(data, 'd', sizeof(data) - 1);
+    for (int i = 0; i < FG_FILE_PATH_BYTES_MAX; i += 100)
+        data[i] = '/';
+    data[FG_FILE_PATH_BYTES_MAX] = '\0';
+    const char *const reconcile[] = {"reconcile", "--data", data, NULL};
+    assert_int_equal(run_fundgate(reconcile, out, sizeof(out)), 1); /* used: no such file */
+    assert_null(strstr(out, "at most"));
+    data[FG_FILE_PATH_BYTES_MAX] = 'd';
+    data[FG_FILE_PATH_BYTES_MAX + 1] = '\0';
+    assert_int_equal(run_fundgate(reconcile, out, sizeof(out)), 2);
+    assert_non_null(strstr(out, "--data and --db are at most 1000 bytes"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_jwt_time_claims, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_params_not_truncated, setup, teardown),
+        cmocka_unit_test(test_bootstrap_path_field),
+        cmocka_unit_test(test_token_and_path_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
