@@ -663,6 +663,12 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     if (rc == -FG_ENOT_FOUND)
         rc = 0;
     cr->created = !exists;
+    int64_t count = 0;
+    if (rc == 0 && cr->created && (rc = app_clients_count(s, &count, &err)) == 0 &&
+        count >= FG_CLIENTS_MAX)
+        rc = fg_fail(&err, -FG_ELIMIT,
+                     "the client registry holds its maximum of %d clients; nothing was added",
+                     FG_CLIENTS_MAX);
     if (rc == 0)
         rc = store_exec_changes(
             s,
@@ -687,7 +693,9 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 static void client_after_commit(struct app_cmd *c)
 {
     struct client_req *cr = c->data;
-    app_client_cache_put(cr->family, cr->key, cr->config);
+    /* client_run checked FG_CLIENTS_MAX in the committed transaction; only
+     * another process writing the same store could make this fail (logged). */
+    (void)app_client_cache_put(cr->family, cr->key, cr->config);
 }
 
 static int clients_post(struct http_req *req, void *ctx)

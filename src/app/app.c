@@ -30,7 +30,6 @@
 #include "store/store.h"
 
 #define APP_READERS_MAX (FG_HTTP_THREADS_MAX + 8)
-#define APP_CLIENTS_MAX 1024
 #define APP_ROUTES_MAX 128
 #define APP_DRAIN_WAIT_MS 30000
 #define APP_TOKEN_BYTES 24
@@ -213,19 +212,25 @@ bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_by
 static const struct app_client_family *families[APP_FAMILIES_MAX];
 static int family_count;
 
+/* Open addressing with linear probing over twice FG_CLIENTS_MAX slots, so a
+ * probe always ends at an empty slot (config NULL). Entries are never removed;
+ * a replaced config takes the same slot. */
+#define APP_CLIENT_SLOTS (2 * FG_CLIENTS_MAX)
+#define APP_FAMILY_BYTES_MAX 31
+
 static struct {
     pthread_rwlock_t lock;
     int n;
     struct client_entry {
-        char family[32];
+        char family[APP_FAMILY_BYTES_MAX + 1];
         char key[FG_NAME_BYTES_MAX + 1];
         json_t *config;
-    } e[APP_CLIENTS_MAX];
+    } e[APP_CLIENT_SLOTS];
 } clients = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
 void app_client_family_register(const struct app_client_family *f)
 {
-    FG_ASSERT(family_count < APP_FAMILIES_MAX);
+    FG_ASSERT(family_count < APP_FAMILIES_MAX && strlen(f->family) <= APP_FAMILY_BYTES_MAX);
     if (app_client_family_find(f->family))
         return;
     families[family_count++] = f;
@@ -239,55 +244,80 @@ const struct app_client_family *app_client_family_find(const char *family)
     return NULL;
 }
 
+/* The slot holding (family, key), or the empty slot where it would go. */
+static size_t client_slot(const char *family, const char *key)
+{
+    uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a over family, NUL, key */
+    for (const unsigned char *p = (const unsigned char *)family; *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    h *= UINT64_C(1099511628211);
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    size_t i = (size_t)(h % APP_CLIENT_SLOTS);
+    for (int probes = 0; clients.e[i].config; probes++, i = (i + 1) % APP_CLIENT_SLOTS) {
+        FG_ASSERT(probes < APP_CLIENT_SLOTS); /* at most half the slots are used */
+        if (strcmp(clients.e[i].family, family) == 0 && strcmp(clients.e[i].key, key) == 0)
+            break;
+    }
+    return i;
+}
+
 json_t *app_client_get(const char *family, const char *key)
 {
-    json_t *found = NULL;
     pthread_rwlock_rdlock(&clients.lock);
-    for (int i = 0; i < clients.n; i++)
-        if (strcmp(clients.e[i].family, family) == 0 && strcmp(clients.e[i].key, key) == 0) {
-            found = json_incref(clients.e[i].config);
-            break;
-        }
+    json_t *found = json_incref(clients.e[client_slot(family, key)].config);
     pthread_rwlock_unlock(&clients.lock);
     return found;
 }
 
-void app_client_cache_put(const char *family, const char *key, json_t *config)
+int app_client_cache_put(const char *family, const char *key, json_t *config)
 {
+    if (strlen(family) > APP_FAMILY_BYTES_MAX || strlen(key) > FG_NAME_BYTES_MAX) {
+        fg_error(NULL, "client %.31s/%.64s: name or key too long to register", family, key);
+        return -FG_ELIMIT;
+    }
     pthread_rwlock_wrlock(&clients.lock);
-    int i;
-    for (i = 0; i < clients.n; i++)
-        if (strcmp(clients.e[i].family, family) == 0 && strcmp(clients.e[i].key, key) == 0)
-            break;
-    if (i == clients.n) {
-        if (clients.n >= APP_CLIENTS_MAX) {
+    size_t i = client_slot(family, key);
+    struct client_entry *e = &clients.e[i];
+    if (!e->config) {
+        if (clients.n >= FG_CLIENTS_MAX) {
             pthread_rwlock_unlock(&clients.lock);
-            fg_error(NULL, "client registry full (%d)", APP_CLIENTS_MAX);
-            return;
+            fg_error(NULL, "client registry full (%d): %s/%s not registered", FG_CLIENTS_MAX,
+                     family, key);
+            return -FG_ELIMIT;
         }
         clients.n++;
-        snprintf(clients.e[i].family, sizeof(clients.e[i].family), "%s", family);
-        snprintf(clients.e[i].key, sizeof(clients.e[i].key), "%s", key);
-    } else {
-        json_decref(clients.e[i].config);
+        snprintf(e->family, sizeof(e->family), "%s", family);
+        snprintf(e->key, sizeof(e->key), "%s", key);
     }
-    clients.e[i].config = json_incref(config);
+    json_decref(e->config);
+    e->config = json_incref(config);
     pthread_rwlock_unlock(&clients.lock);
+    return 0;
+}
+
+int app_clients_count(struct store *s, int64_t *count, struct fg_err *err)
+{
+    return store_query_int(s, "SELECT COUNT(*) FROM clients", STORE_NOARGS, count, err);
 }
 
 static void clients_clear(void)
 {
     pthread_rwlock_wrlock(&clients.lock);
-    for (int i = 0; i < clients.n; i++)
+    for (size_t i = 0; i < APP_CLIENT_SLOTS; i++) {
         json_decref(clients.e[i].config);
+        clients.e[i].config = NULL;
+    }
     clients.n = 0;
     pthread_rwlock_unlock(&clients.lock);
 }
 
+/* One stored client into the registry; a row that cannot be registered stops
+ * the start (its client would answer as unknown). */
 static int client_load_row(void *ctx, struct store_row *row)
 {
-    (void)ctx;
-    char family[32], key[FG_NAME_BYTES_MAX + 1];
+    struct fg_err *err = ctx;
+    char family[APP_FAMILY_BYTES_MAX + 2], key[FG_NAME_BYTES_MAX + 2];
     size_t len = 0;
     store_row_text_copy(row, 0, family, sizeof(family));
     store_row_text_copy(row, 1, key, sizeof(key));
@@ -297,8 +327,11 @@ static int client_load_row(void *ctx, struct store_row *row)
         fg_error(NULL, "client %s/%s has an unreadable config", family, key);
         return 0;
     }
-    app_client_cache_put(family, key, cfg);
+    int rc = app_client_cache_put(family, key, cfg);
     json_decref(cfg);
+    if (rc < 0)
+        return fg_fail(err, rc, "client %.31s/%.64s cannot be registered (at most %d clients)",
+                       family, key, FG_CLIENTS_MAX);
     return 0;
 }
 
@@ -518,7 +551,7 @@ int app_serve(const struct app_config *cfg)
         return 1;
     }
     if (store_exec(writer, "SELECT family, client_key, config FROM clients", STORE_NOARGS,
-                   client_load_row, NULL, &err) < 0) {
+                   client_load_row, &err, &err) < 0) {
         fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
         store_close(writer);
         return 1;

@@ -95,8 +95,13 @@ void app_client_family_register(const struct app_client_family *f);
 const struct app_client_family *app_client_family_find(const char *family);
 /* The stored config of a client (new reference), or NULL. Served from memory. */
 json_t *app_client_get(const char *family, const char *key);
-/* Replace a client's config in the in-memory registry (after commit). */
-void app_client_cache_put(const char *family, const char *key, json_t *config);
+/* Add or replace a client's config in the in-memory registry (after commit).
+ * It holds at most FG_CLIENTS_MAX clients: a new one past that is
+ * -FG_ELIMIT, and so is a family name or key too long to hold; the admin
+ * plane refuses such a client before committing it (clients_count). */
+int app_client_cache_put(const char *family, const char *key, json_t *config);
+/* Clients in the store, for that check: inside the writer's transaction. */
+int app_clients_count(struct store *s, int64_t *count, struct fg_err *err);
 
 /* Route tables each module contributes. */
 const struct http_route *admin_routes(int *count);

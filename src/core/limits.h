@@ -62,6 +62,7 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 /* Accounts whose totals the writer keeps in memory between flushes (ledger.c);
  * a power of two. When full it is written out and emptied. */
 #define FG_WRITER_LIVE_ACCOUNTS_MAX 65536
+#define FG_CLIENTS_MAX 1024 /* API clients of all families together (POST /admin/v1/clients) */
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)

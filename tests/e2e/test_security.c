@@ -14,8 +14,14 @@
  *  - test_token_and_path_limits (9.3): an admin token of FG_ADMIN_TOKEN_BYTES_MAX
  *    bytes works and one byte more stops the start; --data at
  *    FG_FILE_PATH_BYTES_MAX is used and one byte more is a usage error.
+ *  - test_client_registry_limit (9.7): FG_CLIENTS_MAX clients are accepted and
+ *    usable, the next is refused (409 limit_reached) before anything is
+ *    stored, a replacement of an existing one still works, and all of them
+ *    load after a restart.
  */
+#include <assert.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -313,6 +319,93 @@ static void test_token_and_path_limits(void **state)
     assert_non_null(strstr(out, "--data and --db are at most 1000 bytes"));
 }
 
+/* --- 9.7: client registry ------------------------------------------------------- */
+
+#define REG_THREADS 8
+
+struct reg_arg {
+    const struct fgsrv *s;
+    int from, to;
+    int created;
+};
+
+static void *reg_worker(void *p)
+{
+    struct reg_arg *a = p;
+    for (int i = a->from; i < a->to; i++) {
+        char body[160];
+        snprintf(body, sizeof(body),
+                 "{\"family\":\"funds\",\"app_id\":\"reg%d\",\"jwt_secret\":\"" APP1_SECRET "\"}",
+                 i);
+        struct fgresp r;
+        if (fgh_admin(a->s, "POST", "/admin/v1/clients", body, &r) == 0 && r.status == 201)
+            a->created++;
+        fgresp_free(&r);
+    }
+    return NULL;
+}
+
+/* A token for alice of app_id, now. */
+static char *token_for(const char *app_id)
+{
+    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", "alice", "OmnibusAccountId", "",
+                            "Appid", app_id, "Email", "");
+    char *sub_text = json_dumps(sub, JSON_COMPACT);
+    json_t *claims = json_pack("{s:s,s:s,s:I}", "iss", "Trading-Auth", "sub", sub_text, "iat",
+                               (json_int_t)time(NULL));
+    char *payload = json_dumps(claims, JSON_COMPACT);
+    char *t = jwt_hs256_sign(payload, APP1_SECRET, strlen(APP1_SECRET));
+    json_decref(sub);
+    json_decref(claims);
+    free(sub_text);
+    free(payload);
+    return t;
+}
+
+static void test_client_registry_limit(void **state)
+{
+    struct fgsrv *s = *state;
+    pthread_t th[REG_THREADS];
+    struct reg_arg args[REG_THREADS];
+    int per = FG_CLIENTS_MAX / REG_THREADS, created = 0;
+    static_assert(FG_CLIENTS_MAX % REG_THREADS == 0, "even split");
+    for (int i = 0; i < REG_THREADS; i++) {
+        args[i] = (struct reg_arg){.s = s, .from = i * per, .to = (i + 1) * per};
+        pthread_create(&th[i], NULL, reg_worker, &args[i]);
+    }
+    for (int i = 0; i < REG_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        created += args[i].created;
+    }
+    assert_int_equal(created, FG_CLIENTS_MAX);
+    /* The 1,025th: refused before anything is stored. */
+    const char *extra =
+        "{\"family\":\"tradeboss\",\"company_id\":99,\"auth\":\"allowlist\",\"allow\":[\"::1\"]}";
+    expect_error(s, "POST", "/admin/v1/clients", extra, 409, "limit_reached");
+    /* Replacing an existing client is not adding one. */
+    char body[160];
+    snprintf(body, sizeof(body),
+             "{\"family\":\"funds\",\"app_id\":\"reg%d\",\"jwt_secret\":\"" APP1_SECRET
+             "\",\"appeal_days\":3}",
+             FG_CLIENTS_MAX - 1);
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/clients", body, 200));
+    for (int round = 0; round < 2; round++) {
+        /* Every registered client is usable: its app is known (not 110007). */
+        for (int i = 0; i < FG_CLIENTS_MAX; i += FG_CLIENTS_MAX / 8 - 1) {
+            char app[16];
+            snprintf(app, sizeof(app), "reg%d", i);
+            char *t = token_for(app);
+            long status = 0;
+            long code = funds_list(s, t, &status);
+            free(t);
+            assert_true(code != 110007 && code != 990009);
+        }
+        expect_error(s, "POST", "/admin/v1/clients", extra, 409, "limit_reached");
+        assert_int_equal(fgsrv_stop(s), 0);
+        fgsrv_start(s); /* all of them load again */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +413,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_path_params_not_truncated, setup, teardown),
         cmocka_unit_test(test_bootstrap_path_field),
         cmocka_unit_test(test_token_and_path_limits),
+        cmocka_unit_test_setup_teardown(test_client_registry_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
