@@ -654,12 +654,14 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     struct client_req *cr = c->data;
     struct fg_err err = {0};
     size_t len = 0;
-    char *text = jsonx_dump(cr->config, &len);
-    if (!text)
-        return refuse(c->req, -FG_ENOMEM, &err);
+    char *text = NULL;
+    /* Secret fields are sealed before anything reaches the store (issue 9.4). */
+    int rc = app_client_config_dump(cr->family, cr->key, cr->config, &text, &len, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
     int64_t exists = 0;
-    int rc = store_query_int(s, "SELECT 1 FROM clients WHERE family = ? AND client_key = ?",
-                             STORE_ARGS(SA_TEXT(cr->family), SA_TEXT(cr->key)), &exists, &err);
+    rc = store_query_int(s, "SELECT 1 FROM clients WHERE family = ? AND client_key = ?",
+                         STORE_ARGS(SA_TEXT(cr->family), SA_TEXT(cr->key)), &exists, &err);
     if (rc == -FG_ENOT_FOUND)
         rc = 0;
     cr->created = !exists;

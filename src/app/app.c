@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "app/bootstrap.h"
+#include "app/clients.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -203,136 +204,6 @@ bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_by
     }
     memcpy(buf, req->params[i], n + 1);
     return true;
-}
-
-/* --- API clients -------------------------------------------------------- */
-
-#define APP_FAMILIES_MAX 8
-
-static const struct app_client_family *families[APP_FAMILIES_MAX];
-static int family_count;
-
-/* Open addressing with linear probing over twice FG_CLIENTS_MAX slots, so a
- * probe always ends at an empty slot (config NULL). Entries are never removed;
- * a replaced config takes the same slot. */
-#define APP_CLIENT_SLOTS (2 * FG_CLIENTS_MAX)
-#define APP_FAMILY_BYTES_MAX 31
-
-static struct {
-    pthread_rwlock_t lock;
-    int n;
-    struct client_entry {
-        char family[APP_FAMILY_BYTES_MAX + 1];
-        char key[FG_NAME_BYTES_MAX + 1];
-        json_t *config;
-    } e[APP_CLIENT_SLOTS];
-} clients = {.lock = PTHREAD_RWLOCK_INITIALIZER};
-
-void app_client_family_register(const struct app_client_family *f)
-{
-    FG_ASSERT(family_count < APP_FAMILIES_MAX && strlen(f->family) <= APP_FAMILY_BYTES_MAX);
-    if (app_client_family_find(f->family))
-        return;
-    families[family_count++] = f;
-}
-
-const struct app_client_family *app_client_family_find(const char *family)
-{
-    for (int i = 0; i < family_count; i++)
-        if (strcmp(families[i]->family, family) == 0)
-            return families[i];
-    return NULL;
-}
-
-/* The slot holding (family, key), or the empty slot where it would go. */
-static size_t client_slot(const char *family, const char *key)
-{
-    uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a over family, NUL, key */
-    for (const unsigned char *p = (const unsigned char *)family; *p; p++)
-        h = (h ^ *p) * UINT64_C(1099511628211);
-    h *= UINT64_C(1099511628211);
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * UINT64_C(1099511628211);
-    size_t i = (size_t)(h % APP_CLIENT_SLOTS);
-    for (int probes = 0; clients.e[i].config; probes++, i = (i + 1) % APP_CLIENT_SLOTS) {
-        FG_ASSERT(probes < APP_CLIENT_SLOTS); /* at most half the slots are used */
-        if (strcmp(clients.e[i].family, family) == 0 && strcmp(clients.e[i].key, key) == 0)
-            break;
-    }
-    return i;
-}
-
-json_t *app_client_get(const char *family, const char *key)
-{
-    pthread_rwlock_rdlock(&clients.lock);
-    json_t *found = json_incref(clients.e[client_slot(family, key)].config);
-    pthread_rwlock_unlock(&clients.lock);
-    return found;
-}
-
-int app_client_cache_put(const char *family, const char *key, json_t *config)
-{
-    if (strlen(family) > APP_FAMILY_BYTES_MAX || strlen(key) > FG_NAME_BYTES_MAX) {
-        fg_error(NULL, "client %.31s/%.64s: name or key too long to register", family, key);
-        return -FG_ELIMIT;
-    }
-    pthread_rwlock_wrlock(&clients.lock);
-    size_t i = client_slot(family, key);
-    struct client_entry *e = &clients.e[i];
-    if (!e->config) {
-        if (clients.n >= FG_CLIENTS_MAX) {
-            pthread_rwlock_unlock(&clients.lock);
-            fg_error(NULL, "client registry full (%d): %s/%s not registered", FG_CLIENTS_MAX,
-                     family, key);
-            return -FG_ELIMIT;
-        }
-        clients.n++;
-        snprintf(e->family, sizeof(e->family), "%s", family);
-        snprintf(e->key, sizeof(e->key), "%s", key);
-    }
-    json_decref(e->config);
-    e->config = json_incref(config);
-    pthread_rwlock_unlock(&clients.lock);
-    return 0;
-}
-
-int app_clients_count(struct store *s, int64_t *count, struct fg_err *err)
-{
-    return store_query_int(s, "SELECT COUNT(*) FROM clients", STORE_NOARGS, count, err);
-}
-
-static void clients_clear(void)
-{
-    pthread_rwlock_wrlock(&clients.lock);
-    for (size_t i = 0; i < APP_CLIENT_SLOTS; i++) {
-        json_decref(clients.e[i].config);
-        clients.e[i].config = NULL;
-    }
-    clients.n = 0;
-    pthread_rwlock_unlock(&clients.lock);
-}
-
-/* One stored client into the registry; a row that cannot be registered stops
- * the start (its client would answer as unknown). */
-static int client_load_row(void *ctx, struct store_row *row)
-{
-    struct fg_err *err = ctx;
-    char family[APP_FAMILY_BYTES_MAX + 2], key[FG_NAME_BYTES_MAX + 2];
-    size_t len = 0;
-    store_row_text_copy(row, 0, family, sizeof(family));
-    store_row_text_copy(row, 1, key, sizeof(key));
-    const char *text = store_row_text(row, 2, &len);
-    json_t *cfg = text ? json_loadb(text, len, 0, NULL) : NULL;
-    if (!cfg) {
-        fg_error(NULL, "client %s/%s has an unreadable config", family, key);
-        return 0;
-    }
-    int rc = app_client_cache_put(family, key, cfg);
-    json_decref(cfg);
-    if (rc < 0)
-        return fg_fail(err, rc, "client %.31s/%.64s cannot be registered (at most %d clients)",
-                       family, key, FG_CLIENTS_MAX);
-    return 0;
 }
 
 /* --- ops routes --------------------------------------------------------- */
@@ -550,8 +421,7 @@ int app_serve(const struct app_config *cfg)
         fprintf(stderr, "fundgate: cannot open store %s: %s\n", app.cfg.db_uri, err.msg);
         return 1;
     }
-    if (store_exec(writer, "SELECT family, client_key, config FROM clients", STORE_NOARGS,
-                   client_load_row, &err, &err) < 0) {
+    if (app_clients_start(writer, &app.cfg, &err) < 0) {
         fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
         store_close(writer);
         return 1;
@@ -609,7 +479,7 @@ out:
         store_close(app.readers[i]);
     app.reader_count = 0;
     pthread_mutex_unlock(&app.readers_mu);
-    clients_clear();
+    app_clients_stop();
     if (exit_code == 0)
         fg_info(NULL, "stopped cleanly");
     return exit_code;

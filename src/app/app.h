@@ -31,6 +31,7 @@ struct app_config {
     const char *db_uri;    /* NULL: <data_dir>/fundgate.db */
     const char *admin_token;
     const char *bootstrap; /* JSON file applied at start */
+    const char *secret_key_file; /* NULL: $FUNDGATE_SECRET_KEY_FILE or <data_dir>/secret.key */
     int threads;
     bool test_clock;  /* enable POST /admin/v1/test/clock */
     bool test_faults; /* enable POST /admin/v1/test/fault */
@@ -102,6 +103,11 @@ json_t *app_client_get(const char *family, const char *key);
 int app_client_cache_put(const char *family, const char *key, json_t *config);
 /* Clients in the store, for that check: inside the writer's transaction. */
 int app_clients_count(struct store *s, int64_t *count, struct fg_err *err);
+/* The text to store for a client's config: the config with every secret field
+ * of its family sealed (core/seal.h) under the server's secret key, bound to
+ * (family, key, field). *text is malloc'd. The config itself is not changed. */
+int app_client_config_dump(const char *family, const char *key, const json_t *config, char **text,
+                           size_t *len, struct fg_err *err);
 
 /* Route tables each module contributes. */
 const struct http_route *admin_routes(int *count);

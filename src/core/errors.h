@@ -55,6 +55,7 @@
     X(ENOMEM, 500, "out_of_memory", "out of memory")                                               \
     X(ESTORE, 500, "store_error", "store error")                                                   \
     X(EINTERNAL, 500, "internal", "internal error")                                                \
+    X(ESEAL, 500, "seal_error", "a sealed secret cannot be sealed or opened")                      \
     X(EOVERLOADED, 503, "overloaded", "engine queue is full, retry later")                         \
     X(ESHUTDOWN, 503, "shutting_down", "server is shutting down")                                  \
     X(EBUSY, 503, "busy", "store is busy")                                                         \

@@ -18,7 +18,16 @@
  *    usable, the next is refused (409 limit_reached) before anything is
  *    stored, a replacement of an existing one still works, and all of them
  *    load after a restart.
+ *  - test_secrets_at_rest (9.4): after client POSTs, no byte of the database
+ *    files, a backup or the log holds a secret; the key file is 0600; the
+ *    clients work after a restart; a row stored in plain text (as before
+ *    sealing) still loads and is sealed on start; a wrong, missing or
+ *    group-readable key, or a sealed value moved to another client, stops
+ *    the start with a message saying so.
+ *  - test_backup_command (9.4): --to required, file mode 0600, an existing
+ *    file refused unless --force, the database itself refused.
  */
+#define _GNU_SOURCE /* memmem */
 #include <assert.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -29,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +48,7 @@
 #include "core/jwt.h"
 #include "core/limits.h"
 #include "harness.h"
+#include "store/store.h"
 
 #define APP1_SECRET "app1-secret-0123456789abcdef"
 
@@ -54,6 +65,15 @@ static int teardown(void **state)
 {
     struct fgsrv *s = *state;
     assert_int_equal(fgsrv_stop(s), 0);
+    fgsrv_cleanup(s);
+    free(s);
+    return 0;
+}
+
+/* For tests that end with the server stopped (or refusing to start). */
+static int teardown_killed(void **state)
+{
+    struct fgsrv *s = *state;
     fgsrv_cleanup(s);
     free(s);
     return 0;
@@ -316,7 +336,7 @@ static void test_token_and_path_limits(void **state)
     data[FG_FILE_PATH_BYTES_MAX] = 'd';
     data[FG_FILE_PATH_BYTES_MAX + 1] = '\0';
     assert_int_equal(run_fundgate(reconcile, out, sizeof(out)), 2);
-    assert_non_null(strstr(out, "--data and --db are at most 1000 bytes"));
+    assert_non_null(strstr(out, "are at most 1000 bytes"));
 }
 
 /* --- 9.7: client registry ------------------------------------------------------- */
@@ -406,6 +426,209 @@ static void test_client_registry_limit(void **state)
     }
 }
 
+/* --- 9.4: secrets at rest ---------------------------------------------------------- */
+
+#define TB_SECRET "tradeboss-secret-at-rest-0123"
+#define APP2_SECRET "app2-secret-at-rest-456789"
+#define LEGACY_SECRET "legacy-plain-secret-987654"
+
+/* Does the file at path hold needle anywhere in its bytes? */
+static bool file_holds(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    bool found = memmem(buf, got, needle, strlen(needle)) != NULL;
+    free(buf);
+    return found;
+}
+
+/* Any file of the data directory (the key file aside) holding needle? */
+static bool dir_holds(const char *dir, const char *needle)
+{
+    static const char *const names[] = {"fundgate.db", "fundgate.db-wal", "fundgate.db-shm",
+                                        "server.log", "admin-token"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        if (file_holds(path, needle)) {
+            fprintf(stderr, "%s holds the secret %s\n", path, needle);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The funds app takes a token signed with secret (its answer is not 990009,
+ * 110007 or a transport error: alice may belong to another app). */
+static bool app_accepts(const struct fgsrv *s, const char *app_id, const char *secret)
+{
+    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", "alice", "OmnibusAccountId", "",
+                            "Appid", app_id, "Email", "");
+    char *sub_text = json_dumps(sub, JSON_COMPACT);
+    json_t *claims = json_pack("{s:s,s:s,s:I}", "iss", "Trading-Auth", "sub", sub_text, "iat",
+                               (json_int_t)time(NULL));
+    char *payload = json_dumps(claims, JSON_COMPACT);
+    char *t = jwt_hs256_sign(payload, secret, strlen(secret));
+    long status = 0;
+    long code = funds_list(s, t, &status);
+    json_decref(sub);
+    json_decref(claims);
+    free(sub_text);
+    free(payload);
+    free(t);
+    return code >= 0 && code != 990009 && code != 110007; /* the token verified */
+}
+
+/* Run SQL on the (stopped) server's database through the store interface. */
+static void db_exec(const struct fgsrv *s, const char *sql, const char *a, const char *b)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/fundgate.db", s->dir);
+    struct store *st = NULL;
+    struct fg_err err = {0};
+    assert_int_equal(store_open(path, false, &st, &err), 0);
+    int64_t changes = 0;
+    assert_int_equal(
+        store_exec_changes(st, sql, STORE_ARGS(SA_TEXT(a), SA_TEXT(b)), &changes, &err), 0);
+    assert_int_equal(changes, 1);
+    store_close(st);
+}
+
+/* serve must refuse to start, saying msg. */
+static void start_refused(const struct fgsrv *s, const char *key_file, const char *msg)
+{
+    char out[8192];
+    const char *const args[] = {"serve",         "--listen", "127.0.0.1:0",       "--data", s->dir,
+                                "--admin-token", "t",        "--secret-key-file", key_file, NULL};
+    assert_int_equal(run_fundgate(args, out, sizeof(out)), 1);
+    if (!strstr(out, msg))
+        fprintf(stderr, "want '%s' in: %s\n", msg, out);
+    assert_non_null(strstr(out, msg));
+}
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod %o '%s'", from, to, (unsigned)mode, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_secrets_at_rest(void **state)
+{
+    struct fgsrv *s = *state;
+    json_t *j = fgh_admin_ok(s, "POST", "/admin/v1/clients",
+                             "{\"family\":\"tradeboss\",\"company_id\":8,\"auth\":\"hmac\","
+                             "\"secret\":\"" TB_SECRET "\"}",
+                             201);
+    assert_null(json_object_get(j, "secret")); /* never echoed */
+    json_decref(j);
+    json_decref(fgh_admin_ok(
+        s, "POST", "/admin/v1/clients",
+        "{\"family\":\"funds\",\"app_id\":\"app1\",\"jwt_secret\":\"" APP1_SECRET "\"}", 201));
+    json_decref(fgh_admin_ok(
+        s, "POST", "/admin/v1/clients",
+        "{\"family\":\"funds\",\"app_id\":\"app2\",\"jwt_secret\":\"" APP2_SECRET "\"}", 201));
+    assert_true(app_accepts(s, "app1", APP1_SECRET));
+    char key[512], key_copy[512], other[512];
+    snprintf(key, sizeof(key), "%s/secret.key", s->dir);
+    snprintf(key_copy, sizeof(key_copy), "%s/elsewhere.key", s->dir);
+    snprintf(other, sizeof(other), "%s/other.key", s->dir);
+    /* Neither while running (the log) nor after a clean stop (db, wal). */
+    assert_false(dir_holds(s->dir, TB_SECRET));
+    assert_int_equal(fgsrv_stop(s), 0);
+    static const char *const secrets[] = {TB_SECRET, APP1_SECRET, APP2_SECRET};
+    for (size_t i = 0; i < 3; i++)
+        assert_false(dir_holds(s->dir, secrets[i]));
+    struct stat st;
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_size, 65);
+
+    /* The key elsewhere (--secret-key-file): the clients open and work. */
+    copy_file(key, key_copy, 0600);
+    s->args[0] = "--secret-key-file";
+    s->args[1] = key_copy;
+    fgsrv_start(s);
+    assert_true(app_accepts(s, "app1", APP1_SECRET));
+    assert_true(app_accepts(s, "app2", APP2_SECRET));
+    assert_false(app_accepts(s, "app1", APP2_SECRET));
+    assert_int_equal(fgsrv_stop(s), 0);
+
+    /* A row as stored before secrets were sealed: loads, then is sealed. */
+    db_exec(s, "UPDATE clients SET config = ? WHERE family = 'funds' AND client_key = ?",
+            "{\"family\":\"funds\",\"app_id\":\"app1\",\"jwt_secret\":\"" LEGACY_SECRET "\"}",
+            "app1");
+    assert_true(dir_holds(s->dir, LEGACY_SECRET)); /* the test's own plain write */
+    fgsrv_start(s);
+    assert_true(app_accepts(s, "app1", LEGACY_SECRET));
+    assert_false(dir_holds(s->dir, LEGACY_SECRET)); /* sealed, vacuumed, log truncated */
+    assert_int_equal(fgsrv_stop(s), 0);
+    assert_false(dir_holds(s->dir, LEGACY_SECRET));
+
+    /* Wrong key, missing key, key open to others, a value moved to another client. */
+    FILE *f = fopen(other, "w");
+    fputs("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
+    fclose(f);
+    chmod(other, 0600);
+    start_refused(s, other, "does not open with this key");
+    char missing[600];
+    snprintf(missing, sizeof(missing), "%s/missing.key", s->dir);
+    start_refused(s, missing, "does not exist, but 3 stored clients hold secrets sealed");
+    assert_int_equal(access(missing, F_OK), -1); /* and no new key was made */
+    chmod(key_copy, 0644);
+    start_refused(s, key_copy, "chmod 600");
+    chmod(key_copy, 0600);
+    db_exec(s,
+            "UPDATE clients SET config = (SELECT config FROM clients WHERE client_key = ?) "
+            "WHERE family = 'funds' AND client_key = ?",
+            "app1", "app2");
+    start_refused(s, key_copy, "client funds/app2, field 'jwt_secret'");
+}
+
+static void test_backup_command(void **state)
+{
+    struct fgsrv *s = *state;
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/clients",
+                             "{\"family\":\"tradeboss\",\"company_id\":8,\"auth\":\"hmac\","
+                             "\"secret\":\"" TB_SECRET "\"}",
+                             201));
+    char to[512], db[512], out[4096];
+    snprintf(to, sizeof(to), "%s/backup.db", s->dir);
+    snprintf(db, sizeof(db), "%s/fundgate.db", s->dir);
+    const char *const no_to[] = {"backup", "--data", s->dir, NULL};
+    assert_int_equal(run_fundgate(no_to, out, sizeof(out)), 2);
+    assert_non_null(strstr(out, "--to FILE is required"));
+    const char *const backup[] = {"backup", "--data", s->dir, "--to", to, NULL};
+    assert_int_equal(run_fundgate(backup, out, sizeof(out)), 0); /* while the server runs */
+    struct stat st;
+    assert_int_equal(stat(to, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_false(file_holds(to, TB_SECRET));
+    assert_true(file_holds(to, "tradeboss")); /* it is a copy of the database */
+    /* Not replaced without --force: the file keeps its bytes. */
+    assert_int_equal(truncate(to, 10), 0);
+    assert_int_equal(run_fundgate(backup, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "exists; add --force"));
+    assert_int_equal(stat(to, &st), 0);
+    assert_int_equal(st.st_size, 10);
+    const char *const forced[] = {"backup", "--data", s->dir, "--to", to, "--force", NULL};
+    assert_int_equal(run_fundgate(forced, out, sizeof(out)), 0);
+    assert_int_equal(stat(to, &st), 0);
+    assert_true(st.st_size > 10);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    const char *const onto_db[] = {"backup", "--data", s->dir, "--to", db, "--force", NULL};
+    assert_int_equal(run_fundgate(onto_db, out, sizeof(out)), 1);
+    assert_non_null(strstr(out, "is the database itself"));
+    fgh_assert_reconciled(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +637,8 @@ int main(void)
         cmocka_unit_test(test_bootstrap_path_field),
         cmocka_unit_test(test_token_and_path_limits),
         cmocka_unit_test_setup_teardown(test_client_registry_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_secrets_at_rest, setup, teardown_killed),
+        cmocka_unit_test_setup_teardown(test_backup_command, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
