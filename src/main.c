@@ -55,11 +55,14 @@ static void usage_serve(FILE *f)
         "  --secret-key-file F  key that seals client secrets in the database (or\n"
         "                       FUNDGATE_SECRET_KEY_FILE; default DIR/secret.key, created\n"
         "                       0600 on first start: back it up apart from the database)\n"
+        "  --admin-rate-limit PER_S:BURST\n"
+        "                       the admin token's token bucket (default %d:%d)\n"
         "  --threads N          HTTP poll threads  (default 1, max %d)\n"
         "  --log-level LEVEL    debug|info|warn|error (default info)\n"
         "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n"
         "  --test-faults        enable POST /admin/v1/test/fault (tests only)\n",
-        DEFAULT_DATA_DIR, FG_HTTP_THREADS_MAX);
+        DEFAULT_DATA_DIR, FG_RATELIMIT_ADMIN_PER_S_DEFAULT, FG_RATELIMIT_ADMIN_BURST_DEFAULT,
+        FG_HTTP_THREADS_MAX);
 }
 
 static void usage_store_cmd(FILE *f, const char *cmd, const char *extra)
@@ -91,6 +94,23 @@ static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
     return 0;
 }
 
+/* "PER_S:BURST", each a decimal integer within the rate limits' bounds. */
+static int parse_rate(const char *s, int64_t *per_s, int64_t *burst)
+{
+    char *end = NULL;
+    errno = 0;
+    long long p = strtoll(s, &end, 10);
+    if (end == s || *end != ':' || errno || p < 1 || p > FG_RATELIMIT_PER_S_MAX)
+        return -1;
+    const char *b_text = end + 1;
+    long long b = strtoll(b_text, &end, 10);
+    if (end == b_text || *end || errno || b < 1 || b > FG_RATELIMIT_BURST_MAX)
+        return -1;
+    *per_s = p;
+    *burst = b;
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static char host[256] = "127.0.0.1";
@@ -103,6 +123,7 @@ static int cmd_serve(int argc, char **argv)
         {"admin-token", required_argument, NULL, 't'},
         {"bootstrap", required_argument, NULL, 'b'},
         {"secret-key-file", required_argument, NULL, 'K'},
+        {"admin-rate-limit", required_argument, NULL, 'R'},
         {"threads", required_argument, NULL, 'T'},
         {"log-level", required_argument, NULL, 'L'},
         {"test-clock", no_argument, NULL, 'C'},
@@ -133,6 +154,14 @@ static int cmd_serve(int argc, char **argv)
             break;
         case 'K':
             cfg.secret_key_file = optarg;
+            break;
+        case 'R':
+            if (parse_rate(optarg, &cfg.admin_per_s, &cfg.admin_burst) < 0) {
+                fprintf(stderr,
+                        "fundgate serve: --admin-rate-limit wants PER_S:BURST, each 1..%d\n",
+                        FG_RATELIMIT_PER_S_MAX);
+                return 2;
+            }
             break;
         case 'T':
             cfg.threads = atoi(optarg);

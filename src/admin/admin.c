@@ -44,12 +44,25 @@ bool admin_authorized(struct http_req *req)
     return fg_secure_equal(h + 7, strlen(h + 7), tok, strlen(tok));
 }
 
+bool admin_request_allowed(struct http_req *req)
+{
+    if (!admin_authorized(req)) {
+        http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");
+        return false;
+    }
+    if (!app_rate_take(req, APP_ADMIN_RATE_FAMILY, APP_ADMIN_RATE_KEY)) {
+        http_req_error(req, -FG_ERATE_LIMITED,
+                       "the admin token is over its rate limit (--admin-rate-limit); retry after "
+                       "Retry-After seconds");
+        return false;
+    }
+    return true;
+}
+
 #define ADMIN_AUTH(req)                                                                            \
     do {                                                                                           \
-        if (!admin_authorized(req)) {                                                              \
-            http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");         \
+        if (!admin_request_allowed(req))                                                           \
             return HTTP_DONE;                                                                      \
-        }                                                                                          \
     } while (0)
 
 static json_t *account_json(const struct ledger_account *a, int digits)
@@ -714,13 +727,19 @@ static int clients_post(struct http_req *req, void *ctx)
     if (rc == 0 && !f)
         rc = fg_fail(&err, -FG_EBAD_FIELD, "unknown family '%.31s'", family);
     char key[FG_NAME_BYTES_MAX + 1] = "";
+    json_t *rate_limit = NULL; /* the registry's field, not the family's (app.h) */
+    if (rc == 0)
+        rc = app_client_rate_limit_take(body, &rate_limit, &err);
     if (rc == 0)
         rc = f->validate(body, key, sizeof(key), &err);
     if (rc < 0) {
+        json_decref(rate_limit);
         json_decref(body);
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
+    if (rate_limit)
+        json_object_set_new(body, "rate_limit", rate_limit);
     struct app_cmd *c = app_cmd_new(req, client_run, sizeof(struct client_req));
     struct client_req *cr = c->data;
     c->data_free = client_req_free;
@@ -732,6 +751,7 @@ static int clients_post(struct http_req *req, void *ctx)
     for (int i = 0; f->secret_fields && f->secret_fields[i]; i++)
         json_object_del(cr->public_view, f->secret_fields[i]);
     json_object_set_new(cr->public_view, "client_key", json_string(key));
+    json_object_set_new(cr->public_view, "rate_limit", app_client_rate_limit_json(body));
     return app_cmd_submit(c);
 }
 

@@ -27,6 +27,7 @@
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/ratelimit.h"
 #include "families/families.h"
 #include "store/store.h"
 
@@ -43,6 +44,7 @@ static struct {
     struct store *readers[APP_READERS_MAX];
     int reader_count;
     bool draining;
+    struct ratelimit *limits;
 } app = {.readers_mu = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread struct store *thread_reader;
@@ -206,6 +208,30 @@ bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_by
     return true;
 }
 
+bool app_rate_take(struct http_req *req, const char *family, const char *key)
+{
+    if (req->internal)
+        return true;
+    struct ratelimit_verdict v;
+    bool ok = ratelimit_take(family, key, fg_clock_mono_ns() / 1000000, &v);
+    char n[24];
+    if (v.limit > 0) {
+        snprintf(n, sizeof(n), "%lld", (long long)v.limit);
+        http_req_add_header(req, "x-ratelimit-limit", n);
+        snprintf(n, sizeof(n), "%lld", (long long)v.remaining);
+        http_req_add_header(req, "x-ratelimit-remaining", n);
+        snprintf(n, sizeof(n), "%lld", (long long)v.reset_s);
+        http_req_add_header(req, "x-ratelimit-reset", n);
+    }
+    if (!ok) {
+        snprintf(n, sizeof(n), "%lld", (long long)v.retry_after_s);
+        http_req_add_header(req, "Retry-After", n);
+        fg_info(req->trace, "rate limit: %s %s refused (%s/%s)", req->method, req->path, family,
+                key);
+    }
+    return ok;
+}
+
 /* --- ops routes --------------------------------------------------------- */
 
 static int ops_healthz(struct http_req *req, void *ctx)
@@ -367,6 +393,27 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
+/* The rate-limit table (core/ratelimit.h), with the admin token's bucket,
+ * installed for the hooks; clients get theirs as they are registered. */
+static int serve_limits(const struct app_config *cfg)
+{
+    struct ratelimit_rate admin = {
+        .per_s = cfg->admin_per_s ? cfg->admin_per_s : FG_RATELIMIT_ADMIN_PER_S_DEFAULT,
+        .burst = cfg->admin_burst ? cfg->admin_burst : FG_RATELIMIT_ADMIN_BURST_DEFAULT,
+    };
+    app.limits = ratelimit_create(FG_RATELIMIT_KEYS_MAX);
+    if (!app.limits || ratelimit_set(app.limits, APP_ADMIN_RATE_FAMILY, APP_ADMIN_RATE_KEY, &admin,
+                                     fg_clock_mono_ns() / 1000000) < 0) {
+        fprintf(stderr, "fundgate: cannot set up rate limits (admin %lld/s, burst %lld)\n",
+                (long long)admin.per_s, (long long)admin.burst);
+        ratelimit_destroy(app.limits);
+        app.limits = NULL;
+        return -1;
+    }
+    ratelimit_install(app.limits);
+    return 0;
+}
+
 /* The data directory, the database path and the admin token; -1 when the
  * server cannot start (said on stderr). */
 static int serve_prepare(const struct app_config *cfg, int *token_shown)
@@ -387,7 +434,7 @@ static int serve_prepare(const struct app_config *cfg, int *token_shown)
         app.cfg.db_uri = app.db_path;
     }
     *token_shown = token_resolve();
-    return *token_shown < 0 ? -1 : 0;
+    return *token_shown < 0 ? -1 : serve_limits(cfg);
 }
 
 static void shutdown_wait(struct http_server *srv)
@@ -397,16 +444,52 @@ static void shutdown_wait(struct http_server *srv)
         usleep(5000);
 }
 
+/* The writer store, the client registry and the engine; -1 when the server
+ * cannot start (said on stderr; serve_release closes what was opened). */
+static int serve_open(void)
+{
+    struct fg_err err = {0};
+    struct store *writer = NULL;
+    families_init();
+    if (store_open(app.cfg.db_uri, true, &writer, &err) < 0) {
+        fprintf(stderr, "fundgate: cannot open store %s: %s\n", app.cfg.db_uri, err.msg);
+        return -1;
+    }
+    if (app_clients_start(writer, &app.cfg, &err) < 0) {
+        fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
+        store_close(writer);
+        return -1;
+    }
+    if (engine_create(writer, &app.engine, &err) < 0) {
+        fprintf(stderr, "fundgate: %s\n", err.msg);
+        store_close(writer);
+        return -1;
+    }
+    return 0;
+}
+
+static void serve_release(struct http_server *srv)
+{
+    if (srv)
+        http_server_stop(srv);
+    engine_destroy(app.engine);
+    app.engine = NULL;
+    pthread_mutex_lock(&app.readers_mu);
+    for (int i = 0; i < app.reader_count; i++)
+        store_close(app.readers[i]);
+    app.reader_count = 0;
+    pthread_mutex_unlock(&app.readers_mu);
+    app_clients_stop();
+    ratelimit_install(NULL);
+    ratelimit_destroy(app.limits);
+    app.limits = NULL;
+}
+
 int app_serve(const struct app_config *cfg)
 {
     struct fg_err err = {0};
     int exit_code = 1;
-    struct store *writer = NULL;
     struct http_server *srv = NULL;
-
-    int shown = 0;
-    if (serve_prepare(cfg, &shown) < 0)
-        return 1;
 
     /* Signals go to sigwait below, never to a worker thread. */
     sigset_t set;
@@ -416,21 +499,9 @@ int app_serve(const struct app_config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    families_init();
-    if (store_open(app.cfg.db_uri, true, &writer, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot open store %s: %s\n", app.cfg.db_uri, err.msg);
-        return 1;
-    }
-    if (app_clients_start(writer, &app.cfg, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
-        store_close(writer);
-        return 1;
-    }
-    if (engine_create(writer, &app.engine, &err) < 0) {
-        fprintf(stderr, "fundgate: %s\n", err.msg);
-        store_close(writer);
-        return 1;
-    }
+    int shown = 0;
+    if (serve_prepare(cfg, &shown) < 0 || serve_open() < 0)
+        goto out;
     routes_build();
     if (cfg->bootstrap && app_bootstrap(cfg->bootstrap, routes, route_count, &err) < 0) {
         fprintf(stderr, "fundgate: bootstrap %s failed: %s\n", cfg->bootstrap, err.msg);
@@ -470,16 +541,7 @@ int app_serve(const struct app_config *cfg)
     shutdown_wait(srv);
     exit_code = 0;
 out:
-    if (srv)
-        http_server_stop(srv);
-    engine_destroy(app.engine);
-    app.engine = NULL;
-    pthread_mutex_lock(&app.readers_mu);
-    for (int i = 0; i < app.reader_count; i++)
-        store_close(app.readers[i]);
-    app.reader_count = 0;
-    pthread_mutex_unlock(&app.readers_mu);
-    app_clients_stop();
+    serve_release(srv);
     if (exit_code == 0)
         fg_info(NULL, "stopped cleanly");
     return exit_code;

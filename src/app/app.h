@@ -35,6 +35,7 @@ struct app_config {
     int threads;
     bool test_clock;  /* enable POST /admin/v1/test/clock */
     bool test_faults; /* enable POST /admin/v1/test/fault */
+    int64_t admin_per_s, admin_burst; /* the admin token's rate; 0: limits.h defaults */
 };
 
 struct app_cmd;
@@ -101,6 +102,25 @@ json_t *app_client_get(const char *family, const char *key);
  * -FG_ELIMIT, and so is a family name or key too long to hold; the admin
  * plane refuses such a client before committing it (clients_count). */
 int app_client_cache_put(const char *family, const char *key, json_t *config);
+/* A client's optional "rate_limit": {"per_s": N, "burst": M} (core/ratelimit.h)
+ * is the registry's, not the family's: the admin plane takes it out of the
+ * body before the family's validator sees it (*given: the checked object, or
+ * NULL when absent; refusals as jsonx) and stores it with the config. The
+ * registry strips it from the config families get and sets the client's
+ * bucket, with the defaults of limits.h when absent. */
+int app_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err);
+/* The rate in force for a stored config, as {"per_s","burst"} (new object). */
+json_t *app_client_rate_limit_json(const json_t *config);
+/* The rate-limit hook: take a token for (family, key), a client the family
+ * has just authenticated (or the admin token). Adds x-ratelimit-limit,
+ * x-ratelimit-remaining, x-ratelimit-reset (seconds) to the answer, and
+ * Retry-After when refused; false when refused: the family then answers 429
+ * in its own envelope. Internal (bootstrap) requests are never limited. */
+bool app_rate_take(struct http_req *req, const char *family, const char *key);
+/* The admin plane's bucket: one for the admin token. */
+#define APP_ADMIN_RATE_FAMILY "admin"
+#define APP_ADMIN_RATE_KEY "token"
+
 /* Clients in the store, for that check: inside the writer's transaction. */
 int app_clients_count(struct store *s, int64_t *count, struct fg_err *err);
 /* The text to store for a client's config: the config with every secret field

@@ -21,8 +21,10 @@
 
 #include "app/clients.h"
 #include "core/assert.h"
+#include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/log.h"
+#include "core/ratelimit.h"
 #include "core/seal.h"
 #include "store/store.h"
 
@@ -30,6 +32,7 @@
 #define APP_FAMILY_BYTES_MAX 31
 #define APP_AAD_BYTES_MAX 512
 #define APP_SECRET_KEY_FILE "secret.key"
+#define APP_RATE_LIMIT_FIELD "rate_limit"
 
 static const struct app_client_family *families[APP_FAMILIES_MAX];
 static int family_count;
@@ -96,12 +99,80 @@ json_t *app_client_get(const char *family, const char *key)
     return found;
 }
 
+static int client_put(const char *family, const char *key, json_t *config);
+
+/* The client's rate: its rate_limit, else the defaults (limits.h). */
+static void config_rate(const json_t *config, struct ratelimit_rate *rate)
+{
+    json_t *rl = json_object_get(config, APP_RATE_LIMIT_FIELD);
+    *rate = (struct ratelimit_rate){.per_s = FG_RATELIMIT_CLIENT_PER_S_DEFAULT,
+                                    .burst = FG_RATELIMIT_CLIENT_BURST_DEFAULT};
+    struct ratelimit_rate given = {
+        .per_s = (int64_t)json_integer_value(json_object_get(rl, "per_s")),
+        .burst = (int64_t)json_integer_value(json_object_get(rl, "burst")),
+    };
+    if (rl && ratelimit_rate_valid(&given))
+        *rate = given;
+    else if (rl)
+        fg_error(NULL, "a stored rate_limit is out of bounds; the default applies");
+}
+
 int app_client_cache_put(const char *family, const char *key, json_t *config)
 {
     if (strlen(family) > APP_FAMILY_BYTES_MAX || strlen(key) > FG_NAME_BYTES_MAX) {
         fg_error(NULL, "client %.31s/%.64s: name or key too long to register", family, key);
         return -FG_ELIMIT;
     }
+    /* The rate limit is the registry's; families see their own fields only. */
+    struct ratelimit_rate rate;
+    config_rate(config, &rate);
+    json_t *own = json_object_get(config, APP_RATE_LIMIT_FIELD) ? json_deep_copy(config)
+                                                                : json_incref(config);
+    if (!own)
+        return -FG_ENOMEM;
+    json_object_del(own, APP_RATE_LIMIT_FIELD);
+    int rc = client_put(family, key, own);
+    json_decref(own);
+    struct ratelimit *rl = ratelimit_installed();
+    if (rc == 0 && rl)
+        rc = ratelimit_set(rl, family, key, &rate, fg_clock_mono_ns() / 1000000);
+    return rc;
+}
+
+int app_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err)
+{
+    static const char *const keys[] = {"per_s", "burst", NULL};
+    *given = NULL;
+    json_t *v = json_object_get(body, APP_RATE_LIMIT_FIELD);
+    if (!v)
+        return 0;
+    struct ratelimit_rate r = {0};
+    int rc = json_is_object(v) ? 0
+                               : fg_fail(err, -FG_EBAD_FIELD,
+                                         "field 'rate_limit' must be {\"per_s\":N,\"burst\":M}");
+    if (rc == 0)
+        rc = jsonx_check_keys(v, keys, err);
+    if (rc == 0)
+        rc = jsonx_int(v, "per_s", true, 1, FG_RATELIMIT_PER_S_MAX, &r.per_s, err);
+    if (rc == 0)
+        rc = jsonx_int(v, "burst", true, 1, FG_RATELIMIT_BURST_MAX, &r.burst, err);
+    if (rc < 0)
+        return rc;
+    *given = json_pack("{s:I,s:I}", "per_s", (json_int_t)r.per_s, "burst", (json_int_t)r.burst);
+    json_object_del(body, APP_RATE_LIMIT_FIELD);
+    return *given ? 0 : fg_fail(err, -FG_ENOMEM, "out of memory");
+}
+
+json_t *app_client_rate_limit_json(const json_t *config)
+{
+    struct ratelimit_rate rate;
+    config_rate(config, &rate);
+    return json_pack("{s:I,s:I}", "per_s", (json_int_t)rate.per_s, "burst", (json_int_t)rate.burst);
+}
+
+/* Add or replace (family, key) in the registry. */
+static int client_put(const char *family, const char *key, json_t *config)
+{
     pthread_rwlock_wrlock(&clients.lock);
     size_t i = client_slot(family, key);
     struct client_entry *e = &clients.e[i];

@@ -26,10 +26,8 @@
 
 #define FUNDS_ADMIN_AUTH(req)                                                                      \
     do {                                                                                           \
-        if (!admin_authorized(req)) {                                                              \
-            http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");         \
+        if (!admin_request_allowed(req))                                                           \
             return HTTP_DONE;                                                                      \
-        }                                                                                          \
     } while (0)
 
 static void admin_error(struct http_req *req, int code, const struct fg_err *err)

@@ -74,6 +74,7 @@ enum tb_code {
     TB_CANCEL_MISMATCH,
     TB_INACTIVE,
     TB_BUSY,
+    TB_RATE_LIMITED,
     TB_CODE_COUNT
 };
 
@@ -98,6 +99,7 @@ static const struct {
     [TB_CANCEL_MISMATCH] = {"US_2000006", "the cancel does not match the adjustment"},
     [TB_INACTIVE] = {"US_2000007", "customer or account not active"},
     [TB_BUSY] = {"US_9000001", "server busy; nothing was applied, retry"},
+    [TB_RATE_LIMITED] = {"US_1000005", "rate limit exceeded; nothing was applied, retry later"},
 };
 
 /* Domain errors (negative fg codes) to this family's codes: the one mapping. */
@@ -459,6 +461,13 @@ static bool prelude(struct http_req *req, struct tb_head *h, int timestamp)
         }
     }
     memset(h->client.secret, 0, sizeof(h->client.secret)); /* not needed past here */
+    char rl_key[24]; /* issue 9.11: HTTP 429, the envelope, x-ratelimit-*; nothing recorded */
+    snprintf(rl_key, sizeof(rl_key), "%lld", (long long)h->company_id);
+    if (!app_rate_take(req, TB_FAMILY, rl_key)) {
+        refuse_now(req, h->trace, TB_RATE_LIMITED, NULL);
+        req->status = 429;
+        return true;
+    }
 
     /* Authenticated: what follows may be recorded. */
     if (!trace_ok) {

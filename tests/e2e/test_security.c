@@ -26,9 +26,18 @@
  *    the start with a message saying so.
  *  - test_backup_command (9.4): --to required, file mode 0600, an existing
  *    file refused unless --force, the database itself refused.
+ *  - test_rate_limits (9.11): clients with rate_limit {per_s 1, burst 2}: two
+ *    requests pass, the third is HTTP 429 in the family's envelope (TradeBoss
+ *    US_1000005, Funds 990429) with x-ratelimit-* and Retry-After, nothing is
+ *    recorded, other clients pass meanwhile, the client recovers a second
+ *    later, and the limit survives a restart; bad rate_limit values refused.
+ *  - test_admin_rate_limit (9.11): --admin-rate-limit 1:2 on the admin token,
+ *    the bootstrap not counted.
  */
 #define _GNU_SOURCE /* memmem */
 #include <assert.h>
+#include <ctype.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -629,6 +638,270 @@ static void test_backup_command(void **state)
     fgh_assert_reconciled(s);
 }
 
+/* --- 9.11: rate limits ------------------------------------------------------------- */
+
+struct hresp {
+    long status;
+    char headers[4096];
+    size_t hlen;
+    json_t *json;
+};
+
+static size_t on_hdr(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct hresp *r = ctx;
+    size_t n = size * nmemb;
+    if (r->hlen + n < sizeof(r->headers)) {
+        for (size_t i = 0; i < n; i++) /* lower case, for lookups */
+            r->headers[r->hlen + i] = (char)tolower((unsigned char)data[i]);
+        r->hlen += n;
+        r->headers[r->hlen] = '\0';
+    }
+    return n;
+}
+
+static size_t on_data(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    char **body = ctx;
+    size_t old = *body ? strlen(*body) : 0, n = size * nmemb;
+    char *p = realloc(*body, old + n + 1);
+    memcpy(p + old, data, n);
+    p[old + n] = '\0';
+    *body = p;
+    return n;
+}
+
+/* A request whose answer's headers are kept (lower case). */
+static void hrequest(const struct fgsrv *s, const char *path, const char *const headers[],
+                     const char *body, struct hresp *r)
+{
+    memset(r, 0, sizeof(*r));
+    CURL *c = curl_easy_init();
+    char url[512], *text = NULL;
+    snprintf(url, sizeof(url), "%s%s", s->base, path);
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    for (int i = 0; headers[i]; i++)
+        h = curl_slist_append(h, headers[i]);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_hdr);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &text);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (body)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    r->json = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+}
+
+/* The value of header name (lower case) in r, or "". */
+static const char *hval(struct hresp *r, const char *name, char *buf, size_t cap)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "\n%s:", name);
+    const char *at = strstr(r->headers, key);
+    buf[0] = '\0';
+    if (at) {
+        at += strlen(key);
+        while (*at == ' ')
+            at++;
+        snprintf(buf, cap, "%.*s", (int)strcspn(at, "\r\n"), at);
+    }
+    return buf;
+}
+
+/* A TradeBoss call from loopback for companyId; returns the envelope's code. */
+static const char *tb_call(const struct fgsrv *s, int company, const char *path, const char *body,
+                           struct hresp *r)
+{
+    char cid[32], ts[48];
+    snprintf(cid, sizeof(cid), "companyId: %d", company);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(ts, sizeof(ts), "timestamp: %lld",
+             (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    const char *const headers[] = {"trace: rl-test", cid, ts, NULL};
+    hrequest(s, path, headers, body, r);
+    return fgh_str(r->json, "code");
+}
+
+#define TB_AMOUNT "/api/cats-gateway/get-user-amount"
+#define TB_EXEC "/api/cats-gateway/external-system-credit-limit-adjustment"
+#define TB_QUERY "{\"thirdServerCode\":\"fg\",\"userName\":\"alice\",\"currency\":\"USD\"}"
+
+static void expect_tb(const struct fgsrv *s, int company, const char *want_code, long status,
+                      const char *remaining)
+{
+    struct hresp r;
+    char b[64];
+    const char *code = tb_call(s, company, TB_AMOUNT, TB_QUERY, &r);
+    assert_non_null(code);
+    assert_string_equal(code, want_code);
+    assert_int_equal(r.status, status);
+    if (remaining)
+        assert_string_equal(hval(&r, "x-ratelimit-remaining", b, sizeof(b)), remaining);
+    if (status == 429) {
+        assert_string_equal(hval(&r, "retry-after", b, sizeof(b)), "1");
+        assert_string_equal(hval(&r, "x-ratelimit-limit", b, sizeof(b)), "2");
+        assert_true(json_is_false(json_object_get(r.json, "ok")));
+        assert_string_equal(fgh_str(r.json, "trace"), "rl-test");
+    }
+    json_decref(r.json);
+}
+
+static void expect_funds(const struct fgsrv *s, const char *app, const char *secret, long code,
+                         long status)
+{
+    char *t = NULL;
+    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", "alice", "OmnibusAccountId", "",
+                            "Appid", app, "Email", "");
+    char *sub_text = json_dumps(sub, JSON_COMPACT);
+    json_t *claims = json_pack("{s:s,s:s,s:I}", "iss", "Trading-Auth", "sub", sub_text, "iat",
+                               (json_int_t)time(NULL));
+    char *payload = json_dumps(claims, JSON_COMPACT);
+    t = jwt_hs256_sign(payload, secret, strlen(secret));
+    char auth[4200], b[64];
+    snprintf(auth, sizeof(auth), "X-Auth-Token: %s", t);
+    const char *const headers[] = {auth, NULL};
+    struct hresp r;
+    hrequest(s, "/order/v2/list", headers, "{\"uuid\":\"c1\"}", &r);
+    long got = (long)json_integer_value(json_object_get(r.json, "code"));
+    if (code >= 0)
+        assert_int_equal(got, code);
+    else /* any answer but a rate limit (and the token verified) */
+        assert_true(got != 990429 && got != 990009 && got != 110007);
+    assert_int_equal(r.status, status);
+    if (status == 429) {
+        assert_string_equal(hval(&r, "retry-after", b, sizeof(b)), "1");
+        assert_true(json_is_null(json_object_get(r.json, "data")));
+    }
+    json_decref(r.json);
+    json_decref(sub);
+    json_decref(claims);
+    free(sub_text);
+    free(payload);
+    free(t);
+}
+
+static void test_rate_limits(void **state)
+{
+    struct fgsrv *s = *state;
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/deposits",
+                             "{\"request_id\":\"rl-d\",\"uuid\":\"c1\",\"type\":\"futures\","
+                             "\"currency\":\"USD\",\"amount\":\"100\"}",
+                             201));
+    static const char *const bad[] = {"5",
+                                      "{}",
+                                      "{\"per_s\":1}",
+                                      "{\"burst\":1}",
+                                      "{\"per_s\":0,\"burst\":1}",
+                                      "{\"per_s\":1,\"burst\":0}",
+                                      "{\"per_s\":1,\"burst\":1000001}",
+                                      "{\"per_s\":\"1\",\"burst\":2}",
+                                      "{\"per_s\":1,\"burst\":2,\"x\":1}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char body[256];
+        snprintf(body, sizeof(body),
+                 "{\"family\":\"tradeboss\",\"company_id\":7,\"auth\":\"allowlist\","
+                 "\"allow\":[\"127.0.0.0/8\"],\"rate_limit\":%s}",
+                 bad[i]);
+        struct fgresp r;
+        assert_int_equal(fgh_admin(s, "POST", "/admin/v1/clients", body, &r), 0);
+        assert_int_equal(r.status, 400);
+        fgresp_free(&r);
+    }
+    json_t *j =
+        fgh_admin_ok(s, "POST", "/admin/v1/clients",
+                     "{\"family\":\"tradeboss\",\"company_id\":7,\"auth\":\"allowlist\","
+                     "\"allow\":[\"127.0.0.0/8\"],\"rate_limit\":{\"burst\":2,\"per_s\":1}}",
+                     201);
+    assert_int_equal(json_integer_value(fgh_get(j, "rate_limit.per_s")), 1);
+    assert_int_equal(json_integer_value(fgh_get(j, "rate_limit.burst")), 2);
+    json_decref(j);
+    j = fgh_admin_ok(s, "POST", "/admin/v1/clients",
+                     "{\"family\":\"tradeboss\",\"company_id\":9,\"auth\":\"allowlist\","
+                     "\"allow\":[\"127.0.0.0/8\"]}",
+                     201);
+    assert_int_equal(json_integer_value(fgh_get(j, "rate_limit.per_s")),
+                     FG_RATELIMIT_CLIENT_PER_S_DEFAULT);
+    json_decref(j);
+    json_decref(
+        fgh_admin_ok(s, "POST", "/admin/v1/clients",
+                     "{\"family\":\"funds\",\"app_id\":\"app1\",\"jwt_secret\":\"" APP1_SECRET
+                     "\",\"rate_limit\":{\"per_s\":1,\"burst\":2}}",
+                     201));
+    json_decref(fgh_admin_ok(
+        s, "POST", "/admin/v1/clients",
+        "{\"family\":\"funds\",\"app_id\":\"app2\",\"jwt_secret\":\"" APP2_SECRET "\"}", 201));
+    /* TradeBoss: 2 pass, the 3rd is 429 US_1000005; company 9 is not affected. */
+    expect_tb(s, 7, "0", 200, "1");
+    expect_tb(s, 7, "0", 200, "0");
+    expect_tb(s, 7, "US_1000005", 429, "0");
+    expect_tb(s, 9, "US_2000001", 200, NULL); /* alice is company 7's: refused, not limited */
+    /* A refused execute records nothing: after the refill it applies. */
+    const char *exec =
+        "{\"thirdServerCode\":\"fg\",\"userName\":\"alice\",\"currency\":\"USD\",\"bizType\":1,"
+        "\"operationType\":\"OPEN_POSITION\",\"amount\":\"1.00\",\"amountDigits\":2,"
+        "\"orderId\":1,\"requestUniqueNo\":\"rl-1\",\"requestTime\":1,\"ip\":\"1.2.3.4\"}";
+    struct hresp r;
+    assert_string_equal(tb_call(s, 7, TB_EXEC, exec, &r), "US_1000005");
+    json_decref(r.json);
+    /* Funds: the same for app1, in its envelope; app2 is not affected. */
+    expect_funds(s, "app1", APP1_SECRET, 0, 200);
+    expect_funds(s, "app1", APP1_SECRET, 0, 200);
+    expect_funds(s, "app1", APP1_SECRET, 990429, 429);
+    expect_funds(s, "app2", APP2_SECRET, -1, 200); /* alice is app1's: refused, not limited */
+    usleep(1100 * 1000);                           /* one token each */
+    assert_string_equal(tb_call(s, 7, TB_EXEC, exec, &r), "0");
+    json_decref(r.json);
+    expect_tb(s, 7, "US_1000005", 429, "0");
+    expect_funds(s, "app1", APP1_SECRET, 0, 200);
+    expect_funds(s, "app1", APP1_SECRET, 990429, 429);
+    /* The limit is stored with the client. */
+    assert_int_equal(fgsrv_stop(s), 0);
+    fgsrv_start(s);
+    expect_tb(s, 7, "0", 200, "1");
+    expect_tb(s, 7, "0", 200, "0");
+    expect_tb(s, 7, "US_1000005", 429, "0");
+    fgh_assert_reconciled(s);
+}
+
+static void test_admin_rate_limit(void **state)
+{
+    (void)state;
+    static char boot[512];
+    snprintf(boot, sizeof(boot), "%s/demo.json", getenv("FUNDGATE_EXAMPLES"));
+    struct fgsrv s = {.args = {"--admin-rate-limit", "1:2", "--bootstrap", boot, NULL}};
+    fgsrv_start(&s); /* dozens of bootstrap objects: not counted */
+    json_decref(fgh_admin_ok(&s, "GET", "/admin/v1/reconcile", NULL, 200));
+    struct fgresp r;
+    const char *const wrong[] = {"Authorization: Bearer nope", NULL};
+    assert_int_equal(fgh_request(&s, "GET", "/admin/v1/reconcile", wrong, NULL, &r), 0);
+    assert_int_equal(r.status, 401); /* refused before it could spend a token */
+    fgresp_free(&r);
+    json_decref(fgh_admin_ok(&s, "GET", "/admin/v1/accounts?uuid=c1", NULL, 200));
+    expect_error(&s, "GET", "/admin/v1/reconcile", NULL, 429, "rate_limited");
+    expect_error(&s, "POST", "/admin/v1/rates", "{}", 429, "rate_limited"); /* funds routes too */
+    usleep(1100 * 1000);
+    json_decref(fgh_admin_ok(&s, "GET", "/admin/v1/reconcile", NULL, 200));
+    expect_error(&s, "GET", "/admin/v1/reconcile", NULL, 429, "rate_limited");
+    /* Ops endpoints are not the admin plane. */
+    assert_int_equal(fgh_request(&s, "GET", "/healthz", NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    fgresp_free(&r);
+    assert_int_equal(fgsrv_stop(&s), 0);
+    fgsrv_cleanup(&s);
+    char out[1024];
+    const char *const bad[] = {"serve", "--admin-rate-limit", "0:5", NULL};
+    assert_int_equal(run_fundgate(bad, out, sizeof(out)), 2);
+    assert_non_null(strstr(out, "--admin-rate-limit wants PER_S:BURST"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -639,6 +912,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_registry_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secrets_at_rest, setup, teardown_killed),
         cmocka_unit_test_setup_teardown(test_backup_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rate_limits, setup, teardown),
+        cmocka_unit_test(test_admin_rate_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
