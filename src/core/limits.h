@@ -121,6 +121,7 @@ static_assert(FG_RATELIMIT_CLIENT_PER_S_DEFAULT <= FG_RATELIMIT_PER_S_MAX &&
                   FG_RATELIMIT_ADMIN_PER_S_DEFAULT <= FG_RATELIMIT_PER_S_MAX &&
                   FG_RATELIMIT_ADMIN_BURST_DEFAULT <= FG_RATELIMIT_BURST_MAX,
               "default rates within bounds");
+static_assert(FG_RATELIMIT_KEYS_MAX > FG_CLIENTS_MAX, "a bucket for every client and the admin");
 static_assert(FG_PAGE_LIMIT_DEFAULT <= FG_PAGE_LIMIT_MAX, "default page within max");
 static_assert(FG_CURRENCY_DIGITS_MAX < 18, "amounts keep integer digits");
 static_assert(20 + 1 + FG_TB_REQUEST_NO_BYTES_MAX <= FG_REQUEST_ID_BYTES_MAX,
