@@ -18,6 +18,19 @@
 #define FG_HTTP_THREADS_MAX 16               /* --threads */
 #define FG_TRACE_BYTES_MAX 64                /* X-Trace-Id taken from a request */
 
+/* Files and the admin plane (issue 9: longer is refused, never cut) */
+#define FG_FILE_PATH_BYTES_MAX 1000  /* --data, --db, --secret-key-file, --to */
+#define FG_ADMIN_TOKEN_BYTES_MAX 127 /* --admin-token, FUNDGATE_ADMIN_TOKEN, DIR/admin-token */
+
+/* Rate limits (issue 9.11): token buckets per client and for the admin token */
+#define FG_RATELIMIT_PER_S_MAX 1000000         /* rate_limit.per_s */
+#define FG_RATELIMIT_BURST_MAX 1000000         /* rate_limit.burst */
+#define FG_RATELIMIT_CLIENT_PER_S_DEFAULT 1000 /* a client without rate_limit */
+#define FG_RATELIMIT_CLIENT_BURST_DEFAULT 2000
+#define FG_RATELIMIT_ADMIN_PER_S_DEFAULT 10000 /* the admin token (--admin-rate-limit) */
+#define FG_RATELIMIT_ADMIN_BURST_DEFAULT 20000
+#define FG_RATELIMIT_KEYS_MAX (FG_CLIENTS_MAX + 16) /* buckets: every client, the admin */
+
 /* JSON */
 #define FG_JSON_DEPTH_MAX 16          /* nesting of objects and arrays */
 #define FG_JSON_STRING_BYTES_MAX 4096 /* one string field, unless a field says less */
@@ -58,6 +71,7 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 /* Accounts whose totals the writer keeps in memory between flushes (ledger.c);
  * a power of two. When full it is written out and emptied. */
 #define FG_WRITER_LIVE_ACCOUNTS_MAX 65536
+#define FG_CLIENTS_MAX 1024 /* API clients of all families together (POST /admin/v1/clients) */
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)
@@ -106,6 +120,12 @@ static_assert(FG_WD_VALUE_DAY_SCAN_DAYS_MAX > 3 * FG_WD_SETTLEMENT_DAYS_MAX,
 static_assert(FG_JWT_SECRET_BYTES_MIN <= FG_JWT_SECRET_BYTES_MAX, "secret bounds");
 
 static_assert(FG_ENGINE_BATCH_MAX <= FG_ENGINE_QUEUE_DEPTH_MAX, "a batch fits in the queue");
+static_assert(FG_RATELIMIT_CLIENT_PER_S_DEFAULT <= FG_RATELIMIT_PER_S_MAX &&
+                  FG_RATELIMIT_CLIENT_BURST_DEFAULT <= FG_RATELIMIT_BURST_MAX &&
+                  FG_RATELIMIT_ADMIN_PER_S_DEFAULT <= FG_RATELIMIT_PER_S_MAX &&
+                  FG_RATELIMIT_ADMIN_BURST_DEFAULT <= FG_RATELIMIT_BURST_MAX,
+              "default rates within bounds");
+static_assert(FG_RATELIMIT_KEYS_MAX > FG_CLIENTS_MAX, "a bucket for every client and the admin");
 static_assert(FG_PAGE_LIMIT_DEFAULT <= FG_PAGE_LIMIT_MAX, "default page within max");
 static_assert(FG_CURRENCY_DIGITS_MAX < 18, "amounts keep integer digits");
 static_assert(FG_TB_SECRET_BYTES_MIN <= FG_TB_SECRET_BYTES_MAX, "secret bounds ordered");

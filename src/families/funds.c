@@ -68,6 +68,10 @@ static const struct funds_code {
 } codes[] = {
     {0, "success", "成功", {0}},
     {990009, "Unauthorized access is prohibited", "禁止未经授权的访问", {-FG_EUNAUTHORIZED}},
+    {990429,
+     "Too many requests, please retry later",
+     "请求过于频繁,请稍后重试",
+     {-FG_ERATE_LIMITED}},
     {110001,
      "Parameter error",
      "参数错误",
@@ -253,6 +257,7 @@ static char *envelope_text(const char *trace, bool zh, int fg_code, json_t *data
 {
     int code = wire_code(fg_code);
     *status = code == 990009                 ? 401
+              : code == 990429               ? 429
               : code == FUNDS_CODE_OPERATING ? fg_code_http_status(fg_code)
                                              : 200;
     json_t *o = json_pack("{s:i,s:s,s:o,s:s}", "code", code, "msg", funds_code_text(code, zh),
@@ -366,14 +371,12 @@ static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth 
         rc = fg_fail(err, -FG_EUNAUTHORIZED, "token iss is not accepted");
         goto out;
     }
-    int64_t iat_s = (int64_t)json_integer_value(iat);
     int64_t max_age = cfg_int(a->app, "token_max_age_s", FG_JWT_MAX_AGE_S_DEFAULT);
-    int64_t now_s = now_ms / 1000;
-    if (iat_s > now_s + FG_JWT_CLOCK_SKEW_S || now_s - iat_s > max_age) {
-        rc = fg_fail(err, -FG_EUNAUTHORIZED, "token issued at %lld is outside its %lld s life",
-                     (long long)iat_s, (long long)max_age);
+    rc = jwt_claims_time_check(claims, now_ms / 1000, max_age, FG_JWT_CLOCK_SKEW_S, err);
+    if (rc == 0 && !app_rate_take(req, FUNDS_FAMILY, appid)) /* issue 9.11: 990429, HTTP 429 */
+        rc = fg_fail(err, -FG_ERATE_LIMITED, "app '%.64s' is over its rate limit", appid);
+    if (rc < 0)
         goto out;
-    }
     snprintf(a->actor.app_id, sizeof(a->actor.app_id), "%s", appid);
     snprintf(a->actor.user_name, sizeof(a->actor.user_name), "%s", user);
 out:

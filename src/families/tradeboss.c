@@ -92,6 +92,7 @@ enum tb_code {
     TB_THIRD_SERVER_CODE,
     TB_CANCEL_OF_CANCEL,
     TB_BUSY,
+    TB_RATE_LIMITED,
     TB_CODE_COUNT
 };
 
@@ -119,6 +120,7 @@ static const struct {
     [TB_CANCEL_OF_CANCEL] = {"US_2000009", "reverseRequestUniqueNo is a cancel's number, not an "
                                            "adjustment's; nothing was done"},
     [TB_BUSY] = {"US_9000001", "server busy; nothing was applied, retry"},
+    [TB_RATE_LIMITED] = {"US_1000005", "rate limit exceeded; nothing was applied, retry later"},
 };
 
 /* Domain errors (negative fg codes) to this family's codes: the one mapping. */
@@ -549,6 +551,13 @@ static bool prelude(struct http_req *req, struct tb_head *h, bool windowed)
     }
     if (authenticate(req, h))
         return true;
+    char rl_key[24]; /* issue 9.11: HTTP 429, the envelope, x-ratelimit-*; nothing recorded */
+    snprintf(rl_key, sizeof(rl_key), "%lld", (long long)h->company_id);
+    if (!app_rate_take(req, TB_FAMILY, rl_key)) {
+        refuse_now(req, h->trace, TB_RATE_LIMITED, NULL);
+        req->status = 429;
+        return true;
+    }
     /* Authenticated: what follows may be recorded. */
     if (windowed)
         timestamp_check(req, h);
