@@ -8,7 +8,8 @@
  * '/', "{}" takes one non-empty segment, no length limit):
  * - the route that runs is the first of the table whose method and pattern
  *   match, unless a "{}" segment is HTTP_PARAM_BYTES_MAX bytes or longer, in
- *   which case no route runs (a clear 404, never a shortened parameter);
+ *   which case that route does not run (a clear 404 or 414 when no other
+ *   does, never a shortened parameter);
  * - the parameters it gets are exactly the path's segments, in order, and the
  *   pattern with them put back is the path;
  * - when no route runs the answer is 405 with an Allow header if some route
@@ -115,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *method = methods[data[0] % (sizeof(methods) / sizeof(methods[0]))];
     char *path = fuzz_cstr(data + 1, size - 1);
 
-    int want = -1, other_method = 0, nparams = 0;
+    int want = -1, other_method = 0, too_long = 0, nparams = 0;
     static char params[HTTP_PARAMS_MAX + 1][4096];
     for (int i = 0; i < table_count; i++) {
         int np = 0;
@@ -127,6 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcpy(params, scratch, sizeof(params));
         } else if (m == 1 && strcmp(table[i].method, method) != 0) {
             other_method = 1;
+        } else if (m == 2 && strcmp(table[i].method, method) == 0) {
+            too_long = 1;
         }
     }
 
@@ -142,12 +145,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "%s: parameter %d is '%s', the segment is '%s'", path, i, req.params[i],
                        i < nparams ? params[i] : "");
     } else {
-        FUZZ_CHECK(req.status == (other_method ? 405 : 404), "%s %s answered %d", method, path,
-                   req.status);
+        /* A parameter too long for every route that would take it is refused
+         * (404 or 414), never cut; otherwise 405 exactly when another method
+         * has the path. */
+        int want_status = other_method ? 405 : 404;
+        FUZZ_CHECK(req.status == want_status || (too_long && req.status == 414),
+                   "%s %s answered %d", method, path, req.status);
         bool allow = false;
         for (int i = 0; i < req.resp_header_count; i++)
             allow |= strcmp(req.resp_headers[i].name, "Allow") == 0;
-        FUZZ_CHECK(allow == (other_method != 0), "Allow header on %d", req.status);
+        FUZZ_CHECK(allow == (req.status == 405), "Allow header on %d", req.status);
         for (int i = 0; i < HTTP_PARAMS_MAX; i++)
             FUZZ_CHECK(req.params[i][0] == '\0', "parameter left after %d", req.status);
     }
