@@ -38,9 +38,12 @@ static void admin_error(struct http_req *req, int code, const struct fg_err *err
         http_req_error(req, code, msg);
         return;
     }
+    /* msg may quote a path parameter with bytes that are not UTF-8, which
+     * jansson refuses (the answer was a 500): say the code's text instead. */
+    json_t *text = json_string(msg);
     app_respond_json(req, fg_code_http_status(code),
-                     json_pack("{s:{s:s,s:s,s:i}}", "error", "code", fg_code_name(code), "message",
-                               msg, "funds_code", fc));
+                     json_pack("{s:{s:s,s:o,s:i}}", "error", "code", fg_code_name(code), "message",
+                               text ? text : json_string(fg_strerror(code)), "funds_code", fc));
 }
 
 static int refuse(struct http_req *req, int code, const struct fg_err *err)

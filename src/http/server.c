@@ -197,14 +197,40 @@ bool http_req_add_header(struct http_req *req, const char *name, const char *val
     return true;
 }
 
-/* Append s[0..n) to out as JSON string content; returns the new length.
- * out must have room for 6 bytes per input byte. */
+/* Bytes of the well-formed UTF-8 character at s[0..n) (RFC 3629: no overlong
+ * form, no surrogate, at most U+10FFFF), 0 when there is none. */
+static size_t utf8_char_bytes(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+/* Append s[0..n) to out as JSON string content; returns the new length. A
+ * message may hold any bytes (a path parameter, a field name cut by %.64s):
+ * a byte that does not start a well-formed UTF-8 character becomes U+FFFD, so
+ * the answer stays valid JSON. out must have room for 6 bytes per input byte. */
 static size_t json_escape(char *out, size_t len, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
+        size_t u = c >= 0x80 ? utf8_char_bytes((const unsigned char *)s + i, n - i) : 1;
+        if (u == 0) {
+            memcpy(out + len, "\\ufffd", 6);
+            len += 6;
+        } else if (u > 1) {
+            memcpy(out + len, s + i, u);
+            len += u;
+            i += u - 1;
+        } else if (c == '"' || c == '\\') {
             out[len++] = '\\';
             out[len++] = (char)c;
         } else if (c == '\n') {
