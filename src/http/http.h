@@ -17,8 +17,13 @@
  *
  * Limits (core/limits.h): body FG_HTTP_BODY_BYTES_MAX (larger: 413 too_large),
  * headers FG_HTTP_HEADER_BYTES_MAX (larger: 431 or connection closed by
- * libmicrohttpd), idle connection FG_HTTP_CONNECTION_TIMEOUT_S, connections
- * FG_HTTP_CONNECTIONS_MAX, path FG_HTTP_PATH_BYTES_MAX (414).
+ * libmicrohttpd), path FG_HTTP_PATH_BYTES_MAX (414), connections
+ * FG_HTTP_CONNECTIONS_MAX, of which FG_HTTP_PER_ADDRESS_MAX from one client
+ * address (more: closed unanswered). Time: FG_HTTP_CONNECTION_TIMEOUT_S of
+ * silence, and as much from the accept (or the previous answer) to a complete
+ * request line; FG_HTTP_REQUEST_TIME_MS_MAX from the request line to the last
+ * body byte. Arriving bytes extend neither of the last two (watch.h): past
+ * them the connection is closed unanswered.
  *
  * Strictness (head.h): a NUL byte in the request target (raw or "%00") or in
  * a header, a control character in a header value, a folded header, two

@@ -38,8 +38,11 @@
  * never count in flight.
  *
  * Per connection, a struct conn_ctx (libmicrohttpd's socket context, created
- * and freed by on_connection) holds what on_request_line and on_unescape
- * learn about the request target before libmicrohttpd splits and decodes it.
+ * and freed by on_connection) holds the connection's watch entry (watch.h)
+ * and what on_request_line and on_unescape learn about the request target
+ * before libmicrohttpd splits and decodes it. Phases: on_connection and
+ * on_completed -> waiting, on_request_line -> receiving, dispatch() and
+ * reject() -> answering.
  *
  * Doubled responses (libmicrohttpd 0.9.75): a Content-Length that is not
  * digits, or overflows 64 bits, is answered by libmicrohttpd itself (400 or
@@ -58,6 +61,7 @@
 #include "http/http.h"
 #include "http/head.h"
 #include "http/router.h"
+#include "http/watch.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -70,6 +74,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/assert.h"
@@ -86,6 +91,7 @@
 #define ERROR_MSG_BYTES_MAX 1024
 #define TRACE_GEN_BYTES 32
 #define REQ_CACHE_MAX 64 /* spare conn_req kept per MHD thread */
+#define FD_RESERVE 256   /* descriptors besides connections: store, logs, listeners */
 
 enum req_state {
     ST_RECEIVING,
@@ -97,6 +103,7 @@ enum req_state {
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    struct watch *watch;
     struct http_route *routes;
     int *metric_idx; /* per route: metrics index or -1 */
     int route_count;
@@ -125,6 +132,7 @@ static_assert(offsetof(struct conn_req, req) == 0, "conn_req_create relies on th
  * request fields are the current request's: requests on a connection are
  * handled one after the other, pipelined ones included. */
 struct conn_ctx {
+    struct watch_conn watch;
     size_t raw_target_len; /* the request target's length before decoding */
     bool target_nul;       /* "%00" decoded in its path or query */
 };
@@ -548,6 +556,14 @@ static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
     return ci ? ci->socket_context : NULL;
 }
 
+/* The request is in (or refused before its body): its time limit stops. */
+static void conn_answering(struct conn_req *cr)
+{
+    struct conn_ctx *cc = conn_ctx_of(cr->req.conn);
+    if (cc)
+        watch_conn_phase(cr->srv->watch, &cc->watch, WATCH_ANSWERING);
+}
+
 static enum MHD_Result respond(struct conn_req *cr)
 {
     struct http_req *req = &cr->req;
@@ -584,6 +600,7 @@ static enum MHD_Result respond(struct conn_req *cr)
 static enum MHD_Result reject(struct conn_req *cr, int code, int status, const char *msg)
 {
     conn_req_prepare(cr);
+    conn_answering(cr);
     http_router_error(cr->srv->routes, cr->srv->route_count, &cr->req, code, status, msg);
     return respond(cr);
 }
@@ -643,6 +660,7 @@ static enum MHD_Result dispatch(struct conn_req *cr)
     struct http_server *srv = cr->srv;
     struct http_req *req = &cr->req;
     conn_req_prepare(cr);
+    conn_answering(cr);
     if (cr->reject) {
         http_router_error(srv->routes, srv->route_count, req, cr->reject, 0,
                           cr->reject == -FG_ETOO_LARGE ? "request body too large" : NULL);
@@ -678,7 +696,7 @@ static enum MHD_Result on_head(struct conn_req *cr, const char *url, const char 
     struct MHD_Connection *conn = cr->req.conn;
     struct conn_ctx *cc = conn_ctx_of(conn);
     if (!cc)
-        return MHD_NO; /* out of memory at accept: already shut down */
+        return MHD_NO; /* not watched (out of memory at accept): already shut down */
     if (strnlen(url, FG_HTTP_PATH_BYTES_MAX + 1) > FG_HTTP_PATH_BYTES_MAX)
         return reject(cr, -FG_ETOO_LARGE, MHD_HTTP_URI_TOO_LONG, "request path too long");
     struct head_info h = {.method = cr->req.method,
@@ -735,8 +753,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct http_server *srv = cls;
     struct conn_req *cr = *con_cls;
-    (void)conn;
     (void)toe;
+    struct conn_ctx *cc = conn_ctx_of(conn);
+    if (cc) /* the next request's line is awaited from now */
+        watch_conn_phase(srv->watch, &cc->watch, WATCH_WAITING);
     if (!cr)
         return;
     *con_cls = NULL;
@@ -749,13 +769,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         __atomic_fetch_sub(&srv->inflight, 1, __ATOMIC_RELEASE);
 }
 
-/* Accepted or closed: the connection's context. */
+/* Accepted (over the per-address cap libmicrohttpd closes it before this) or
+ * closed: the connection's watch entry. */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
+    struct http_server *srv = cls;
     struct conn_ctx *cc = *socket_context;
     if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (cc) /* watch.h invariant: before libmicrohttpd closes the socket */
+            watch_conn_close(srv->watch, &cc->watch);
         free(cc);
         *socket_context = NULL;
         return;
@@ -770,17 +793,19 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             shutdown(ci->connect_fd, SHUT_RDWR);
         return;
     }
+    watch_conn_open(srv->watch, &cc->watch, ci->connect_fd);
     *socket_context = cc;
 }
 
 /* The request line is in: before the target is split and decoded. */
 static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-    (void)cls;
+    struct http_server *srv = cls;
     struct conn_ctx *cc = conn_ctx_of(conn);
     if (cc) {
         cc->raw_target_len = strlen(uri); /* a NUL in the target ends it early */
         cc->target_nul = false;
+        watch_conn_phase(srv->watch, &cc->watch, WATCH_RECEIVING);
     }
     return NULL;
 }
@@ -803,10 +828,38 @@ static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* libmicrohttpd writes a line per refused or cut connection: under a flood
+ * that would be a flood of log lines. At most FG_HTTP_LIBRARY_LOG_PER_S_MAX
+ * lines a second pass; the next line that passes says how many did not. */
+static bool mhd_log_allowed(int *dropped)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static int64_t second;
+    static int lines, suppressed;
+    int64_t now = fg_clock_mono_ns() / 1000000000;
+    bool ok;
+    pthread_mutex_lock(&mu);
+    if (now != second) {
+        second = now;
+        lines = 0;
+    }
+    ok = lines++ < FG_HTTP_LIBRARY_LOG_PER_S_MAX;
+    *dropped = ok ? suppressed : 0;
+    suppressed = ok ? 0 : suppressed + 1;
+    pthread_mutex_unlock(&mu);
+    return ok;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
+    int dropped;
     (void)cls;
+    if (!mhd_log_allowed(&dropped))
+        return;
+    if (dropped)
+        fg_warn(NULL, "libmicrohttpd: %d more lines were not logged (at most %d a second)", dropped,
+                FG_HTTP_LIBRARY_LOG_PER_S_MAX);
     vsnprintf(line, sizeof(line), fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -897,6 +950,25 @@ static int routes_copy(struct http_server *srv, const struct http_server_config 
     return 0;
 }
 
+/* Every connection up to FG_HTTP_CONNECTIONS_MAX needs a descriptor: raise
+ * the soft limit as far as the hard one allows, and say so when it falls
+ * short (connections past it are refused by accept(2), not served badly). */
+static void nofile_raise(void)
+{
+    const rlim_t want = FG_HTTP_CONNECTIONS_MAX + FD_RESERVE;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (cur > rl.rlim_cur) {
+        rl.rlim_cur = cur;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+        fg_warn(NULL, "open files limit %llu is below the %d connections allowed plus %d",
+                (unsigned long long)rl.rlim_cur, FG_HTTP_CONNECTIONS_MAX, FD_RESERVE);
+}
+
 static struct MHD_Daemon *daemon_start(struct http_server *srv, const struct sockaddr_storage *ss,
                                        uint16_t port, int threads)
 {
@@ -915,6 +987,7 @@ static struct MHD_Daemon *daemon_start(struct http_server *srv, const struct soc
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, FG_HTTP_CONNECTION_TIMEOUT_S, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, FG_HTTP_CONNECTIONS_MAX, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, FG_HTTP_PER_ADDRESS_MAX, NULL},
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
@@ -947,16 +1020,23 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         return fg_fail(err, -FG_ENOMEM, "out of memory for the http server");
     if ((rc = routes_copy(srv, cfg, err)) < 0)
         goto free_srv;
+    if ((rc = watch_create(&srv->watch)) < 0) {
+        fg_fail(err, rc, "cannot start the connection watch");
+        goto free_srv;
+    }
+    nofile_raise();
     srv->daemon = daemon_start(srv, &ss, cfg->port, threads);
     if (!srv->daemon) {
         rc = fg_fail(err, -FG_EINTERNAL, "cannot start http server on %s:%u",
                      cfg->host ? cfg->host : "*", (unsigned int)cfg->port);
-        goto free_srv;
+        goto destroy_watch;
     }
     srv->port = bound_port(srv->daemon);
     *out = srv;
     return 0;
 
+destroy_watch:
+    watch_destroy(srv->watch);
 free_srv:
     free(srv->metric_idx);
     free(srv->routes);
@@ -992,7 +1072,8 @@ void http_server_stop(struct http_server *srv)
 {
     if (!srv)
         return;
-    MHD_stop_daemon(srv->daemon);
+    MHD_stop_daemon(srv->daemon); /* closes every connection: the watch is empty */
+    watch_destroy(srv->watch);
     free(srv->metric_idx);
     free(srv->routes);
     free(srv);

@@ -10,7 +10,8 @@
  * internal requests. Over raw sockets (issue 9): HEAD and absolute-form
  * targets, NUL bytes and control characters in the head, framing headers,
  * libmicrohttpd's own Content-Length answers, owner entries (a family's
- * envelope for the transport's refusals) and strict query integers.
+ * envelope for the transport's refusals), strict query integers, and the
+ * per-address connection cap.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -824,6 +825,35 @@ static size_t raw_read(int fd, char *out, size_t cap, int quiet_ms, bool *closed
     return len;
 }
 
+/* Read one answer: its head and Content-Length bytes of body (or until the
+ * peer closes, or quiet_ms pass without a byte); NUL-terminated. */
+static size_t raw_read_one(int fd, char *out, size_t cap, int quiet_ms, bool *closed)
+{
+    size_t len = 0;
+    *closed = false;
+    for (;;) {
+        const char *end = strstr(out, "\r\n\r\n");
+        const char *cl = strstr(out, "Content-Length: ");
+        if (len && end && cl && cl < end &&
+            len >= (size_t)(end + 4 - out) + strtoul(cl + 16, NULL, 10))
+            break;
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (poll(&pf, 1, quiet_ms) <= 0)
+            break;
+        ssize_t n = read(fd, out + len, cap - 1 - len);
+        if (n <= 0) {
+            *closed = true;
+            break;
+        }
+        len += (size_t)n;
+        out[len] = '\0';
+        if (len == cap - 1)
+            break;
+    }
+    out[len] = '\0';
+    return len;
+}
+
 struct raw_resp {
     char text[RAW_BYTES_MAX];
     size_t len;
@@ -1071,6 +1101,55 @@ static void test_query_integers(void **state)
     }
 }
 
+/* One address holds at most FG_HTTP_PER_ADDRESS_MAX connections; the next
+ * one is closed unanswered while other addresses are served. */
+static void test_per_address_cap(void **state)
+{
+    (void)state;
+    static int fds[FG_HTTP_PER_ADDRESS_MAX];
+    static const char req[] = "GET /echo/cap HTTP/1.1\r\nHost: t\r\n\r\n";
+    char buf[1024];
+    bool closed;
+    for (int i = 0; i < FG_HTTP_PER_ADDRESS_MAX; i++) {
+        fds[i] = raw_connect("127.0.0.2", port);
+        assert_true(fds[i] >= 0);
+        assert_int_equal(write(fds[i], req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+    }
+    for (int i = 0; i < FG_HTTP_PER_ADDRESS_MAX; i++) { /* every one served, kept open */
+        buf[0] = '\0';
+        assert_true(raw_read_one(fds[i], buf, sizeof(buf), RAW_QUIET_MS, &closed) > 0);
+        assert_false(closed);
+        assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    }
+    int extra = raw_connect("127.0.0.2", port);
+    assert_true(extra >= 0);
+    (void)!write(extra, req, sizeof(req) - 1);
+    size_t n = raw_read(extra, buf, sizeof(buf), RAW_QUIET_MS, &closed);
+    assert_int_equal(n, 0);
+    assert_true(closed);
+    close(extra);
+
+    struct resp r = request("GET", "/echo/other", NULL, NULL, NULL); /* from 127.0.0.1 */
+    assert_int_equal(r.status, 200);
+    free(r.body);
+
+    close(fds[0]); /* a slot frees */
+    for (int i = 0; i < 100; i++) {
+        extra = raw_connect("127.0.0.2", port);
+        assert_true(extra >= 0);
+        (void)!write(extra, req, sizeof(req) - 1);
+        buf[0] = '\0';
+        n = raw_read_one(extra, buf, sizeof(buf), RAW_QUIET_MS, &closed);
+        close(extra);
+        if (n > 0)
+            break;
+        sleep_ms(10); /* the server has not seen the close yet */
+    }
+    assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    for (int i = 1; i < FG_HTTP_PER_ADDRESS_MAX; i++)
+        close(fds[i]);
+}
+
 static void test_start_errors(void **state)
 {
     (void)state;
@@ -1150,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_bad_content_length),
         cmocka_unit_test(test_owner_envelope),
         cmocka_unit_test(test_query_integers),
+        cmocka_unit_test(test_per_address_cap),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
