@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/jwt.h"
 #include "core/log.h"
+#include "core/parse.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
 
@@ -68,9 +69,8 @@ static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
     const char *colon = strrchr(s, ':');
     if (!colon || colon == s || (size_t)(colon - s) >= cap)
         return -1;
-    char *end = NULL;
-    long p = strtol(colon + 1, &end, 10);
-    if (!colon[1] || *end || p < 0 || p > 65535)
+    int64_t p;
+    if (parse_int64_text(colon + 1, 0, 65535, &p) < 0)
         return -1;
     memcpy(host, s, (size_t)(colon - s));
     host[colon - s] = '\0';
@@ -117,13 +117,15 @@ static int cmd_serve(int argc, char **argv)
         case 'b':
             cfg.bootstrap = optarg;
             break;
-        case 'T':
-            cfg.threads = atoi(optarg);
-            if (cfg.threads < 1 || cfg.threads > FG_HTTP_THREADS_MAX) {
+        case 'T': {
+            int64_t n;
+            if (parse_int64_text(optarg, 1, FG_HTTP_THREADS_MAX, &n) < 0) {
                 fprintf(stderr, "fundgate serve: --threads must be 1..%d\n", FG_HTTP_THREADS_MAX);
                 return 2;
             }
+            cfg.threads = (int)n;
             break;
+        }
         case 'L': {
             int level = fg_log_level_parse(optarg);
             if (level < 0) {
@@ -299,7 +301,7 @@ static int cmd_token(int argc, char **argv)
     };
     const char *app = NULL, *user = NULL, *secret = NULL, *iss = "Trading-Auth";
     const char *omnibus = "", *email = "";
-    long long iat = fg_clock_now_ms() / 1000;
+    int64_t iat = fg_clock_now_ms() / 1000;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -316,7 +318,10 @@ static int cmd_token(int argc, char **argv)
             iss = optarg;
             break;
         case 't':
-            iat = strtoll(optarg, NULL, 10);
+            if (parse_int64_text(optarg, 0, INT64_MAX, &iat) < 0) {
+                fprintf(stderr, "fundgate token: --iat must be seconds since 1970, digits only\n");
+                return 2;
+            }
             break;
         case 'o':
             omnibus = optarg;

@@ -14,7 +14,8 @@
  *    throughout, and the drippers are cut at the request time limit;
  *  - test_idle_flood: 4,200 idle connections from one address leave /healthz
  *    answering within 1 s (skipped, saying so, when the open-files limit
- *    cannot be raised that far).
+ *    cannot be raised that far);
+ *  - test_cli_integers: the command line reads its integers the same strict way.
  * The slow connections come from 127.0.0.2 and the probes from 127.0.0.1:
  * loopback accepts any 127/8 source, and the per-address cap is per source.
  */
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -468,6 +470,34 @@ static void test_idle_flood(void **state)
     assert_healthz_fast("after the idle flood");
 }
 
+/* Exit status of `fundgate ARGS` (at most 5 s: a command that wrongly
+ * starts serving ends as 124). */
+static int fundgate_status(const char *args)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "timeout 5 '%s' %s >/dev/null 2>&1", getenv("FUNDGATE_BIN"), args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_cli_integers(void **state)
+{
+    (void)state;
+    char args[512];
+    snprintf(args, sizeof(args), "serve --listen 127.0.0.1:0 --data '%s/cli' --threads 2x",
+             srv.dir);
+    assert_int_equal(fundgate_status(args), 2);
+    snprintf(args, sizeof(args), "serve --listen 127.0.0.1:+0 --data '%s/cli'", srv.dir);
+    assert_int_equal(fundgate_status(args), 2);
+    static const char tok[] = "token --app a --user u --secret 0123456789abcdef0123 --iat ";
+    snprintf(args, sizeof(args), "%sabc", tok);
+    assert_int_equal(fundgate_status(args), 2);
+    snprintf(args, sizeof(args), "%s99999999999999999999", tok);
+    assert_int_equal(fundgate_status(args), 2);
+    snprintf(args, sizeof(args), "%s1700000000", tok);
+    assert_int_equal(fundgate_status(args), 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -494,7 +524,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_family_envelopes), cmocka_unit_test(test_strict_queries),
         cmocka_unit_test(test_strict_head),      cmocka_unit_test(test_slowloris),
-        cmocka_unit_test(test_idle_flood),
+        cmocka_unit_test(test_idle_flood),       cmocka_unit_test(test_cli_integers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
