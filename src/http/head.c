@@ -39,6 +39,18 @@ static bool value_chars_ok(const char *v)
     return true;
 }
 
+/* A field name is a token (RFC 9110 5.1): no space, no control character,
+ * none of "(),/:;<=>?@[\\]{}. */
+static bool name_is_token(const char *k)
+{
+    if (!*k)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || strchr("\"(),/:;<=>?@[\\]{}", *p))
+            return false;
+    return true;
+}
+
 static bool field_in_place(struct walk *w, const char *key, const char *value)
 {
     if (key < w->head_start || value < key || value >= w->head_end)
@@ -60,6 +72,10 @@ static enum MHD_Result walk_field(void *cls, enum MHD_ValueKind kind, const char
 {
     struct walk *w = cls;
     (void)kind;
+    if (!name_is_token(key)) {
+        w->why = "a header name is not a token";
+        return MHD_NO;
+    }
     if (!value_chars_ok(value)) {
         w->why = "a header value contains a control character";
         return MHD_NO;
@@ -90,6 +106,20 @@ static const char *framing_why(const struct walk *w)
     return NULL;
 }
 
+/* The method ran up to the space(s) before the target. */
+static bool method_has_nul(const struct head_info *h)
+{
+    if (!HEAD_WALK)
+        return false;
+    const char *p = h->method + strlen(h->method) + 1; /* past the NUL that was a space */
+    if (p > h->url)
+        return true;
+    for (; p < h->url; p++)
+        if (*p != ' ')
+            return true;
+    return false;
+}
+
 static bool target_has_nul(const struct head_info *h)
 {
     if (h->target_nul)
@@ -103,8 +133,8 @@ static bool target_has_nul(const struct head_info *h)
 int head_check(struct MHD_Connection *conn, const struct head_info *h, const char **why)
 {
     *why = NULL;
-    if (target_has_nul(h)) {
-        *why = "the request target contains a NUL byte";
+    if (method_has_nul(h) || target_has_nul(h)) {
+        *why = "the request line contains a NUL byte";
         return -FG_EBAD_REQUEST;
     }
     struct walk w = {.head_start = h->method};

@@ -5,7 +5,9 @@
  * libmicrohttpd hands headers and the request target over as C strings, so a
  * NUL byte inside one silently cuts it: "Authorization: Bearer T\0junk" reads
  * as "Bearer T", "GET /healthz\0junk" as "/healthz", and "%00" decodes into
- * the same cut. head_check() refuses such a head, and the framing a server
+ * the same cut. head_check() refuses such a head (NUL in the method, the
+ * target or a header; a header name that is not a token; a control character
+ * in a header value; a folded header), and the framing a server
  * must not guess at (RFC 9112 section 6): two Content-Length headers,
  * Transfer-Encoding with Content-Length, or a transfer coding other than
  * "chunked". A malformed Content-Length value never reaches here:

@@ -25,8 +25,9 @@
  * body byte. Arriving bytes extend neither of the last two (watch.h): past
  * them the connection is closed unanswered.
  *
- * Strictness (head.h): a NUL byte in the request target (raw or "%00") or in
- * a header, a control character in a header value, a folded header, two
+ * Strictness (head.h): a NUL byte in the request line (raw, or "%00" in the
+ * target) or in a header, a header name that is not a token, a control
+ * character in a header value, a folded header, two
  * Content-Length headers, Transfer-Encoding with Content-Length or other than
  * "chunked" are 400 bad_request. A GET route answers HEAD; an absolute-form
  * target ("GET http://host/path") is routed by its path. Query integers go

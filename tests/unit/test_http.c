@@ -935,6 +935,11 @@ static const struct {
         (lit), sizeof(lit) - 1                                                                     \
     }
     H("GET /echo/a\0b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GE\0T /echo/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET\0 /echo/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-\x01Test: v\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX Test: v\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-T\xc3\xa9st: v\r\nConnection: close\r\n\r\n"),
     H("GET /echo/a\0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
     H("GET /echo/a%00b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
     H("GET /echo/a?q=1%00x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
@@ -984,6 +989,12 @@ static void test_head_refused(void **state)
     assert_string_equal(r.body, "GET|lf|v|-|127.0.0.1|");
     RAW("GET /echo/ok HTTP/1.1\r\nHost: t\r\nX-Test: caf\xc3\xa9\r\nConnection: close\r\n\r\n", &r);
     assert_int_equal(r.status, 200); /* obs-text */
+    RAW("GET  /echo/two-spaces HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    RAW("GET /echo/ok HTTP/1.1\r\nHost: t\r\nX-Odd_Name.1~!#$%&'*+^`|: v\r\nConnection: "
+        "close\r\n\r\n",
+        &r);
+    assert_int_equal(r.status, 200);
     RAW("GET /echo/a%20b?q=%41 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "GET|a b|-|A|127.0.0.1|");
