@@ -92,7 +92,7 @@ echo "== fundgate HTTP server"
 BOOT="$WORK/bootstrap.json"
 {
     echo '{"currencies":[{"code":"USD","digits":2}],'
-    echo '"clients":[{"family":"tradeboss","company_id":7,"auth":"allowlist","allow":["127.0.0.0/8"],"account_type":"futures","overtrading":"deduct_available"}],'
+    echo '"clients":[{"family":"tradeboss","company_id":7,"auth":"allowlist","allow":["127.0.0.0/8"],"account_type":"futures","overtrading":"deduct_available","rate_limit":{"per_s":1000000,"burst":1000000}}],'
     echo '"customers":['
     for i in $(seq 0 $((USERS - 1))); do
         printf '{"uuid":"b%d","user_name":"u%d","name":"Bench %d","company_id":7,"base_currency":"USD"}' "$i" "$i" "$i"

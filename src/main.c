@@ -4,11 +4,16 @@
  * Each command parses its own options (getopt_long) and answers --help. Exit
  * codes: 0 success, 1 failure (reconcile: invariants broken), 2 usage error.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "bench/bench.h"
@@ -48,11 +53,17 @@ static void usage_serve(FILE *f)
         "  --admin-token TOKEN  admin bearer token (or FUNDGATE_ADMIN_TOKEN; default: generated\n"
         "                       once and kept in DIR/admin-token)\n"
         "  --bootstrap FILE     apply a JSON file of admin objects at start, idempotently\n"
+        "  --secret-key-file F  key that seals client secrets in the database (or\n"
+        "                       FUNDGATE_SECRET_KEY_FILE; default DIR/secret.key, created\n"
+        "                       0600 on first start: back it up apart from the database)\n"
+        "  --admin-rate-limit PER_S:BURST\n"
+        "                       the admin token's token bucket (default %d:%d)\n"
         "  --threads N          HTTP poll threads  (default 1, max %d)\n"
         "  --log-level LEVEL    debug|info|warn|error (default info)\n"
         "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n"
         "  --test-faults        enable POST /admin/v1/test/fault (tests only)\n",
-        DEFAULT_DATA_DIR, FG_HTTP_THREADS_MAX);
+        DEFAULT_DATA_DIR, FG_RATELIMIT_ADMIN_PER_S_DEFAULT, FG_RATELIMIT_ADMIN_BURST_DEFAULT,
+        FG_HTTP_THREADS_MAX);
 }
 
 static void usage_store_cmd(FILE *f, const char *cmd, const char *extra)
@@ -62,6 +73,11 @@ static void usage_store_cmd(FILE *f, const char *cmd, const char *extra)
             "  --data DIR   data directory (default %s)\n"
             "  --db URI     database (default DIR/fundgate.db)\n",
             cmd, extra, DEFAULT_DATA_DIR);
+    if (strcmp(cmd, "backup") == 0)
+        fprintf(f, "  --to FILE    the backup file to write (required; mode 0600)\n"
+                   "  --force      replace FILE if it exists (otherwise refused)\n"
+                   "The backup holds client secrets sealed: keep the secret key file\n"
+                   "(DIR/secret.key) safe apart from it, or they cannot be opened.\n");
 }
 
 static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
@@ -78,6 +94,23 @@ static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
     return 0;
 }
 
+/* "PER_S:BURST", each a decimal integer within the rate limits' bounds. */
+static int parse_rate(const char *s, int64_t *per_s, int64_t *burst)
+{
+    char *end = NULL;
+    errno = 0;
+    long long p = strtoll(s, &end, 10);
+    if (end == s || *end != ':' || errno || p < 1 || p > FG_RATELIMIT_PER_S_MAX)
+        return -1;
+    const char *b_text = end + 1;
+    long long b = strtoll(b_text, &end, 10);
+    if (end == b_text || *end || errno || b < 1 || b > FG_RATELIMIT_BURST_MAX)
+        return -1;
+    *per_s = p;
+    *burst = b;
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static char host[256] = "127.0.0.1";
@@ -89,6 +122,8 @@ static int cmd_serve(int argc, char **argv)
         {"db", required_argument, NULL, 'D'},
         {"admin-token", required_argument, NULL, 't'},
         {"bootstrap", required_argument, NULL, 'b'},
+        {"secret-key-file", required_argument, NULL, 'K'},
+        {"admin-rate-limit", required_argument, NULL, 'R'},
         {"threads", required_argument, NULL, 'T'},
         {"log-level", required_argument, NULL, 'L'},
         {"test-clock", no_argument, NULL, 'C'},
@@ -116,6 +151,17 @@ static int cmd_serve(int argc, char **argv)
             break;
         case 'b':
             cfg.bootstrap = optarg;
+            break;
+        case 'K':
+            cfg.secret_key_file = optarg;
+            break;
+        case 'R':
+            if (parse_rate(optarg, &cfg.admin_per_s, &cfg.admin_burst) < 0) {
+                fprintf(stderr,
+                        "fundgate serve: --admin-rate-limit wants PER_S:BURST, each 1..%d\n",
+                        FG_RATELIMIT_PER_S_MAX);
+                return 2;
+            }
             break;
         case 'T': {
             int64_t n;
@@ -156,55 +202,56 @@ static int cmd_serve(int argc, char **argv)
     return app_serve(&cfg);
 }
 
-/* Options shared by the commands that only open the store. */
+/* Options shared by the commands that only open the store; to and force
+ * only for backup (NULL for the others). */
 static int store_cmd_args(int argc, char **argv, const char *cmd, char *uri, size_t cap,
-                          const char **to)
+                          const char **to, bool *force)
 {
     static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"db", required_argument, NULL, 'D'},
-        {"to", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'}, {"db", required_argument, NULL, 'D'},
+        {"to", required_argument, NULL, 'o'},   {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
-    const char *data = DEFAULT_DATA_DIR, *db = NULL;
+    const char *data = DEFAULT_DATA_DIR, *db = NULL, *extra = to ? " --to FILE [--force]" : "";
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
+        if (c == 'd')
             data = optarg;
-            break;
-        case 'D':
+        else if (c == 'D')
             db = optarg;
-            break;
-        case 'o':
-            if (!to)
-                goto usage;
+        else if (c == 'o' && to)
             *to = optarg;
-            break;
-        case 'h':
-            usage_store_cmd(stdout, cmd, to ? " --to FILE" : "");
+        else if (c == 'f' && force)
+            *force = true;
+        else if (c == 'h') {
+            usage_store_cmd(stdout, cmd, extra);
             return 1;
-        default:
+        } else
             goto usage;
-        }
     }
-    if (optind < argc || (to && !*to))
+    if (optind < argc)
         goto usage;
-    if (db)
-        snprintf(uri, cap, "%s", db);
-    else
-        snprintf(uri, cap, "%s/fundgate.db", data);
+    if (to && (!*to || !**to)) {
+        fprintf(stderr, "fundgate %s: --to FILE is required\n", cmd);
+        goto usage;
+    }
+    int n = db ? snprintf(uri, cap, "%s", db) : snprintf(uri, cap, "%s/fundgate.db", data);
+    if (strlen(db ? db : data) > FG_FILE_PATH_BYTES_MAX ||
+        (to && strlen(*to) > FG_FILE_PATH_BYTES_MAX) || n < 0 || (size_t)n >= cap) {
+        fprintf(stderr, "fundgate %s: --data, --db and --to are at most %d bytes\n", cmd,
+                FG_FILE_PATH_BYTES_MAX);
+        return 2;
+    }
     return 0;
 usage:
-    usage_store_cmd(stderr, cmd, to ? " --to FILE" : "");
+    usage_store_cmd(stderr, cmd, extra);
     return 2;
 }
 
 static int cmd_reconcile(int argc, char **argv)
 {
-    char uri[1024];
-    int rc = store_cmd_args(argc, argv, "reconcile", uri, sizeof(uri), NULL);
+    char uri[FG_FILE_PATH_BYTES_MAX + 32];
+    int rc = store_cmd_args(argc, argv, "reconcile", uri, sizeof(uri), NULL, NULL);
     if (rc)
         return rc == 1 ? 0 : rc;
     struct fg_err err = {0};
@@ -238,8 +285,8 @@ static int cmd_reconcile(int argc, char **argv)
 
 static int cmd_migrate(int argc, char **argv)
 {
-    char uri[1024];
-    int rc = store_cmd_args(argc, argv, "migrate", uri, sizeof(uri), NULL);
+    char uri[FG_FILE_PATH_BYTES_MAX + 32];
+    int rc = store_cmd_args(argc, argv, "migrate", uri, sizeof(uri), NULL, NULL);
     if (rc)
         return rc == 1 ? 0 : rc;
     struct fg_err err = {0};
@@ -253,23 +300,63 @@ static int cmd_migrate(int argc, char **argv)
     return 0;
 }
 
+/* Put the finished backup tmp at to: replacing a file only with force (link()
+ * fails on an existing name, so nothing is overwritten by a race either). */
+static int backup_place(const char *tmp, const char *to, bool force)
+{
+    if (chmod(tmp, 0600) < 0 || (force ? rename(tmp, to) : link(tmp, to)) < 0) {
+        int e = errno;
+        unlink(tmp);
+        if (e == EEXIST)
+            fprintf(stderr, "fundgate backup: %s exists; add --force to replace it\n", to);
+        else
+            fprintf(stderr, "fundgate backup: cannot write %s: %s\n", to, strerror(e));
+        return 1;
+    }
+    if (!force)
+        unlink(tmp);
+    char dir[FG_FILE_PATH_BYTES_MAX + 1];
+    snprintf(dir, sizeof(dir), "%s", to);
+    int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return 0;
+}
+
 static int cmd_backup(int argc, char **argv)
 {
-    char uri[1024];
-    const char *to = "";
-    int rc = store_cmd_args(argc, argv, "backup", uri, sizeof(uri), &to);
+    char uri[FG_FILE_PATH_BYTES_MAX + 32], tmp[FG_FILE_PATH_BYTES_MAX + 64];
+    const char *to = NULL;
+    bool force = false;
+    int rc = store_cmd_args(argc, argv, "backup", uri, sizeof(uri), &to, &force);
     if (rc)
         return rc == 1 ? 0 : rc;
+    struct stat st_to, st_db;
+    if (stat(to, &st_to) == 0 && stat(uri, &st_db) == 0 && st_to.st_dev == st_db.st_dev &&
+        st_to.st_ino == st_db.st_ino) {
+        fprintf(stderr, "fundgate backup: %s is the database itself\n", to);
+        return 1;
+    }
+    if (!force && access(to, F_OK) == 0) {
+        fprintf(stderr, "fundgate backup: %s exists; add --force to replace it\n", to);
+        return 1;
+    }
+    snprintf(tmp, sizeof(tmp), "%s.partial-%ld", to, (long)getpid());
+    umask(077); /* every file the backup makes is the owner's alone */
     struct fg_err err = {0};
     struct store *s = NULL;
-    if (store_open(uri, false, &s, &err) < 0 || store_ops_of(s)->backup(s, to, &err) < 0) {
+    if (store_open(uri, false, &s, &err) < 0 || store_ops_of(s)->backup(s, tmp, &err) < 0) {
         fprintf(stderr, "fundgate backup: %s\n", err.msg);
         if (s)
             store_close(s);
         return 1;
     }
     store_close(s);
-    printf("backed up %s to %s\n", uri, to);
+    if (backup_place(tmp, to, force))
+        return 1;
+    printf("backed up %s to %s (mode 0600)\n", uri, to);
     return 0;
 }
 
@@ -301,7 +388,7 @@ static int cmd_token(int argc, char **argv)
     };
     const char *app = NULL, *user = NULL, *secret = NULL, *iss = "Trading-Auth";
     const char *omnibus = "", *email = "";
-    int64_t iat = fg_clock_now_ms() / 1000;
+    long long iat = fg_clock_now_ms() / 1000;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -317,12 +404,16 @@ static int cmd_token(int argc, char **argv)
         case 'i':
             iss = optarg;
             break;
-        case 't':
-            if (parse_int64_text(optarg, 0, INT64_MAX, &iat) < 0) {
-                fprintf(stderr, "fundgate token: --iat must be seconds since 1970, digits only\n");
+        case 't': {
+            char *end = NULL;
+            errno = 0;
+            iat = strtoll(optarg, &end, 10);
+            if (!*optarg || *end || errno) {
+                fprintf(stderr, "fundgate token: --iat wants an integer of seconds\n");
                 return 2;
             }
             break;
+        }
         case 'o':
             omnibus = optarg;
             break;

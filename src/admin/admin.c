@@ -44,12 +44,25 @@ bool admin_authorized(struct http_req *req)
     return fg_secure_equal(h + 7, strlen(h + 7), tok, strlen(tok));
 }
 
+bool admin_request_allowed(struct http_req *req)
+{
+    if (!admin_authorized(req)) {
+        http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");
+        return false;
+    }
+    if (!app_rate_take(req, APP_ADMIN_RATE_FAMILY, APP_ADMIN_RATE_KEY)) {
+        http_req_error(req, -FG_ERATE_LIMITED,
+                       "the admin token is over its rate limit (--admin-rate-limit); retry after "
+                       "Retry-After seconds");
+        return false;
+    }
+    return true;
+}
+
 #define ADMIN_AUTH(req)                                                                            \
     do {                                                                                           \
-        if (!admin_authorized(req)) {                                                              \
-            http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");         \
+        if (!admin_request_allowed(req))                                                           \
             return HTTP_DONE;                                                                      \
-        }                                                                                          \
     } while (0)
 
 static json_t *account_json(const struct ledger_account *a, int digits)
@@ -89,9 +102,13 @@ static json_t *transfer_json(const struct ledger_transfer *t, int digits)
 
 static json_t *customer_json(const struct customer *c)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "uuid", c->uuid, "user_name", c->user_name,
-                     "name", c->name, "app_id", c->app_id, "company_id", (json_int_t)c->company_id,
-                     "base_currency", c->base_currency, "status", c->status);
+    json_t *j =
+        json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "uuid", c->uuid, "user_name", c->user_name,
+                  "name", c->name, "app_id", c->app_id, "company_id", (json_int_t)c->company_id,
+                  "base_currency", c->base_currency, "status", c->status);
+    if (j && c->omnibus_account_id[0])
+        json_object_set_new(j, "omnibus_account_id", json_string(c->omnibus_account_id));
+    return j;
 }
 
 /* Answer a refused command and return its code (so run() rolls back). */
@@ -176,15 +193,17 @@ static int customer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 
 static int customers_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"uuid",       "user_name",     "name", "app_id",
-                                       "company_id", "base_currency", NULL};
+    static const char *const keys[] = {
+        "uuid",          "user_name",          "name", "app_id", "company_id",
+        "base_currency", "omnibus_account_id", NULL};
     (void)ctx;
     ADMIN_AUTH(req);
     json_t *body;
     if (app_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    const char *uuid = NULL, *user_name = NULL, *name = NULL, *app_id = "", *base = NULL;
+    const char *uuid = NULL, *user_name = NULL, *name = NULL, *app_id = "", *base = NULL,
+               *omnibus = "";
     int64_t company_id = 0;
     int rc = jsonx_id(body, "uuid", true, FG_UUID_BYTES_MAX, &uuid, &err);
     if (rc == 0)
@@ -197,6 +216,8 @@ static int customers_post(struct http_req *req, void *ctx)
         rc = jsonx_int(body, "company_id", false, 0, INT64_MAX, &company_id, &err);
     if (rc == 0)
         rc = jsonx_str(body, "base_currency", true, FG_CURRENCY_CODE_BYTES_MAX, &base, &err);
+    if (rc == 0)
+        rc = jsonx_id(body, "omnibus_account_id", false, FG_OMNIBUS_ID_BYTES_MAX, &omnibus, &err);
     if (rc < 0) {
         json_decref(body);
         http_req_error(req, rc, err.msg);
@@ -210,6 +231,7 @@ static int customers_post(struct http_req *req, void *ctx)
     snprintf(cu->app_id, sizeof(cu->app_id), "%s", app_id ? app_id : "");
     cu->company_id = company_id;
     snprintf(cu->base_currency, sizeof(cu->base_currency), "%s", base);
+    snprintf(cu->omnibus_account_id, sizeof(cu->omnibus_account_id), "%s", omnibus ? omnibus : "");
     json_decref(body);
     return app_cmd_submit(c);
 }
@@ -239,15 +261,18 @@ static int customers_patch(struct http_req *req, void *ctx)
         return HTTP_DONE;
     struct fg_err err = {0};
     int status = 0;
+    char uuid[FG_UUID_BYTES_MAX + 1];
     int rc = jsonx_enum(body, "status", true, customer_statuses, &status, &err);
     json_decref(body);
     if (rc < 0) {
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
+    if (!app_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid)))
+        return HTTP_DONE;
     struct app_cmd *c = app_cmd_new(req, customer_patch_run, sizeof(struct customer));
     struct customer *cu = c->data;
-    snprintf(cu->uuid, sizeof(cu->uuid), "%.64s", req->params[0]);
+    memcpy(cu->uuid, uuid, sizeof(uuid));
     snprintf(cu->status, sizeof(cu->status), "%s", customer_statuses[status]);
     return app_cmd_submit(c);
 }
@@ -636,15 +661,23 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     struct client_req *cr = c->data;
     struct fg_err err = {0};
     size_t len = 0;
-    char *text = jsonx_dump(cr->config, &len);
-    if (!text)
-        return refuse(c->req, -FG_ENOMEM, &err);
+    char *text = NULL;
+    /* Secret fields are sealed before anything reaches the store (issue 9.4). */
+    int rc = app_client_config_dump(cr->family, cr->key, cr->config, &text, &len, &err);
+    if (rc < 0)
+        return refuse(c->req, rc, &err);
     int64_t exists = 0;
-    int rc = store_query_int(s, "SELECT 1 FROM clients WHERE family = ? AND client_key = ?",
-                             STORE_ARGS(SA_TEXT(cr->family), SA_TEXT(cr->key)), &exists, &err);
+    rc = store_query_int(s, "SELECT 1 FROM clients WHERE family = ? AND client_key = ?",
+                         STORE_ARGS(SA_TEXT(cr->family), SA_TEXT(cr->key)), &exists, &err);
     if (rc == -FG_ENOT_FOUND)
         rc = 0;
     cr->created = !exists;
+    int64_t count = 0;
+    if (rc == 0 && cr->created && (rc = app_clients_count(s, &count, &err)) == 0 &&
+        count >= FG_CLIENTS_MAX)
+        rc = fg_fail(&err, -FG_ELIMIT,
+                     "the client registry holds its maximum of %d clients; nothing was added",
+                     FG_CLIENTS_MAX);
     if (rc == 0)
         rc = store_exec_changes(
             s,
@@ -669,7 +702,9 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 static void client_after_commit(struct app_cmd *c)
 {
     struct client_req *cr = c->data;
-    app_client_cache_put(cr->family, cr->key, cr->config);
+    /* client_run checked FG_CLIENTS_MAX in the committed transaction; only
+     * another process writing the same store could make this fail (logged). */
+    (void)app_client_cache_put(cr->family, cr->key, cr->config);
 }
 
 static int clients_post(struct http_req *req, void *ctx)
@@ -686,13 +721,19 @@ static int clients_post(struct http_req *req, void *ctx)
     if (rc == 0 && !f)
         rc = fg_fail(&err, -FG_EBAD_FIELD, "unknown family '%.31s'", family);
     char key[FG_NAME_BYTES_MAX + 1] = "";
+    json_t *rate_limit = NULL; /* the registry's field, not the family's (app.h) */
+    if (rc == 0)
+        rc = app_client_rate_limit_take(body, &rate_limit, &err);
     if (rc == 0)
         rc = f->validate(body, key, sizeof(key), &err);
     if (rc < 0) {
+        json_decref(rate_limit);
         json_decref(body);
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
+    if (rate_limit)
+        json_object_set_new(body, "rate_limit", rate_limit);
     struct app_cmd *c = app_cmd_new(req, client_run, sizeof(struct client_req));
     struct client_req *cr = c->data;
     c->data_free = client_req_free;
@@ -704,14 +745,15 @@ static int clients_post(struct http_req *req, void *ctx)
     for (int i = 0; f->secret_fields && f->secret_fields[i]; i++)
         json_object_del(cr->public_view, f->secret_fields[i]);
     json_object_set_new(cr->public_view, "client_key", json_string(key));
+    json_object_set_new(cr->public_view, "rate_limit", app_client_rate_limit_json(body));
     return app_cmd_submit(c);
 }
 
 /* --- test hooks (off unless the server was started with their flag) ------ */
 
 /* Read the hook's one integer field {"<field>": 0..max}; false when it answered. */
-static bool test_hook_int(struct http_req *req, bool enabled, const char *flag,
-                          const char *field, int64_t max, int64_t *out)
+static bool test_hook_int(struct http_req *req, bool enabled, const char *flag, const char *field,
+                          int64_t max, int64_t *out)
 {
     if (!enabled) {
         struct fg_err err;
@@ -749,8 +791,7 @@ static int test_fault_post(struct http_req *req, void *ctx)
     (void)ctx;
     ADMIN_AUTH(req);
     int64_t n = 0;
-    if (test_hook_int(req, app_config()->test_faults, "--test-faults", "fail_commits", 1000,
-                      &n)) {
+    if (test_hook_int(req, app_config()->test_faults, "--test-faults", "fail_commits", 1000, &n)) {
         engine_fault_fail_commits(app_engine(), (int)n);
         app_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
     }

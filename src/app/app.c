@@ -20,29 +20,31 @@
 #include <unistd.h>
 
 #include "app/bootstrap.h"
+#include "app/clients.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/ratelimit.h"
 #include "families/families.h"
 #include "store/store.h"
 
 #define APP_READERS_MAX (FG_HTTP_THREADS_MAX + 8)
-#define APP_CLIENTS_MAX 1024
 #define APP_ROUTES_MAX 128
 #define APP_DRAIN_WAIT_MS 30000
 #define APP_TOKEN_BYTES 24
 
 static struct {
     struct app_config cfg;
-    char db_path[1024];
+    char db_path[FG_FILE_PATH_BYTES_MAX + 32];
     struct engine *engine;
     pthread_mutex_t readers_mu;
     struct store *readers[APP_READERS_MAX];
     int reader_count;
     bool draining;
+    struct ratelimit *limits;
 } app = {.readers_mu = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread struct store *thread_reader;
@@ -190,100 +192,44 @@ int app_parse_body(struct http_req *req, const char *const allowed[], json_t **o
     return rc;
 }
 
-/* --- API clients -------------------------------------------------------- */
-
-#define APP_FAMILIES_MAX 8
-
-static const struct app_client_family *families[APP_FAMILIES_MAX];
-static int family_count;
-
-static struct {
-    pthread_rwlock_t lock;
-    int n;
-    struct client_entry {
-        char family[32];
-        char key[FG_NAME_BYTES_MAX + 1];
-        json_t *config;
-    } e[APP_CLIENTS_MAX];
-} clients = {.lock = PTHREAD_RWLOCK_INITIALIZER};
-
-void app_client_family_register(const struct app_client_family *f)
+bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_bytes, char *buf,
+                    size_t cap)
 {
-    FG_ASSERT(family_count < APP_FAMILIES_MAX);
-    if (app_client_family_find(f->family))
-        return;
-    families[family_count++] = f;
-}
-
-const struct app_client_family *app_client_family_find(const char *family)
-{
-    for (int i = 0; i < family_count; i++)
-        if (strcmp(families[i]->family, family) == 0)
-            return families[i];
-    return NULL;
-}
-
-json_t *app_client_get(const char *family, const char *key)
-{
-    json_t *found = NULL;
-    pthread_rwlock_rdlock(&clients.lock);
-    for (int i = 0; i < clients.n; i++)
-        if (strcmp(clients.e[i].family, family) == 0 && strcmp(clients.e[i].key, key) == 0) {
-            found = json_incref(clients.e[i].config);
-            break;
-        }
-    pthread_rwlock_unlock(&clients.lock);
-    return found;
-}
-
-void app_client_cache_put(const char *family, const char *key, json_t *config)
-{
-    pthread_rwlock_wrlock(&clients.lock);
-    int i;
-    for (i = 0; i < clients.n; i++)
-        if (strcmp(clients.e[i].family, family) == 0 && strcmp(clients.e[i].key, key) == 0)
-            break;
-    if (i == clients.n) {
-        if (clients.n >= APP_CLIENTS_MAX) {
-            pthread_rwlock_unlock(&clients.lock);
-            fg_error(NULL, "client registry full (%d)", APP_CLIENTS_MAX);
-            return;
-        }
-        clients.n++;
-        snprintf(clients.e[i].family, sizeof(clients.e[i].family), "%s", family);
-        snprintf(clients.e[i].key, sizeof(clients.e[i].key), "%s", key);
-    } else {
-        json_decref(clients.e[i].config);
+    FG_ASSERT(i >= 0 && i < HTTP_PARAMS_MAX && max_bytes < cap);
+    size_t n = strnlen(req->params[i], HTTP_PARAM_BYTES_MAX);
+    if (n == 0 || n > max_bytes) {
+        struct fg_err err;
+        fg_fail(&err, -FG_EBAD_FIELD, "path parameter '%s' must be 1 to %zu bytes", name,
+                max_bytes);
+        http_req_error(req, err.code, err.msg);
+        return false;
     }
-    clients.e[i].config = json_incref(config);
-    pthread_rwlock_unlock(&clients.lock);
+    memcpy(buf, req->params[i], n + 1);
+    return true;
 }
 
-static void clients_clear(void)
+bool app_rate_take(struct http_req *req, const char *family, const char *key)
 {
-    pthread_rwlock_wrlock(&clients.lock);
-    for (int i = 0; i < clients.n; i++)
-        json_decref(clients.e[i].config);
-    clients.n = 0;
-    pthread_rwlock_unlock(&clients.lock);
-}
-
-static int client_load_row(void *ctx, struct store_row *row)
-{
-    (void)ctx;
-    char family[32], key[FG_NAME_BYTES_MAX + 1];
-    size_t len = 0;
-    store_row_text_copy(row, 0, family, sizeof(family));
-    store_row_text_copy(row, 1, key, sizeof(key));
-    const char *text = store_row_text(row, 2, &len);
-    json_t *cfg = text ? json_loadb(text, len, 0, NULL) : NULL;
-    if (!cfg) {
-        fg_error(NULL, "client %s/%s has an unreadable config", family, key);
-        return 0;
+    if (req->internal)
+        return true;
+    struct ratelimit_verdict v;
+    bool ok = ratelimit_take(family, key, fg_clock_mono_ns() / 1000000, &v);
+    char n[24];
+    if (v.limit > 0) {
+        snprintf(n, sizeof(n), "%lld", (long long)v.limit);
+        http_req_add_header(req, "x-ratelimit-limit", n);
+        snprintf(n, sizeof(n), "%lld", (long long)v.remaining);
+        http_req_add_header(req, "x-ratelimit-remaining", n);
+        snprintf(n, sizeof(n), "%lld", (long long)v.reset_s);
+        http_req_add_header(req, "x-ratelimit-reset", n);
     }
-    app_client_cache_put(family, key, cfg);
-    json_decref(cfg);
-    return 0;
+    if (!ok) {
+        snprintf(n, sizeof(n), "%lld", (long long)v.retry_after_s);
+        http_req_add_header(req, "Retry-After", n);
+        fg_info(req->trace, "rate limit: %s %s refused (%s/%s)", req->method, req->path, family,
+                key);
+    }
+    return ok;
 }
 
 /* --- ops routes --------------------------------------------------------- */
@@ -356,45 +302,76 @@ static void routes_build(void)
 
 /* --- admin token -------------------------------------------------------- */
 
-static char admin_token_buf[128];
+static char admin_token_buf[FG_ADMIN_TOKEN_BYTES_MAX + 1];
 
 const char *app_admin_token(void)
 {
     return admin_token_buf;
 }
 
+/* Read path into admin_token_buf: 1 read, 0 absent or empty, -1 unusable (said
+ * on stderr). One line of at most FG_ADMIN_TOKEN_BYTES_MAX bytes; never cut. */
+static int token_file_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f && errno == ENOENT)
+        return 0;
+    char buf[FG_ADMIN_TOKEN_BYTES_MAX + 4];
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (!f || ferror(f)) {
+        fprintf(stderr, "fundgate: cannot read %s: %s\n", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (n && buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    if (n && buf[n - 1] == '\r')
+        buf[--n] = '\0';
+    if (n == 0)
+        return 0;
+    if (n > FG_ADMIN_TOKEN_BYTES_MAX || strlen(buf) != n || strpbrk(buf, "\r\n")) {
+        fprintf(stderr, "fundgate: %s must hold one line of 1 to %d bytes\n", path,
+                FG_ADMIN_TOKEN_BYTES_MAX);
+        return -1;
+    }
+    memcpy(admin_token_buf, buf, n + 1);
+    return 1;
+}
+
 /* Returns 1 when the token was generated or read from the data dir (so it should
- * be shown), 0 when given, negative on failure. */
+ * be shown), 0 when given, negative on failure (said on stderr). */
 static int token_resolve(void)
 {
     const char *t = app.cfg.admin_token;
     if (!t || !*t)
         t = getenv("FUNDGATE_ADMIN_TOKEN");
     if (t && *t) {
+        if (strlen(t) > FG_ADMIN_TOKEN_BYTES_MAX) {
+            fprintf(stderr, "fundgate: the admin token is longer than %d bytes\n",
+                    FG_ADMIN_TOKEN_BYTES_MAX);
+            return -1;
+        }
         snprintf(admin_token_buf, sizeof(admin_token_buf), "%s", t);
         return 0;
     }
-    char path[1100];
+    char path[FG_FILE_PATH_BYTES_MAX + 32];
     snprintf(path, sizeof(path), "%s/admin-token", app.cfg.data_dir);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        char *ok = fgets(admin_token_buf, sizeof(admin_token_buf), f);
-        fclose(f);
-        if (ok) {
-            admin_token_buf[strcspn(admin_token_buf, "\r\n")] = '\0';
-            if (admin_token_buf[0])
-                return 1;
-        }
-    }
-    if (!fg_random_hex(admin_token_buf, APP_TOKEN_BYTES))
-        return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return -1;
+    int rc = token_file_read(path);
+    if (rc != 0)
+        return rc;
+    int fd = -1;
+    bool ok = fg_random_hex(admin_token_buf, APP_TOKEN_BYTES) &&
+              (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0;
     size_t n = strlen(admin_token_buf);
-    bool ok = write(fd, admin_token_buf, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
-              fsync(fd) == 0;
-    close(fd);
+    ok = ok && write(fd, admin_token_buf, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
+         fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        fprintf(stderr, "fundgate: cannot create the admin token in %s\n", path);
     return ok ? 1 : -1;
 }
 
@@ -402,7 +379,7 @@ static int token_resolve(void)
 
 static int mkdir_p(const char *dir)
 {
-    char buf[1024];
+    char buf[FG_FILE_PATH_BYTES_MAX + 1];
     snprintf(buf, sizeof(buf), "%s", dir);
     for (char *p = buf + 1; *p; p++)
         if (*p == '/') {
@@ -416,6 +393,50 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
+/* The rate-limit table (core/ratelimit.h), with the admin token's bucket,
+ * installed for the hooks; clients get theirs as they are registered. */
+static int serve_limits(const struct app_config *cfg)
+{
+    struct ratelimit_rate admin = {
+        .per_s = cfg->admin_per_s ? cfg->admin_per_s : FG_RATELIMIT_ADMIN_PER_S_DEFAULT,
+        .burst = cfg->admin_burst ? cfg->admin_burst : FG_RATELIMIT_ADMIN_BURST_DEFAULT,
+    };
+    app.limits = ratelimit_create(FG_RATELIMIT_KEYS_MAX);
+    if (!app.limits || ratelimit_set(app.limits, APP_ADMIN_RATE_FAMILY, APP_ADMIN_RATE_KEY, &admin,
+                                     fg_clock_mono_ns() / 1000000) < 0) {
+        fprintf(stderr, "fundgate: cannot set up rate limits (admin %lld/s, burst %lld)\n",
+                (long long)admin.per_s, (long long)admin.burst);
+        ratelimit_destroy(app.limits);
+        app.limits = NULL;
+        return -1;
+    }
+    ratelimit_install(app.limits);
+    return 0;
+}
+
+/* The data directory, the database path and the admin token; -1 when the
+ * server cannot start (said on stderr). */
+static int serve_prepare(const struct app_config *cfg, int *token_shown)
+{
+    app.cfg = *cfg;
+    if (strlen(cfg->data_dir) > FG_FILE_PATH_BYTES_MAX ||
+        (cfg->db_uri && strlen(cfg->db_uri) > FG_FILE_PATH_BYTES_MAX)) {
+        fprintf(stderr, "fundgate: --data and --db are at most %d bytes\n", FG_FILE_PATH_BYTES_MAX);
+        return -1;
+    }
+    if (mkdir_p(cfg->data_dir) < 0) {
+        fprintf(stderr, "fundgate: cannot create data directory %s: %s\n", cfg->data_dir,
+                strerror(errno));
+        return -1;
+    }
+    if (!cfg->db_uri) {
+        snprintf(app.db_path, sizeof(app.db_path), "%s/fundgate.db", cfg->data_dir);
+        app.cfg.db_uri = app.db_path;
+    }
+    *token_shown = token_resolve();
+    return *token_shown < 0 ? -1 : serve_limits(cfg);
+}
+
 static void shutdown_wait(struct http_server *srv)
 {
     for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS;
@@ -423,28 +444,52 @@ static void shutdown_wait(struct http_server *srv)
         usleep(5000);
 }
 
+/* The writer store, the client registry and the engine; -1 when the server
+ * cannot start (said on stderr; serve_release closes what was opened). */
+static int serve_open(void)
+{
+    struct fg_err err = {0};
+    struct store *writer = NULL;
+    families_init();
+    if (store_open(app.cfg.db_uri, true, &writer, &err) < 0) {
+        fprintf(stderr, "fundgate: cannot open store %s: %s\n", app.cfg.db_uri, err.msg);
+        return -1;
+    }
+    if (app_clients_start(writer, &app.cfg, &err) < 0) {
+        fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
+        store_close(writer);
+        return -1;
+    }
+    if (engine_create(writer, &app.engine, &err) < 0) {
+        fprintf(stderr, "fundgate: %s\n", err.msg);
+        store_close(writer);
+        return -1;
+    }
+    return 0;
+}
+
+static void serve_release(struct http_server *srv)
+{
+    if (srv)
+        http_server_stop(srv);
+    engine_destroy(app.engine);
+    app.engine = NULL;
+    pthread_mutex_lock(&app.readers_mu);
+    for (int i = 0; i < app.reader_count; i++)
+        store_close(app.readers[i]);
+    app.reader_count = 0;
+    pthread_mutex_unlock(&app.readers_mu);
+    app_clients_stop();
+    ratelimit_install(NULL);
+    ratelimit_destroy(app.limits);
+    app.limits = NULL;
+}
+
 int app_serve(const struct app_config *cfg)
 {
     struct fg_err err = {0};
     int exit_code = 1;
-    struct store *writer = NULL;
     struct http_server *srv = NULL;
-
-    app.cfg = *cfg;
-    if (mkdir_p(cfg->data_dir) < 0) {
-        fprintf(stderr, "fundgate: cannot create data directory %s: %s\n", cfg->data_dir,
-                strerror(errno));
-        return 1;
-    }
-    if (!cfg->db_uri) {
-        snprintf(app.db_path, sizeof(app.db_path), "%s/fundgate.db", cfg->data_dir);
-        app.cfg.db_uri = app.db_path;
-    }
-    int shown = token_resolve();
-    if (shown < 0) {
-        fprintf(stderr, "fundgate: cannot create the admin token in %s\n", cfg->data_dir);
-        return 1;
-    }
 
     /* Signals go to sigwait below, never to a worker thread. */
     sigset_t set;
@@ -454,22 +499,9 @@ int app_serve(const struct app_config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    families_init();
-    if (store_open(app.cfg.db_uri, true, &writer, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot open store %s: %s\n", app.cfg.db_uri, err.msg);
-        return 1;
-    }
-    if (store_exec(writer, "SELECT family, client_key, config FROM clients", STORE_NOARGS,
-                   client_load_row, NULL, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
-        store_close(writer);
-        return 1;
-    }
-    if (engine_create(writer, &app.engine, &err) < 0) {
-        fprintf(stderr, "fundgate: %s\n", err.msg);
-        store_close(writer);
-        return 1;
-    }
+    int shown = 0;
+    if (serve_prepare(cfg, &shown) < 0 || serve_open() < 0)
+        goto out;
     routes_build();
     if (cfg->bootstrap && app_bootstrap(cfg->bootstrap, routes, route_count, &err) < 0) {
         fprintf(stderr, "fundgate: bootstrap %s failed: %s\n", cfg->bootstrap, err.msg);
@@ -509,16 +541,7 @@ int app_serve(const struct app_config *cfg)
     shutdown_wait(srv);
     exit_code = 0;
 out:
-    if (srv)
-        http_server_stop(srv);
-    engine_destroy(app.engine);
-    app.engine = NULL;
-    pthread_mutex_lock(&app.readers_mu);
-    for (int i = 0; i < app.reader_count; i++)
-        store_close(app.readers[i]);
-    app.reader_count = 0;
-    pthread_mutex_unlock(&app.readers_mu);
-    clients_clear();
+    serve_release(srv);
     if (exit_code == 0)
         fg_info(NULL, "stopped cleanly");
     return exit_code;

@@ -31,9 +31,11 @@ struct app_config {
     const char *db_uri;    /* NULL: <data_dir>/fundgate.db */
     const char *admin_token;
     const char *bootstrap; /* JSON file applied at start */
+    const char *secret_key_file; /* NULL: $FUNDGATE_SECRET_KEY_FILE or <data_dir>/secret.key */
     int threads;
     bool test_clock;  /* enable POST /admin/v1/test/clock */
     bool test_faults; /* enable POST /admin/v1/test/fault */
+    int64_t admin_per_s, admin_burst; /* the admin token's rate; 0: limits.h defaults */
 };
 
 struct app_cmd;
@@ -77,6 +79,12 @@ void app_respond_json(struct http_req *req, int status, json_t *body);
  * admin error and returns the code. */
 int app_parse_body(struct http_req *req, const char *const allowed[], json_t **out);
 
+/* Copy path parameter i (the router's {} segments) into buf when it holds 1 to
+ * max_bytes bytes (max_bytes < cap). A longer one is never cut to fit: the
+ * handler answers 400 bad_field naming it, and false is returned (issue 9). */
+bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_bytes, char *buf,
+                    size_t cap);
+
 /* API clients per family (POST /admin/v1/clients). A family registers a
  * validator that checks the body and produces the client key and the config to
  * store; secret_fields are never echoed back. */
@@ -89,8 +97,37 @@ void app_client_family_register(const struct app_client_family *f);
 const struct app_client_family *app_client_family_find(const char *family);
 /* The stored config of a client (new reference), or NULL. Served from memory. */
 json_t *app_client_get(const char *family, const char *key);
-/* Replace a client's config in the in-memory registry (after commit). */
-void app_client_cache_put(const char *family, const char *key, json_t *config);
+/* Add or replace a client's config in the in-memory registry (after commit).
+ * It holds at most FG_CLIENTS_MAX clients: a new one past that is
+ * -FG_ELIMIT, and so is a family name or key too long to hold; the admin
+ * plane refuses such a client before committing it (clients_count). */
+int app_client_cache_put(const char *family, const char *key, json_t *config);
+/* A client's optional "rate_limit": {"per_s": N, "burst": M} (core/ratelimit.h)
+ * is the registry's, not the family's: the admin plane takes it out of the
+ * body before the family's validator sees it (*given: the checked object, or
+ * NULL when absent; refusals as jsonx) and stores it with the config. The
+ * registry strips it from the config families get and sets the client's
+ * bucket, with the defaults of limits.h when absent. */
+int app_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err);
+/* The rate in force for a stored config, as {"per_s","burst"} (new object). */
+json_t *app_client_rate_limit_json(const json_t *config);
+/* The rate-limit hook: take a token for (family, key), a client the family
+ * has just authenticated (or the admin token). Adds x-ratelimit-limit,
+ * x-ratelimit-remaining, x-ratelimit-reset (seconds) to the answer, and
+ * Retry-After when refused; false when refused: the family then answers 429
+ * in its own envelope. Internal (bootstrap) requests are never limited. */
+bool app_rate_take(struct http_req *req, const char *family, const char *key);
+/* The admin plane's bucket: one for the admin token. */
+#define APP_ADMIN_RATE_FAMILY "admin"
+#define APP_ADMIN_RATE_KEY "token"
+
+/* Clients in the store, for that check: inside the writer's transaction. */
+int app_clients_count(struct store *s, int64_t *count, struct fg_err *err);
+/* The text to store for a client's config: the config with every secret field
+ * of its family sealed (core/seal.h) under the server's secret key, bound to
+ * (family, key, field). *text is malloc'd. The config itself is not changed. */
+int app_client_config_dump(const char *family, const char *key, const json_t *config, char **text,
+                           size_t *len, struct fg_err *err);
 
 /* Route tables each module contributes. */
 const struct http_route *admin_routes(int *count);

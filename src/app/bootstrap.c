@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/assert.h"
 #include "core/jsonx.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -43,21 +44,29 @@ static void waiter_done(struct http_req *req)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* Expand "{field}" in tmpl from item (removing the field); false if absent. */
+/* Expand "{field}" in tmpl from item (removing the field). False when the field
+ * is absent, not a string, empty, holds a byte that would change the path ('/',
+ * '?', '#', '%', a control character), or makes the path longer than cap: a
+ * path is never cut to fit (issue 9). */
 static bool expand_path(const char *tmpl, json_t *item, char *out, size_t cap)
 {
     const char *open = strchr(tmpl, '{');
-    if (!open) {
-        snprintf(out, cap, "%s", tmpl);
-        return true;
-    }
+    if (!open)
+        return (size_t)snprintf(out, cap, "%s", tmpl) < cap;
     const char *close = strchr(open, '}');
     char field[64];
+    FG_ASSERT(close && (size_t)(close - open) < sizeof(field));
     snprintf(field, sizeof(field), "%.*s", (int)(close - open - 1), open + 1);
     json_t *v = json_object_get(item, field);
-    if (!json_is_string(v))
+    if (!json_is_string(v) || json_string_length(v) == 0)
         return false;
-    snprintf(out, cap, "%.*s%s%s", (int)(open - tmpl), tmpl, json_string_value(v), close + 1);
+    const char *value = json_string_value(v);
+    for (size_t i = 0; i < json_string_length(v); i++)
+        if ((unsigned char)value[i] <= 0x20 || value[i] == 0x7f || strchr("/?#%", value[i]))
+            return false;
+    int n = snprintf(out, cap, "%.*s%s%s", (int)(open - tmpl), tmpl, value, close + 1);
+    if (n < 0 || (size_t)n >= cap)
+        return false;
     json_object_del(item, field);
     return true;
 }
@@ -71,7 +80,10 @@ static int apply_item(const struct bootstrap_section *sec, int index, json_t *it
         return fg_fail(err, -FG_ENOMEM, "out of memory");
     if (!json_is_object(body) || !expand_path(sec->path, body, path, sizeof(path))) {
         json_decref(body);
-        return fg_fail(err, -FG_EBAD_FIELD, "%s[%d] is not a valid object", sec->key, index);
+        return fg_fail(err, -FG_EBAD_FIELD,
+                       "%s[%d] is not a valid object (or its path field is missing, empty, too "
+                       "long, or holds '/', '?', '#', '%%' or a space)",
+                       sec->key, index);
     }
     size_t len = 0;
     char *text = jsonx_dump(body, &len);

@@ -50,10 +50,12 @@
     X(ELINKED_FAILED, 409, "linked_transfer_failed", "a transfer of the linked chain failed")      \
     X(ETOO_LARGE, 413, "too_large", "request too large")                                           \
     X(ETOO_DEEP, 400, "too_deep", "json nested too deeply")                                        \
+    X(ELIMIT, 409, "limit_reached", "a configured maximum is reached")                             \
     X(ERATE_LIMITED, 429, "rate_limited", "too many requests")                                     \
     X(ENOMEM, 500, "out_of_memory", "out of memory")                                               \
     X(ESTORE, 500, "store_error", "store error")                                                   \
     X(EINTERNAL, 500, "internal", "internal error")                                                \
+    X(ESEAL, 500, "seal_error", "a sealed secret cannot be sealed or opened")                      \
     X(EOVERLOADED, 503, "overloaded", "engine queue is full, retry later")                         \
     X(ESHUTDOWN, 503, "shutting_down", "server is shutting down")                                  \
     X(EBUSY, 503, "busy", "store is busy")                                                         \

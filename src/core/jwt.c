@@ -12,6 +12,9 @@
 #include "core/assert.h"
 #include "core/limits.h"
 
+/* __int128 is a GNU extension; __extension__ keeps -Wpedantic quiet about it. */
+__extension__ typedef __int128 jwt_i128;
+
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 char *jwt_b64url_encode(const void *data, size_t len)
@@ -185,6 +188,45 @@ int jwt_hs256_verify(const char *token, const void *key, size_t key_len, char **
     if (!ok)
         return fg_fail(err, -FG_EUNAUTHORIZED, "token signature does not verify");
     return payload_of(token, dot1, dot2, payload, err);
+}
+
+/* A time claim as an integer: 1 present, 0 absent, negative refused. */
+static int time_claim(const json_t *claims, const char *name, bool required, jwt_i128 *out,
+                      struct fg_err *err)
+{
+    json_t *v = json_object_get(claims, name);
+    if (!v && !required)
+        return 0;
+    if (!json_is_integer(v))
+        return fg_fail(err, -FG_EUNAUTHORIZED, "token claim '%s' must be an integer", name);
+    *out = (jwt_i128)json_integer_value(v);
+    return 1;
+}
+
+int jwt_claims_time_check(const json_t *claims, int64_t now_s, int64_t max_age_s, int64_t skew_s,
+                          struct fg_err *err)
+{
+    /* 128-bit arithmetic: a difference of two int64 values cannot overflow. */
+    const jwt_i128 now = now_s, skew = skew_s;
+    jwt_i128 iat = 0, expires = 0, not_before = 0;
+    int rc = time_claim(claims, "iat", true, &iat, err);
+    if (rc < 0)
+        return rc;
+    if (iat - now > skew)
+        return fg_fail(err, -FG_EUNAUTHORIZED, "token issued more than %lld s in the future",
+                       (long long)skew_s);
+    if (now - iat > (jwt_i128)max_age_s)
+        return fg_fail(err, -FG_EUNAUTHORIZED, "token is older than its %lld s life",
+                       (long long)max_age_s);
+    if ((rc = time_claim(claims, "exp", false, &expires, err)) < 0)
+        return rc;
+    if (rc == 1 && now >= expires + skew)
+        return fg_fail(err, -FG_EUNAUTHORIZED, "token expired (exp)");
+    if ((rc = time_claim(claims, "nbf", false, &not_before, err)) < 0)
+        return rc;
+    if (rc == 1 && now < not_before - skew)
+        return fg_fail(err, -FG_EUNAUTHORIZED, "token is not valid yet (nbf)");
+    return 0;
 }
 
 char *jwt_hs256_sign(const char *payload_json, const void *key, size_t key_len)

@@ -13,14 +13,20 @@
  * own header (it has no key callback to pin it before verifying; that came in
  * 1.12) and accepts an HS512 token with an HS256 secret; see docs/DESIGN.md.
  *
- * Claims (iss, iat, sub) are the caller's business: jwt_hs256_decode hands back
- * the payload's JSON text. Pure functions, thread-safe.
+ * Claims (iss, sub) are the caller's business: jwt_hs256_verify hands back the
+ * payload's JSON text. The time claims have one checker, jwt_claims_time_check,
+ * because they are integers from outside: every comparison with them is made in
+ * 128 bits, so no value of iat, exp or nbf (INT64_MIN, INT64_MAX, negative) can
+ * overflow or wrap into a token that never expires (issue 9). Pure functions,
+ * thread-safe.
  */
 #ifndef FG_JWT_H
 #define FG_JWT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/errors.h"
 
@@ -32,6 +38,15 @@ int jwt_hs256_verify(const char *token, const void *key, size_t key_len, char **
 /* The payload without verifying the signature (the header alg is still
  * checked): to find which app's key to verify with. Same returns. */
 int jwt_hs256_peek(const char *token, char **payload, struct fg_err *err);
+/* The time claims of a payload (a JSON object) at now_s, unix seconds:
+ *   iat  required integer: refused when more than skew_s in the future or more
+ *        than max_age_s in the past (the tokens carry no exp of their own);
+ *   exp  optional integer: refused when now_s >= exp + skew_s (expired);
+ *   nbf  optional integer: refused when now_s < nbf - skew_s (not yet valid).
+ * A claim of another JSON type (string, real, boolean, null) is refused. 0 or
+ * -FG_EUNAUTHORIZED with err saying which claim. */
+int jwt_claims_time_check(const json_t *claims, int64_t now_s, int64_t max_age_s, int64_t skew_s,
+                          struct fg_err *err);
 /* Sign payload_json: a malloc'd "header.payload.signature", NULL on OOM. */
 char *jwt_hs256_sign(const char *payload_json, const void *key, size_t key_len);
 

@@ -21,6 +21,19 @@
 #define FG_HTTP_LIBRARY_LOG_PER_S_MAX 20     /* libmicrohttpd log lines a second; more counted */
 #define FG_TRACE_BYTES_MAX 64                /* X-Trace-Id taken from a request */
 
+/* Files and the admin plane (issue 9: longer is refused, never cut) */
+#define FG_FILE_PATH_BYTES_MAX 1000  /* --data, --db, --secret-key-file, --to */
+#define FG_ADMIN_TOKEN_BYTES_MAX 127 /* --admin-token, FUNDGATE_ADMIN_TOKEN, DIR/admin-token */
+
+/* Rate limits (issue 9.11): token buckets per client and for the admin token */
+#define FG_RATELIMIT_PER_S_MAX 1000000         /* rate_limit.per_s */
+#define FG_RATELIMIT_BURST_MAX 1000000         /* rate_limit.burst */
+#define FG_RATELIMIT_CLIENT_PER_S_DEFAULT 1000 /* a client without rate_limit */
+#define FG_RATELIMIT_CLIENT_BURST_DEFAULT 2000
+#define FG_RATELIMIT_ADMIN_PER_S_DEFAULT 10000 /* the admin token (--admin-rate-limit) */
+#define FG_RATELIMIT_ADMIN_BURST_DEFAULT 20000
+#define FG_RATELIMIT_KEYS_MAX (FG_CLIENTS_MAX + 16) /* buckets: every client, the admin */
+
 /* JSON */
 #define FG_JSON_DEPTH_MAX 16          /* nesting of objects and arrays */
 #define FG_JSON_STRING_BYTES_MAX 4096 /* one string field, unless a field says less */
@@ -61,20 +74,23 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 /* Accounts whose totals the writer keeps in memory between flushes (ledger.c);
  * a power of two. When full it is written out and emptied. */
 #define FG_WRITER_LIVE_ACCOUNTS_MAX 65536
+#define FG_CLIENTS_MAX 1024 /* API clients of all families together (POST /admin/v1/clients) */
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)
 
 /* TradeBoss webhooks (PROTOCOLS.md section B) */
-#define FG_TB_USER_NAME_BYTES_MAX 48            /* userName */
-#define FG_TB_REQUEST_NO_BYTES_MAX 48           /* requestUniqueNo, reverseRequestUniqueNo */
-#define FG_TB_REMARK_BYTES_MAX 200              /* cancelRemark, metadata */
-#define FG_TB_FIELD_BYTES_MAX 64                /* thirdServerCode, ip */
+/* Lengths the vendor states, in characters (UTF-8 code points, issue 10). */
+#define FG_TB_USER_NAME_CHARS_MAX 48            /* userName */
+#define FG_TB_REQUEST_NO_CHARS_MAX 48           /* requestUniqueNo, reverseRequestUniqueNo */
+#define FG_TB_REMARK_CHARS_MAX 200              /* cancelRemark, metadata */
+#define FG_TB_LOG_TEXT_CHARS_MAX 200            /* descriptive text quoted in a log line */
+#define FG_TB_TIMESTAMP_WINDOW_S_MAX 86400      /* a client's timestamp_window_s */
 #define FG_TB_TRACE_BYTES_MAX 128               /* the `trace` header echoed in the envelope */
 #define FG_TB_ALLOW_CIDRS_MAX 32                /* CIDRs of an allow-listed client */
 #define FG_TB_SECRET_BYTES_MIN 16               /* HMAC secret of a signing client */
 #define FG_TB_SECRET_BYTES_MAX 256
-#define FG_TB_SKEW_MS_MAX (5 * 60 * 1000)       /* timestamp and signature t vs our clock */
+#define FG_TB_SKEW_MS_MAX (5 * 60 * 1000)       /* the X-Signature t vs our clock */
 #define FG_TB_CLIENT_CACHE_MAX 64               /* parsed client configs kept per process */
 
 /* Funds family: withdrawal orders v2 (issue 4) */
@@ -84,8 +100,10 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_JWT_CLOCK_SKEW_S 300        /* an iat this far in the future is tolerated */
 #define FG_JWT_MAX_AGE_S_DEFAULT 86400 /* token_max_age_s unless the app says */
 #define FG_JWT_MAX_AGE_S_MAX (30 * 86400)
-#define FG_WD_REASON_BYTES_MAX 512           /* reject and appeal reasons */
-#define FG_WD_FIELD_BYTES_MAX 256            /* bank_address_details, bank_mark, address... */
+#define FG_WD_REASON_CHARS_MAX 512           /* reject and appeal reasons, in characters */
+#define FG_WD_TEXT_CHARS_MAX 256 /* bank_address_details, bank_mark, in characters (issue 16) */
+#define FG_WD_FIELD_BYTES_MAX 256            /* a digital currency's address */
+#define FG_OMNIBUS_ID_BYTES_MAX 64           /* a customer's omnibus_account_id */
 #define FG_WD_HOLIDAYS_PER_REQUEST_MAX 400   /* dates in one POST .../holidays */
 #define FG_WD_HOLIDAYS_PER_CURRENCY_MAX 4000 /* dates kept per currency calendar */
 #define FG_WD_SETTLEMENT_DAYS_MAX 30         /* T+n */
@@ -105,12 +123,15 @@ static_assert(FG_WD_VALUE_DAY_SCAN_DAYS_MAX > 3 * FG_WD_SETTLEMENT_DAYS_MAX,
 static_assert(FG_JWT_SECRET_BYTES_MIN <= FG_JWT_SECRET_BYTES_MAX, "secret bounds");
 
 static_assert(FG_ENGINE_BATCH_MAX <= FG_ENGINE_QUEUE_DEPTH_MAX, "a batch fits in the queue");
+static_assert(FG_RATELIMIT_CLIENT_PER_S_DEFAULT <= FG_RATELIMIT_PER_S_MAX &&
+                  FG_RATELIMIT_CLIENT_BURST_DEFAULT <= FG_RATELIMIT_BURST_MAX &&
+                  FG_RATELIMIT_ADMIN_PER_S_DEFAULT <= FG_RATELIMIT_PER_S_MAX &&
+                  FG_RATELIMIT_ADMIN_BURST_DEFAULT <= FG_RATELIMIT_BURST_MAX,
+              "default rates within bounds");
+static_assert(FG_RATELIMIT_KEYS_MAX > FG_CLIENTS_MAX, "a bucket for every client and the admin");
 static_assert(FG_PAGE_LIMIT_DEFAULT <= FG_PAGE_LIMIT_MAX, "default page within max");
 static_assert(FG_CURRENCY_DIGITS_MAX < 18, "amounts keep integer digits");
-static_assert(20 + 1 + FG_TB_REQUEST_NO_BYTES_MAX <= FG_REQUEST_ID_BYTES_MAX,
-              "a TradeBoss fence key <companyId>:<requestUniqueNo> fits an idempotency key");
 static_assert(FG_TB_SECRET_BYTES_MIN <= FG_TB_SECRET_BYTES_MAX, "secret bounds ordered");
-static_assert(FG_TB_USER_NAME_BYTES_MAX <= FG_NAME_BYTES_MAX, "a TradeBoss userName is a user_name");
 static_assert(FG_HTTP_HEADER_BYTES_MAX >= 4096, "room for ordinary headers");
 static_assert(FG_HTTP_PER_ADDRESS_MAX < FG_HTTP_CONNECTIONS_MAX,
               "one address cannot take every connection");

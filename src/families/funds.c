@@ -6,6 +6,11 @@
  * withdraw_create on the writer, where the customer's state cannot change
  * underneath it.
  *
+ * Wire tolerance (issues 10, 16): unknown body fields are ignored, known ones
+ * typed strictly; descriptive text is kept as given (funds_text_copy). Every
+ * answer is the family's envelope: a failure without a business code (store,
+ * memory, queue, a failed commit through funds_fail) is 110017 with a 5xx.
+ *
  * Idempotency of create and transfer: the record (scope, app_id:request_id)
  * is looked up first, before any check, so that a replay answers its original
  * bytes even though the order it created now blocks new ones (110203); a
@@ -23,6 +28,7 @@
 #include <strings.h>
 
 #include "app/app.h"
+#include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/jsonx.h"
@@ -31,6 +37,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/parse.h"
+#include "core/utf8.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
@@ -42,7 +49,12 @@
 #define FUNDS_APPEAL_DAYS_DEFAULT 7
 #define FUNDS_CREATE_SCOPE "funds.create"
 #define FUNDS_TRANSFER_SCOPE "funds.transfer"
-#define FUNDS_FG_PER_CODE 8
+#define FUNDS_FG_PER_CODE 10
+/* The code of every answer whose cause has no business code: an operating
+ * failure (store, memory, queue full, shutting down). Nothing was applied;
+ * the caller retries. The seed's "failed to initiate distributed transaction"
+ * is the nearest meaning, and keeps such answers in the family's envelope. */
+#define FUNDS_CODE_OPERATING 110017
 
 /* --- the code table ------------------------------------------------------ */
 
@@ -57,11 +69,15 @@ static const struct funds_code {
 } codes[] = {
     {0, "success", "成功", {0}},
     {990009, "Unauthorized access is prohibited", "禁止未经授权的访问", {-FG_EUNAUTHORIZED}},
+    {990429,
+     "Too many requests, please retry later",
+     "请求过于频繁,请稍后重试",
+     {-FG_ERATE_LIMITED}},
     {110001,
      "Parameter error",
      "参数错误",
      {-FG_EBAD_REQUEST, -FG_EBAD_JSON, -FG_EUNKNOWN_FIELD, -FG_EMISSING_FIELD, -FG_EBAD_FIELD,
-      -FG_EBAD_AMOUNT, -FG_ETOO_LARGE, -FG_ETOO_DEEP}},
+      -FG_EBAD_AMOUNT, -FG_ETOO_LARGE, -FG_ETOO_DEEP, -FG_EOVERFLOW}},
     {110002,
      "Uuid does not exist or the status is abnormal",
      "uuid不存在或状态异常",
@@ -226,13 +242,25 @@ static bool wants_zh(struct http_req *req)
     return l && strncasecmp(l, "zh", 2) == 0;
 }
 
-/* {code, msg, data, trace_id}; takes data's reference. Operating errors (no
- * business code) are transport-level: 5xx with the admin error shape. */
+/* The code an answer carries: the seed's for fg_code, FUNDS_CODE_OPERATING
+ * for a failure with no business meaning. */
+static int wire_code(int fg_code)
+{
+    int code = funds_code_of(fg_code);
+    return fg_code < 0 && code == 0 ? FUNDS_CODE_OPERATING : code;
+}
+
+/* {code, msg, data, trace_id}; takes data's reference. Every answer of the
+ * family has this shape: HTTP 200, 401 for 990009, and for an operating
+ * failure (FUNDS_CODE_OPERATING) the admin plane's 5xx status. */
 static char *envelope_text(const char *trace, bool zh, int fg_code, json_t *data, size_t *len,
                            int *status)
 {
-    int code = funds_code_of(fg_code);
-    *status = code == 990009 ? 401 : 200;
+    int code = wire_code(fg_code);
+    *status = code == 990009                 ? 401
+              : code == 990429               ? 429
+              : code == FUNDS_CODE_OPERATING ? fg_code_http_status(fg_code)
+                                             : 200;
     json_t *o = json_pack("{s:i,s:s,s:o,s:s}", "code", code, "msg", funds_code_text(code, zh),
                           "data", data ? data : json_null(), "trace_id", trace);
     char *text = jsonx_dump(o, len);
@@ -243,23 +271,28 @@ static char *envelope_text(const char *trace, bool zh, int fg_code, json_t *data
 static void answer(struct http_req *req, bool zh, int fg_code, json_t *data,
                    const struct fg_err *err)
 {
-    if (fg_code < 0 && funds_code_of(fg_code) == 0) {
-        json_decref(data);
-        http_req_error(req, fg_code, err && err->msg[0] ? err->msg : fg_strerror(fg_code));
-        return;
-    }
     if (fg_code < 0)
         fg_info(req->trace, "funds %s refused: %d %s", req->route_name ? req->route_name : "",
-                funds_code_of(fg_code), err && err->msg[0] ? err->msg : fg_strerror(fg_code));
+                wire_code(fg_code), err && err->msg[0] ? err->msg : fg_strerror(fg_code));
     size_t len = 0;
     int status = 200;
     char *text = envelope_text(req->trace, zh, fg_code, data, &len, &status);
     if (!text) {
-        http_req_error(req, -FG_ENOMEM, "out of memory encoding the answer");
+        static const char oom[] = "{\"code\":110017,\"msg\":\"Failed to initiate Distributed "
+                                  "transaction\",\"data\":null,\"trace_id\":\"\"}";
+        req->content_type = "application/json";
+        http_req_respond_copy(req, 500, oom, sizeof(oom) - 1);
         return;
     }
     req->content_type = "application/json";
     http_req_respond(req, status, text, len);
+}
+
+/* A command's batch could not be committed (or the engine refused it):
+ * nothing was applied; the answer stays in the family's envelope. */
+static void funds_fail(struct app_cmd *c, int code)
+{
+    answer(c->req, wants_zh(c->req), code < 0 ? code : -FG_EINTERNAL, NULL, NULL);
 }
 
 /* --- token ---------------------------------------------------------------- */
@@ -273,6 +306,21 @@ static int64_t cfg_int(json_t *app, const char *key, int64_t dflt)
 {
     json_t *v = json_object_get(app, key);
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+/* sub.OmnibusAccountId into out: absent or null is none (""); anything else
+ * must be a string that fits, or the token is refused (never cut). */
+static int omnibus_claim(json_t *sub, char out[FG_OMNIBUS_ID_BYTES_MAX + 1], struct fg_err *err)
+{
+    json_t *v = json_object_get(sub, "OmnibusAccountId");
+    out[0] = '\0';
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || json_string_length(v) > FG_OMNIBUS_ID_BYTES_MAX ||
+        strlen(json_string_value(v)) != json_string_length(v))
+        return fg_fail(err, -FG_EUNAUTHORIZED, "token sub has an unusable OmnibusAccountId");
+    memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    return 0;
 }
 
 static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth *a,
@@ -307,6 +355,8 @@ static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth 
         rc = fg_fail(err, -FG_EUNAUTHORIZED, "token sub needs UserName and Appid");
         goto out;
     }
+    if ((rc = omnibus_claim(sub, a->actor.omnibus_id, err)) < 0)
+        goto out;
     a->app = app_client_get(FUNDS_FAMILY, appid);
     if (!a->app) {
         rc = fg_fail(err, -FG_EWD_UNKNOWN_APP, "app '%.64s' is not configured", appid);
@@ -322,14 +372,12 @@ static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth 
         rc = fg_fail(err, -FG_EUNAUTHORIZED, "token iss is not accepted");
         goto out;
     }
-    int64_t iat_s = (int64_t)json_integer_value(iat);
     int64_t max_age = cfg_int(a->app, "token_max_age_s", FG_JWT_MAX_AGE_S_DEFAULT);
-    int64_t now_s = now_ms / 1000;
-    if (iat_s > now_s + FG_JWT_CLOCK_SKEW_S || now_s - iat_s > max_age) {
-        rc = fg_fail(err, -FG_EUNAUTHORIZED, "token issued at %lld is outside its %lld s life",
-                     (long long)iat_s, (long long)max_age);
+    rc = jwt_claims_time_check(claims, now_ms / 1000, max_age, FG_JWT_CLOCK_SKEW_S, err);
+    if (rc == 0 && !app_rate_take(req, FUNDS_FAMILY, appid)) /* issue 9.11: 990429, HTTP 429 */
+        rc = fg_fail(err, -FG_ERATE_LIMITED, "app '%.64s' is over its rate limit", appid);
+    if (rc < 0)
         goto out;
-    }
     snprintf(a->actor.app_id, sizeof(a->actor.app_id), "%s", appid);
     snprintf(a->actor.user_name, sizeof(a->actor.user_name), "%s", user);
 out:
@@ -343,21 +391,17 @@ out:
     return rc;
 }
 
-/* Parse the body: empty is 110036, anything else malformed 110001. */
-static int parse_body(struct http_req *req, const char *const keys[], json_t **body,
-                      struct fg_err *err)
+/* Parse the body: empty is 110036, anything else malformed 110001. Unknown
+ * fields are ignored (issue 10: the vendor adds fields between versions);
+ * each handler reads the fields it knows, strictly typed. */
+static int parse_body(struct http_req *req, json_t **body, struct fg_err *err)
 {
     size_t i = 0;
     while (i < req->body_len && strchr(" \t\r\n", req->body[i]))
         i++;
     if (i == req->body_len)
         return fg_fail(err, -FG_EWD_EMPTY_BODY, "the body is empty");
-    int rc = jsonx_parse_object(req->body, req->body_len, body, err);
-    if (rc == 0 && (rc = jsonx_check_keys(*body, keys, err)) < 0) {
-        json_decref(*body);
-        *body = NULL;
-    }
-    return rc;
+    return jsonx_parse_object(req->body, req->body_len, body, err);
 }
 
 /* ^[0-9]{1,18}(\.[0-9]+)?$ : the amount's shape; its digits are checked per currency. */
@@ -378,13 +422,35 @@ static bool amount_shape(const char *s)
     return strlen(s) < 40;
 }
 
-static int amount_field(json_t *body, const char *key, bool required, char *buf, size_t cap,
-                        struct fg_err *err)
+/* A decimal string amount; with negative_ok a leading '-' is kept for the
+ * service to refuse with its own code (a withdrawal's 110208). */
+static int amount_field(json_t *body, const char *key, bool required, bool negative_ok, char *buf,
+                        size_t cap, struct fg_err *err)
 {
     int rc = jsonx_str_copy(body, key, required, buf, cap, err);
-    if (rc == 0 && buf[0] && !amount_shape(buf))
+    bool neg = negative_ok && buf[0] == '-';
+    if (rc == 0 && buf[0] && !amount_shape(buf + neg))
         rc = fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a decimal string", key);
     return rc;
+}
+
+int funds_text_copy(json_t *obj, const char *key, bool required, size_t max_chars, char *buf,
+                    size_t cap, struct fg_err *err)
+{
+    FG_ASSERT(cap > max_chars * UTF8_CHAR_BYTES_MAX); /* the caller's buffer, not input */
+    json_t *v = json_object_get(obj, key);
+    buf[0] = '\0';
+    if (!v || json_is_null(v))
+        return required ? fg_fail(err, -FG_EMISSING_FIELD, "field '%s' is required", key) : 0;
+    if (!json_is_string(v))
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a string", key);
+    const char *t = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (utf8_chars(t, n) > max_chars || strlen(t) != n)
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is longer than %zu characters", key,
+                       max_chars);
+    memcpy(buf, t, n + 1);
+    return 0;
 }
 
 /* Canonical decimal text for hashing: "100", "100.0" and "0100.00" are one amount. */
@@ -462,6 +528,11 @@ json_t *funds_order_json(const struct wd_order *o, bool full)
         json_object_set_new(j, "source", json_string(o->source));
         json_object_set_new(j, "reason", json_string(o->reason));
         json_object_set_new(j, "appeal_reason", json_string(o->appeal_reason));
+        json_object_set_new(j, "payee_id", json_string(o->payee_id));
+        json_object_set_new(j, "chain", json_string(o->chain));
+        json_object_set_new(j, "address", json_string(o->address));
+        json_object_set_new(j, "bank_address_details", json_string(o->bank_address_details));
+        json_object_set_new(j, "bank_mark", json_string(o->bank_mark));
         json_object_set_new(j, "updated_at", json_string(updated));
     }
     return j;
@@ -547,24 +618,100 @@ static int create_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 
 static const char *const sources[] = {"app", "web", "admin", "api", NULL};
 
+/* The app's settings a create needs: allowed modes (default 1 and 2; mode 3
+ * only when the app lists it) and whether third parties may be paid. */
+static void create_app_settings(json_t *app, struct wd_create_req *q)
+{
+    json_t *modes = json_object_get(app, "allowed_modes");
+    size_t i;
+    json_t *m;
+    if (!modes)
+        q->allowed_modes = 1u << WD_MODE_SELF | 1u << WD_MODE_OPERATOR;
+    json_array_foreach(modes, i, m)
+    {
+        if (json_is_integer(m) && json_integer_value(m) >= 1 && json_integer_value(m) <= 3)
+            q->allowed_modes |= 1u << json_integer_value(m);
+    }
+    q->third_party_allowed = json_is_true(json_object_get(app, "third_party_allowed"));
+}
+
+/* The create's known fields, strictly typed; unknown ones are ignored. The
+ * bank texts are descriptive: stored as given. The first failure wins:
+ * parameters (110001), then operation mode (110018) and source (110021). */
+static int create_fields(json_t *body, struct wd_create_req *q, struct fg_err *err)
+{
+    int64_t mode = 0;
+    char chain[FG_NAME_BYTES_MAX + 1] = "", clearing[FG_NAME_BYTES_MAX + 1] = "";
+    int rc = jsonx_str_copy(body, "request_id", true, q->request_id, sizeof(q->request_id), err);
+    if (rc == 0)
+        rc = jsonx_id_chars("request_id", q->request_id, err);
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "uuid", true, q->uuid, sizeof(q->uuid), err);
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "account_type", true, q->account_type, sizeof(q->account_type),
+                            err);
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "currency", true, q->currency, sizeof(q->currency), err);
+    if (rc == 0)
+        rc = amount_field(body, "amount", true, true, q->amount, sizeof(q->amount), err);
+    if (rc == 0)
+        rc = amount_field(body, "fee", false, false, q->fee, sizeof(q->fee), err);
+    if (rc == 0)
+        rc = jsonx_int(body, "operation_mode_id", true, INT32_MIN, INT32_MAX, &mode, err);
+    if (rc == 0) {
+        rc = jsonx_str_copy(body, "source", true, q->source, sizeof(q->source), err);
+        if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "source")))
+            rc = fg_fail(err, -FG_EWD_UNKNOWN_SOURCE, "unknown source"); /* too long for one */
+    }
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "client_bank_id", false, q->client_bank_id,
+                            sizeof(q->client_bank_id), err);
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "payee_id", false, q->payee_id, sizeof(q->payee_id), err);
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "chain", false, chain, sizeof(chain), err);
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "clearing_id", false, clearing, sizeof(clearing), err);
+    if (rc == 0)
+        rc = jsonx_str_copy(body, "address", false, q->address, sizeof(q->address), err);
+    if (rc == 0)
+        rc = funds_text_copy(body, "bank_address_details", false, FG_WD_TEXT_CHARS_MAX,
+                             q->bank_address_details, sizeof(q->bank_address_details), err);
+    if (rc == 0)
+        rc = funds_text_copy(body, "bank_mark", false, FG_WD_TEXT_CHARS_MAX, q->bank_mark,
+                             sizeof(q->bank_mark), err);
+    if (rc == 0 && (mode < 1 || mode > 3))
+        rc = fg_fail(err, -FG_EWD_UNKNOWN_MODE, "operation_mode_id %lld does not exist",
+                     (long long)mode);
+    q->mode = (int)mode;
+    snprintf(q->chain, sizeof(q->chain), "%s", chain[0] ? chain : clearing);
+    return rc;
+}
+
+/* The request's defining content, not its JSON text: "100" and "100.00" are
+ * one request. The token's omnibus account is part of it (a replay under
+ * another one is a different request: 110020). */
+static int create_hash(const struct wd_create_req *q, uint8_t out[FG_SHA256_BYTES])
+{
+    char amt[48], fee[48];
+    amount_canon(q->amount, amt, sizeof(amt));
+    amount_canon(q->fee, fee, sizeof(fee));
+    json_t *canon = json_pack(
+        "[s,s,s,s,s,s,s,i,s,s,s,s,s,s,s,s]", q->actor.user_name, q->uuid, q->account_type,
+        q->currency, amt, fee, q->source, q->mode, q->client_bank_id, q->payee_id, q->chain,
+        q->address, q->bank_address_details, q->bank_mark, q->request_id, q->actor.omnibus_id);
+    size_t clen = 0;
+    char *ctext = canon ? jsonx_dump(canon, &clen) : NULL;
+    json_decref(canon);
+    if (!ctext)
+        return -FG_ENOMEM;
+    fg_sha256(ctext, clen, out);
+    free(ctext);
+    return 0;
+}
+
 static int create_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"request_id",
-                                       "uuid",
-                                       "account_type",
-                                       "currency",
-                                       "amount",
-                                       "fee",
-                                       "operation_mode_id",
-                                       "source",
-                                       "client_bank_id",
-                                       "payee_id",
-                                       "chain",
-                                       "clearing_id",
-                                       "address",
-                                       "bank_address_details",
-                                       "bank_mark",
-                                       NULL};
     (void)ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
@@ -578,95 +725,28 @@ static int create_post(struct http_req *req, void *ctx)
     struct app_cmd *c = app_cmd_new(req, create_run, sizeof(struct create_cmd));
     struct create_cmd *cc = c->data;
     c->data_free = create_free;
+    c->fail = funds_fail;
     cc->zh = zh;
     struct wd_create_req *q = &cc->q;
     q->actor = a.actor;
-    json_t *modes = json_object_get(a.app, "allowed_modes");
-    size_t i;
-    json_t *m;
-    json_array_foreach(modes, i, m)
-    {
-        if (json_is_integer(m) && json_integer_value(m) >= 1 && json_integer_value(m) <= 3)
-            q->allowed_modes |= 1u << json_integer_value(m);
-    }
-    q->third_party_allowed = json_is_true(json_object_get(a.app, "third_party_allowed"));
+    create_app_settings(a.app, q);
     json_decref(a.app);
-
-    int64_t mode = 0;
-    char chain[FG_NAME_BYTES_MAX + 1] = "", clearing[FG_NAME_BYTES_MAX + 1] = "";
-    rc = parse_body(req, keys, &body, &err);
+    rc = parse_body(req, &body, &err);
     if (rc == 0)
-        rc = jsonx_str_copy(body, "request_id", true, q->request_id, sizeof(q->request_id), &err);
-    if (rc == 0)
-        rc = jsonx_id_chars("request_id", q->request_id, &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "uuid", true, q->uuid, sizeof(q->uuid), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "account_type", true, q->account_type, sizeof(q->account_type), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "currency", true, q->currency, sizeof(q->currency), &err);
-    if (rc == 0)
-        rc = amount_field(body, "amount", true, q->amount, sizeof(q->amount), &err);
-    if (rc == 0)
-        rc = amount_field(body, "fee", false, q->fee, sizeof(q->fee), &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "operation_mode_id", true, INT32_MIN, INT32_MAX, &mode, &err);
-    if (rc == 0) {
-        rc = jsonx_str_copy(body, "source", true, q->source, sizeof(q->source), &err);
-        if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "source")))
-            rc = fg_fail(&err, -FG_EWD_UNKNOWN_SOURCE, "unknown source"); /* too long for one */
-    }
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "client_bank_id", false, q->client_bank_id, sizeof(q->client_bank_id),
-                       &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "payee_id", false, q->payee_id, sizeof(q->payee_id), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "chain", false, chain, sizeof(chain), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "clearing_id", false, clearing, sizeof(clearing), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "address", false, q->address, sizeof(q->address), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "bank_address_details", false, q->bank_address_details,
-                       sizeof(q->bank_address_details), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "bank_mark", false, q->bank_mark, sizeof(q->bank_mark), &err);
-    /* Parameters (110001), then operation mode (110018) and source (110021). */
-    if (rc == 0 && (mode < 1 || mode > 3))
-        rc = fg_fail(&err, -FG_EWD_UNKNOWN_MODE, "operation_mode_id %lld does not exist",
-                     (long long)mode);
+        rc = create_fields(body, q, &err);
     bool known = false;
     for (int k = 0; rc == 0 && sources[k]; k++)
         known |= strcmp(q->source, sources[k]) == 0;
     if (rc == 0 && !known)
         rc = fg_fail(&err, -FG_EWD_UNKNOWN_SOURCE, "unknown source '%.8s'", q->source);
     json_decref(body);
+    if (rc == 0)
+        rc = create_hash(q, cc->hash);
     if (rc < 0) {
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    q->mode = (int)mode;
-    snprintf(q->chain, sizeof(q->chain), "%s", chain[0] ? chain : clearing);
     snprintf(cc->idem_key, sizeof(cc->idem_key), "%s:%s", q->actor.app_id, q->request_id);
-
-    /* The request's defining content, not its JSON text. */
-    char amt[48], fee[48];
-    amount_canon(q->amount, amt, sizeof(amt));
-    amount_canon(q->fee, fee, sizeof(fee));
-    json_t *canon =
-        json_pack("[s,s,s,s,s,s,s,i,s,s,s,s,s,s,s]", q->actor.user_name, q->uuid, q->account_type,
-                  q->currency, amt, fee, q->source, q->mode, q->client_bank_id, q->payee_id,
-                  q->chain, q->address, q->bank_address_details, q->bank_mark, q->request_id);
-    size_t clen = 0;
-    char *ctext = canon ? jsonx_dump(canon, &clen) : NULL;
-    json_decref(canon);
-    if (!ctext) {
-        answer(req, zh, -FG_ENOMEM, NULL, &err);
-        return HTTP_DONE;
-    }
-    fg_sha256(ctext, clen, cc->hash);
-    free(ctext);
     if (!inflight_add(cc->idem_key)) {
         rc = fg_fail(&err, -FG_EWD_IN_PROGRESS, "request_id %.64s is being processed",
                      q->request_id);
@@ -681,7 +761,6 @@ static int create_post(struct http_req *req, void *ctx)
 
 static int order_detail_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"order_serial", NULL};
     (void)ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
@@ -693,7 +772,7 @@ static int order_detail_post(struct http_req *req, void *ctx)
     int rc = o ? authenticate(req, fg_clock_now_ms(), &a, &err) : -FG_ENOMEM;
     if (rc == 0) {
         json_decref(a.app);
-        rc = parse_body(req, keys, &body, &err);
+        rc = parse_body(req, &body, &err);
     }
     if (rc == 0)
         rc = jsonx_str_copy(body, "order_serial", true, serial, sizeof(serial), &err);
@@ -729,7 +808,6 @@ static int list_one(void *ctx, const struct wd_order *o)
 
 static int order_list_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"uuid", "status", "cursor", "limit", NULL};
     (void)ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
@@ -743,7 +821,7 @@ static int order_list_post(struct http_req *req, void *ctx)
     int rc = authenticate(req, fg_clock_now_ms(), &a, &err);
     if (rc == 0) {
         json_decref(a.app);
-        rc = parse_body(req, keys, &body, &err);
+        rc = parse_body(req, &body, &err);
     }
     if (rc == 0)
         rc = jsonx_str_copy(body, "uuid", true, uuid, sizeof(uuid), &err);
@@ -788,7 +866,7 @@ struct act_cmd {
     struct wd_actor actor;
     enum wd_action action;
     char serial[64];
-    char reason[FG_WD_REASON_BYTES_MAX + 1];
+    char reason[WD_REASON_BYTES_MAX + 1];
     int64_t appeal_window_ms;
     bool zh;
     struct wd_order order;
@@ -806,8 +884,6 @@ static int act_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 
 static int act_post(struct http_req *req, enum wd_action action)
 {
-    static const char *const cancel_keys[] = {"order_serial", NULL};
-    static const char *const appeal_keys[] = {"order_serial", "reason", NULL};
     bool zh = wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
@@ -819,16 +895,18 @@ static int act_post(struct http_req *req, enum wd_action action)
     }
     struct app_cmd *c = app_cmd_new(req, act_run, sizeof(struct act_cmd));
     struct act_cmd *ac = c->data;
+    c->fail = funds_fail;
     ac->actor = a.actor;
     ac->action = action;
     ac->zh = zh;
     ac->appeal_window_ms = cfg_int(a.app, "appeal_days", FUNDS_APPEAL_DAYS_DEFAULT) * 86400000;
     json_decref(a.app);
-    rc = parse_body(req, action == WD_APPEAL ? appeal_keys : cancel_keys, &body, &err);
+    rc = parse_body(req, &body, &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "order_serial", true, ac->serial, sizeof(ac->serial), &err);
-    if (rc == 0 && action == WD_APPEAL)
-        rc = jsonx_str_copy(body, "reason", true, ac->reason, sizeof(ac->reason), &err);
+    if (rc == 0 && action == WD_APPEAL) /* descriptive: as given, may be empty */
+        rc = funds_text_copy(body, "reason", false, FG_WD_REASON_CHARS_MAX, ac->reason,
+                             sizeof(ac->reason), &err);
     json_decref(body);
     if (rc == 0 && !withdraw_serial_valid(ac->serial))
         rc = fg_fail(&err, -FG_EWD_ORDER_SERIAL, "'%.40s' is not an order serial", ac->serial);
@@ -849,6 +927,24 @@ static int order_appeal_post(struct http_req *req, void *ctx)
 {
     (void)ctx;
     return act_post(req, WD_APPEAL);
+}
+
+/* A transfer's ref "funds.transfer:<app_id>:<request_id>"; a key too long
+ * for it is named by its SHA-256, never cut. */
+static void transfer_ref(char ref[LEDGER_REF_BYTES_MAX], const char *key)
+{
+    static const char prefix[] = "funds.transfer:";
+    size_t nk = strlen(key);
+    if (sizeof(prefix) - 1 + nk < LEDGER_REF_BYTES_MAX) {
+        memcpy(ref, prefix, sizeof(prefix) - 1);
+        memcpy(ref + sizeof(prefix) - 1, key, nk + 1);
+        return;
+    }
+    uint8_t h[FG_SHA256_BYTES];
+    char hex[2 * FG_SHA256_BYTES + 1];
+    fg_sha256(key, nk, h);
+    fg_hex(h, sizeof(h), hex);
+    snprintf(ref, LEDGER_REF_BYTES_MAX, "%ssha256:%s", prefix, hex);
 }
 
 /* --- own-account transfer ---------------------------------------------------- */
@@ -892,6 +988,8 @@ static int transfer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     rc = customer_get(s, t->uuid, &cu, &err);
     if (rc == 0 && strcmp(cu.app_id, t->actor.app_id) != 0)
         rc = fg_fail(&err, -FG_EWD_OTHER_APP, "customer %.64s is not of this app", t->uuid);
+    if (rc == 0)
+        rc = withdraw_omnibus_check(&cu, &t->actor, &err); /* 110006, as everywhere */
     if (rc == 0) {
         rc = withdraw_actor_check(s, &t->actor, t->uuid, &err);
         if (rc == -FG_EWD_NO_PERMISSION)
@@ -911,17 +1009,20 @@ static int transfer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     if (rc == 0 && currency_get(s, t->currency, &cur, NULL) < 0)
         rc = fg_fail(&err, -FG_EWD_WALLET_CURRENCY, "no accounts in %.16s", t->currency);
     if (rc == 0) {
-        const char *dot = strchr(t->amount, '.');
+        bool neg = t->amount[0] == '-'; /* refused as zero is: 110208 */
+        const char *text = t->amount + neg, *dot = strchr(text, '.');
         if (dot && (int)strlen(dot + 1) > cur.digits)
             rc = fg_fail(&err, -FG_EWD_AMOUNT_PRECISION, "too many fraction digits");
-        else if (money_amount_parse(t->amount, strlen(t->amount), cur.digits, &amount, &err) < 0)
+        else if (money_amount_parse(text, strlen(text), cur.digits, &amount, &err) < 0)
             rc = -FG_EBAD_FIELD;
+        if (neg)
+            amount = -amount;
     }
     if (rc == 0 && amount <= 0)
         rc = fg_fail(&err, -FG_EAMOUNT_ZERO, "amount must be greater than zero");
     if (rc == 0) {
         char ref[LEDGER_REF_BYTES_MAX];
-        snprintf(ref, sizeof(ref), "funds.transfer:%.160s", t->idem_key);
+        transfer_ref(ref, t->idem_key);
         rc = withdraw_own_transfer(s, now_ms, t->uuid, t->from, t->to, t->currency, amount, ref,
                                    &tid, &err);
         if (rc == -FG_EUNKNOWN_ACCOUNT)
@@ -941,10 +1042,41 @@ static int transfer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     return rc;
 }
 
+/* Flow: known (110026), allowed for the app (110201), matching the type
+ * (110030). Fills t->from and t->to. */
+static int transfer_flow_check(struct transfer_cmd *t, json_t *app, const char *type,
+                               struct fg_err *err)
+{
+    const char *sep = strstr(t->flow, "_to_");
+    /* Each side must fit whole: a name too long is unknown, never cut. */
+    if (sep && (size_t)(sep - t->flow) < sizeof(t->from))
+        snprintf(t->from, sizeof(t->from), "%.*s", (int)(sep - t->flow), t->flow);
+    if (sep && strlen(sep + 4) < sizeof(t->to))
+        memcpy(t->to, sep + 4, strlen(sep + 4) + 1);
+    if (!sep || wd_account_type_index(t->from) < 0 || wd_account_type_index(t->to) < 0 ||
+        strcmp(t->from, t->to) == 0)
+        return fg_fail(err, -FG_EWD_FLOW_UNKNOWN, "unknown flow '%.39s'", t->flow);
+    json_t *flows = json_object_get(app, "transfer_flows");
+    bool allowed = false;
+    if (json_is_array(flows)) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(flows, i, f) allowed |=
+            json_is_string(f) && strcmp(json_string_value(f), t->flow) == 0;
+    } else {
+        for (int i = 0; default_flows[i]; i++)
+            allowed |= strcmp(default_flows[i], t->flow) == 0;
+    }
+    if (!allowed)
+        return fg_fail(err, -FG_EWD_FLOW_FORBIDDEN, "flow %.39s is not allowed", t->flow);
+    if (strcmp(type, t->from) != 0)
+        return fg_fail(err, -FG_EWD_FLOW_TYPE, "flow %.39s moves money out of %s, not %.16s",
+                       t->flow, t->from, type);
+    return 0;
+}
+
 static int transfer_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"request_id", "uuid",   "flow", "account_type",
-                                       "currency",   "amount", NULL};
     (void)ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
@@ -957,11 +1089,12 @@ static int transfer_post(struct http_req *req, void *ctx)
     }
     struct app_cmd *c = app_cmd_new(req, transfer_run, sizeof(struct transfer_cmd));
     struct transfer_cmd *t = c->data;
+    c->fail = funds_fail;
     c->data_free = transfer_free;
     t->actor = a.actor;
     t->zh = zh;
     char type[FG_NAME_BYTES_MAX + 1] = "";
-    rc = parse_body(req, keys, &body, &err);
+    rc = parse_body(req, &body, &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "request_id", true, t->request_id, sizeof(t->request_id), &err);
     if (rc == 0)
@@ -978,37 +1111,10 @@ static int transfer_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = jsonx_str_copy(body, "currency", true, t->currency, sizeof(t->currency), &err);
     if (rc == 0)
-        rc = amount_field(body, "amount", true, t->amount, sizeof(t->amount), &err);
+        rc = amount_field(body, "amount", true, true, t->amount, sizeof(t->amount), &err);
     json_decref(body);
-    /* Flow: known (110026), allowed for the app (110201), matching the type (110030). */
-    const char *sep = rc == 0 ? strstr(t->flow, "_to_") : NULL;
-    if (rc == 0) {
-        if (sep && (size_t)(sep - t->flow) < sizeof(t->from))
-            snprintf(t->from, sizeof(t->from), "%.*s", (int)(sep - t->flow), t->flow);
-        if (sep)
-            snprintf(t->to, sizeof(t->to), "%.15s", sep + 4);
-        if (!sep || wd_account_type_index(t->from) < 0 || wd_account_type_index(t->to) < 0 ||
-            strcmp(t->from, t->to) == 0)
-            rc = fg_fail(&err, -FG_EWD_FLOW_UNKNOWN, "unknown flow '%.39s'", t->flow);
-    }
-    if (rc == 0) {
-        json_t *flows = json_object_get(a.app, "transfer_flows");
-        bool allowed = false;
-        if (json_is_array(flows)) {
-            size_t i;
-            json_t *f;
-            json_array_foreach(flows, i, f) allowed |=
-                json_is_string(f) && strcmp(json_string_value(f), t->flow) == 0;
-        } else {
-            for (int i = 0; default_flows[i]; i++)
-                allowed |= strcmp(default_flows[i], t->flow) == 0;
-        }
-        if (!allowed)
-            rc = fg_fail(&err, -FG_EWD_FLOW_FORBIDDEN, "flow %.39s is not allowed", t->flow);
-    }
-    if (rc == 0 && strcmp(type, t->from) != 0)
-        rc = fg_fail(&err, -FG_EWD_FLOW_TYPE, "flow %.39s moves money out of %s, not %.16s",
-                     t->flow, t->from, type);
+    if (rc == 0)
+        rc = transfer_flow_check(t, a.app, type, &err);
     json_decref(a.app);
     if (rc < 0) {
         answer(req, zh, rc, NULL, &err);
@@ -1017,8 +1123,8 @@ static int transfer_post(struct http_req *req, void *ctx)
     snprintf(t->idem_key, sizeof(t->idem_key), "%s:%s", t->actor.app_id, t->request_id);
     char amt[48], canon[512];
     amount_canon(t->amount, amt, sizeof(amt));
-    int n = snprintf(canon, sizeof(canon), "transfer\n%s\n%s\n%s\n%s\n%s", t->actor.user_name,
-                     t->uuid, t->flow, t->currency, amt);
+    int n = snprintf(canon, sizeof(canon), "transfer\n%s\n%s\n%s\n%s\n%s\n%s", t->actor.user_name,
+                     t->uuid, t->flow, t->currency, amt, t->actor.omnibus_id);
     fg_sha256(canon, (size_t)n < sizeof(canon) ? (size_t)n : sizeof(canon) - 1, t->hash);
     if (!inflight_add(t->idem_key)) {
         rc = fg_fail(&err, -FG_EWD_IN_PROGRESS, "request_id is being processed");
@@ -1063,9 +1169,35 @@ static int balance_one(void *ctx, const struct ledger_account *acct)
     return 0;
 }
 
+/* Every balance of the customer in its base currency, added to data. */
+static int convert_balances(struct store *s, const struct wd_actor *actor, const char *uuid,
+                            json_t *data, struct fg_err *err)
+{
+    struct customer cu;
+    struct currency base;
+    int rc = customer_get(s, uuid, &cu, err);
+    if (rc == 0 && strcmp(cu.app_id, actor->app_id) != 0)
+        rc = fg_fail(err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", uuid);
+    if (rc == 0)
+        rc = withdraw_actor_check(s, actor, uuid, err);
+    if (rc == 0)
+        rc = currency_get(s, cu.base_currency, &base, err);
+    struct balance_ctx b = {.s = s, .base = &base, .arr = json_array(), .err = err};
+    if (rc == 0)
+        rc = ledger_account_list(s, uuid, balance_one, &b, err);
+    if (rc == 0)
+        rc = b.rc;
+    if (rc == 0) {
+        json_object_set_new(data, "base_currency", json_string(base.code));
+        json_object_set_new(data, "balances", json_incref(b.arr));
+        json_object_set_new(data, "total_base_amount", jsonx_amount_new(b.total, base.digits));
+    }
+    json_decref(b.arr);
+    return rc;
+}
+
 static int convert_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"from_currency", "to_currency", "amount", "uuid", NULL};
     (void)ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
@@ -1080,14 +1212,14 @@ static int convert_post(struct http_req *req, void *ctx)
     int rc = authenticate(req, fg_clock_now_ms(), &a, &err);
     if (rc == 0) {
         json_decref(a.app);
-        rc = parse_body(req, keys, &body, &err);
+        rc = parse_body(req, &body, &err);
     }
     if (rc == 0)
         rc = jsonx_str_copy(body, "from_currency", true, from, sizeof(from), &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "to_currency", true, to, sizeof(to), &err);
     if (rc == 0)
-        rc = amount_field(body, "amount", true, amount_text, sizeof(amount_text), &err);
+        rc = amount_field(body, "amount", true, false, amount_text, sizeof(amount_text), &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "uuid", false, uuid, sizeof(uuid), &err);
     json_decref(body);
@@ -1118,29 +1250,8 @@ static int convert_post(struct http_req *req, void *ctx)
                          jsonx_amount_new(out, tc.digits), "pair", pair, "mid_rate", rate_text,
                          "rounding", "down");
     }
-    if (rc == 0 && uuid[0]) {
-        /* Every balance of the customer in its base currency. */
-        struct customer cu;
-        struct currency base;
-        rc = customer_get(s, uuid, &cu, &err);
-        if (rc == 0 && strcmp(cu.app_id, a.actor.app_id) != 0)
-            rc = fg_fail(&err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", uuid);
-        if (rc == 0)
-            rc = withdraw_actor_check(s, &a.actor, uuid, &err);
-        if (rc == 0)
-            rc = currency_get(s, cu.base_currency, &base, &err);
-        struct balance_ctx b = {.s = s, .base = &base, .arr = json_array(), .err = &err};
-        if (rc == 0)
-            rc = ledger_account_list(s, uuid, balance_one, &b, &err);
-        if (rc == 0)
-            rc = b.rc;
-        if (rc == 0) {
-            json_object_set_new(data, "base_currency", json_string(base.code));
-            json_object_set_new(data, "balances", json_incref(b.arr));
-            json_object_set_new(data, "total_base_amount", jsonx_amount_new(b.total, base.digits));
-        }
-        json_decref(b.arr);
-    }
+    if (rc == 0 && uuid[0])
+        rc = convert_balances(s, &a.actor, uuid, data, &err);
     if (rc < 0) {
         json_decref(data);
         data = NULL;
@@ -1204,8 +1315,11 @@ static int client_validate(json_t *body, char *key, size_t key_cap, struct fg_er
         json_array_foreach(flows, i, f) if (rc == 0 && !json_is_string(f)) rc =
             fg_fail(err, -FG_EBAD_FIELD, "field 'transfer_flows' is a list of flows");
     }
-    if (rc == 0 && !modes) /* the default, stored so the config says what is in force */
-        json_object_set_new(body, "allowed_modes", json_pack("[i,i,i]", 1, 2, 3));
+    /* The default, stored so the config says what is in force: mode 3 (the
+     * app's server) only when the app asks for it, and then only for an
+     * operator with role `api` (issue 9). */
+    if (rc == 0 && !modes)
+        json_object_set_new(body, "allowed_modes", json_pack("[i,i]", 1, 2));
     if (rc == 0)
         snprintf(key, key_cap, "%s", app_id);
     return rc;

@@ -9,6 +9,10 @@
  * fundgate's fg codes to the seed's codes is ONE table in funds.c
  * (funds_code_of). Not for: business rules.
  *
+ * Who may act is decided in services/withdraw.c (operation modes, omnibus
+ * accounts); this module reads the token's UserName, Appid and
+ * OmnibusAccountId into a struct wd_actor.
+ *
  * Threading: handlers run on the HTTP threads; writes go to the engine as
  * commands (create, cancel, appeal, transfer); reads use app_reader().
  */
@@ -18,7 +22,9 @@
 #include <stdbool.h>
 
 #include <jansson.h>
+#include <stddef.h>
 
+#include "core/errors.h"
 #include "http/http.h"
 
 struct wd_order;
@@ -32,6 +38,13 @@ void funds_init(void);
 int funds_code_of(int fg_code);
 /* The seed's text for a seed code, English or Chinese. */
 const char *funds_code_text(int funds_code, bool zh);
+
+/* Descriptive text (bank_address_details, bank_mark, reasons; issue 16):
+ * stored as given, any characters including none and newlines, at most
+ * max_chars characters (UTF-8 code points; longer is -FG_EBAD_FIELD, never
+ * cut). Absent or null is "" unless required. cap > 4 * max_chars. */
+int funds_text_copy(json_t *obj, const char *key, bool required, size_t max_chars, char *buf,
+                    size_t cap, struct fg_err *err);
 
 /* An order as the wire shows it (full: every field, for detail and lists). */
 json_t *funds_order_json(const struct wd_order *o, bool full);

@@ -26,10 +26,8 @@
 
 #define FUNDS_ADMIN_AUTH(req)                                                                      \
     do {                                                                                           \
-        if (!admin_authorized(req)) {                                                              \
-            http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");         \
+        if (!admin_request_allowed(req))                                                           \
             return HTTP_DONE;                                                                      \
-        }                                                                                          \
     } while (0)
 
 static void admin_error(struct http_req *req, int code, const struct fg_err *err)
@@ -135,10 +133,15 @@ static int banks_post(struct http_req *req, void *ctx)
     if (app_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
+    char uuid[FG_UUID_BYTES_MAX + 1];
+    if (!app_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid))) {
+        json_decref(body);
+        return HTTP_DONE;
+    }
     struct app_cmd *c = app_cmd_new(req, bank_run, sizeof(struct wd_bank));
     struct wd_bank *b = c->data;
     int st = 0;
-    snprintf(b->uuid, sizeof(b->uuid), "%.64s", req->params[0]);
+    snprintf(b->uuid, sizeof(b->uuid), "%s", uuid);
     int rc =
         jsonx_str_copy(body, "client_bank_id", true, b->client_bank_id, sizeof(b->client_bank_id), &err);
     if (rc == 0)
@@ -146,7 +149,8 @@ static int banks_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = jsonx_str_copy(body, "account_no", false, b->account_no, sizeof(b->account_no), &err);
     if (rc == 0)
-        rc = jsonx_str_copy(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
+        rc =
+            jsonx_str_copy(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "currency", true, b->currency, sizeof(b->currency), &err);
     if (rc == 0)
@@ -301,9 +305,14 @@ static int holidays_post(struct http_req *req, void *ctx)
     if (app_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
+    char ccy[FG_CURRENCY_CODE_BYTES_MAX + 1];
+    if (!app_param_copy(req, 0, "currency", FG_CURRENCY_CODE_BYTES_MAX, ccy, sizeof(ccy))) {
+        json_decref(body);
+        return HTTP_DONE;
+    }
     struct app_cmd *c = app_cmd_new(req, holiday_run, sizeof(struct holiday_cmd));
     struct holiday_cmd *h = c->data;
-    snprintf(h->currency, sizeof(h->currency), "%.16s", req->params[0]);
+    memcpy(h->currency, ccy, sizeof(ccy));
     h->through = -1;
     int rc = 0;
     json_t *dates = json_object_get(body, "dates");
@@ -394,9 +403,12 @@ static int rates_post(struct http_req *req, void *ctx)
     if (rc == 0 && (!slash || slash == pair || !slash[1] ||
                     (size_t)(slash - pair) > FG_CURRENCY_CODE_BYTES_MAX))
         rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be BASE/QUOTE");
+    if (rc == 0 && strlen(slash + 1) > FG_CURRENCY_CODE_BYTES_MAX)
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair': a currency code is at most %d bytes",
+                     FG_CURRENCY_CODE_BYTES_MAX);
     if (rc == 0) {
         snprintf(r->base, sizeof(r->base), "%.*s", (int)(slash - pair), pair);
-        snprintf(r->quote, sizeof(r->quote), "%.16s", slash + 1);
+        snprintf(r->quote, sizeof(r->quote), "%s", slash + 1);
         if (!currency_code_valid(r->base) || !currency_code_valid(r->quote) ||
             strcmp(r->base, r->quote) == 0)
             rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be two different currencies");
@@ -545,7 +557,7 @@ static int withdrawals_get(struct http_req *req, void *ctx)
 struct review_cmd {
     char serial[64];
     enum wd_action action;
-    char reason[FG_WD_REASON_BYTES_MAX + 1];
+    char reason[WD_REASON_BYTES_MAX + 1];
     struct wd_order order;
 };
 
@@ -581,13 +593,20 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     int rc = 0;
     if (req->body_len > 0 && app_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
+    size_t serial_len = strlen(req->params[0]);
+    if (serial_len >= sizeof(((struct review_cmd *)0)->serial)) {
+        json_decref(body);
+        fg_fail(&err, -FG_EWD_ORDER_SERIAL, "the order serial is longer than any serial");
+        admin_error(req, err.code, &err);
+        return HTTP_DONE;
+    }
     struct app_cmd *c = app_cmd_new(req, review_run, sizeof(struct review_cmd));
     struct review_cmd *r = c->data;
     r->action = actions[which];
-    snprintf(r->serial, sizeof(r->serial), "%.63s", req->params[0]);
+    memcpy(r->serial, req->params[0], serial_len + 1);
     if (body)
-        rc = jsonx_str_copy(body, "reason", r->action == WD_REJECT, r->reason, sizeof(r->reason),
-                            &err);
+        rc = funds_text_copy(body, "reason", r->action == WD_REJECT, FG_WD_REASON_CHARS_MAX,
+                             r->reason, sizeof(r->reason), &err); /* as given (issue 16) */
     else if (r->action == WD_REJECT)
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'reason' is required");
     json_decref(body);

@@ -4,7 +4,9 @@
  *
  * Request path (execute and cancel):
  *   HTTP thread: companyId -> client (parsed config, cached) -> auth (allow-list
- *   or X-Signature) -> trace and timestamp headers -> body -> command.
+ *   or X-Signature) -> timestamp (when the client keeps a window) -> body
+ *   (read again through utf8_json_repair when jansson refuses bytes that are
+ *   not UTF-8) -> command.
  *   Writer: fence row (idem scope "tb.exec", key "<companyId>:<requestUniqueNo>")
  *   -> tb_fence_step -> effect and fence row in one savepoint -> answer after
  *   the batch commits.
@@ -22,9 +24,16 @@
  *     finds the customer's balance short, busy) are not stored, so a retry can
  *     still succeed.
  *  5. Answers are HTTP 200 with a code from the one table below.
+ *  6. Exact about money and identity, tolerant about the rest (issue 10):
+ *     unknown body fields are ignored on every endpoint; a cancel is refused
+ *     only when it cannot be trusted (company, authentication) or matched
+ *     (requestUniqueNo, reverseRequestUniqueNo, userName, currency, amount);
+ *     its descriptive fields are stored as given in its record and cut only
+ *     for logs. Lengths count characters (UTF-8 code points).
  */
 #include "families/tradeboss.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +48,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/utf8.h"
 #include "families/tradeboss_auth.h"
 #include "families/tradeboss_fence.h"
 #include "ledger/idem.h"
@@ -51,9 +61,15 @@
 #define TB_SCOPE_CANCEL "tb.cancel"
 #define TB_CANCEL_RECORDED 1 /* idem.state of a cancel's own record */
 #define TB_HOUSE_TYPE "tradeboss"
+/* Buffers for text counted in characters hold 4 bytes per character. */
+#define TB_REQUEST_NO_BYTES_MAX (FG_TB_REQUEST_NO_CHARS_MAX * UTF8_CHAR_BYTES_MAX)
+#define TB_USER_NAME_BYTES_MAX (FG_TB_USER_NAME_CHARS_MAX * UTF8_CHAR_BYTES_MAX)
+#define TB_KEY_BYTES_MAX (20 + 1 + TB_REQUEST_NO_BYTES_MAX) /* <companyId>:<number> */
+#define TB_AMOUNT_TEXT_BYTES_MAX 32                         /* "-" 18 digits "." 8 digits */
+static_assert(TB_KEY_BYTES_MAX < 256, "a fence key stays a short idempotency key");
 /* An execute's data and stored answer as text: field values are bounded
- * (FG_TB_*_BYTES_MAX, escaped at most 6x) well inside these. */
-#define TB_DATA_TEXT_BYTES_MAX 2048
+ * (above, escaped at most 6x; the fast path is ASCII only) well inside these. */
+#define TB_DATA_TEXT_BYTES_MAX 4096
 #define TB_ANSWER_TEXT_BYTES_MAX (TB_DATA_TEXT_BYTES_MAX + FG_ERR_MSG_MAX * 6 + 1024)
 
 /* --- the code table (README "TradeBoss webhooks" mirrors it) ------------- */
@@ -73,7 +89,10 @@ enum tb_code {
     TB_CANCELLED_BEFORE,
     TB_CANCEL_MISMATCH,
     TB_INACTIVE,
+    TB_THIRD_SERVER_CODE,
+    TB_CANCEL_OF_CANCEL,
     TB_BUSY,
+    TB_RATE_LIMITED,
     TB_CODE_COUNT
 };
 
@@ -97,7 +116,11 @@ static const struct {
     [TB_CANCELLED_BEFORE] = {"US_2000005", "the adjustment was cancelled before it arrived"},
     [TB_CANCEL_MISMATCH] = {"US_2000006", "the cancel does not match the adjustment"},
     [TB_INACTIVE] = {"US_2000007", "customer or account not active"},
+    [TB_THIRD_SERVER_CODE] = {"US_2000008", "thirdServerCode does not name the user's customer"},
+    [TB_CANCEL_OF_CANCEL] = {"US_2000009", "reverseRequestUniqueNo is a cancel's number, not an "
+                                           "adjustment's; nothing was done"},
     [TB_BUSY] = {"US_9000001", "server busy; nothing was applied, retry"},
+    [TB_RATE_LIMITED] = {"US_1000005", "rate limit exceeded; nothing was applied, retry later"},
 };
 
 /* Domain errors (negative fg codes) to this family's codes: the one mapping. */
@@ -131,6 +154,8 @@ static enum tb_code tb_code_of(int fg)
     case FG_ECUSTOMER_INACTIVE:
     case FG_EACCOUNT_INACTIVE:
         return TB_INACTIVE;
+    case FG_EWD_INITIATOR_MISMATCH: /* thirdServerCode names another customer */
+        return TB_THIRD_SERVER_CODE;
     default:
         return TB_BUSY; /* operating errors: store, memory, overload, shutdown */
     }
@@ -140,6 +165,9 @@ static enum tb_code tb_code_of(int fg)
 
 enum { TB_OVERTRADING_DEDUCT_AVAILABLE, TB_OVERTRADING_IGNORE };
 static const char *const overtrading_policies[] = {"deduct_available", "ignore", NULL};
+/* thirdServerCode: read and ignored, or required equal to the customer's uuid. */
+enum { TB_TSC_IGNORE, TB_TSC_MUST_EQUAL_UUID };
+static const char *const tsc_rules[] = {"ignore", "must_equal_uuid", NULL};
 static const char *const account_types[] = {"wallet", "securities", "futures", NULL};
 static const char *const auth_kinds[] = {"allowlist", "hmac", NULL};
 
@@ -152,30 +180,14 @@ struct tb_client {
     size_t secret_len;
     char account_type[LEDGER_TYPE_BYTES_MAX];
     int overtrading;
+    int third_server_code;      /* TB_TSC_* */
+    int64_t timestamp_window_s; /* 0: the timestamp header is not checked */
 };
 
-/* Parse and check a client config (the admin body). Fills the defaults into
- * cfg when fill_defaults, so the stored config says what is in force. */
-static int client_parse(json_t *cfg, bool fill_defaults, struct tb_client *out, struct fg_err *err)
+/* The client's credentials: a secret (hmac) or CIDRs (allowlist), never both. */
+static int client_auth_parse(json_t *cfg, struct tb_client *out, struct fg_err *err)
 {
-    static const char *const keys[] = {"family", "company_id",   "auth",        "allow",
-                                       "secret", "account_type", "overtrading", NULL};
-    memset(out, 0, sizeof(*out));
-    int auth = 0, type = 2, policy = TB_OVERTRADING_DEDUCT_AVAILABLE;
-    int rc = jsonx_check_keys(cfg, keys, err);
-    if (rc == 0)
-        rc = jsonx_int(cfg, "company_id", true, 1, INT64_MAX, &out->company_id, err);
-    if (rc == 0)
-        rc = jsonx_enum(cfg, "auth", true, auth_kinds, &auth, err);
-    if (rc == 0)
-        rc = jsonx_enum(cfg, "account_type", false, account_types, &type, err);
-    if (rc == 0)
-        rc = jsonx_enum(cfg, "overtrading", false, overtrading_policies, &policy, err);
-    if (rc < 0)
-        return rc;
-    out->hmac = auth == 1;
-    out->overtrading = policy;
-    snprintf(out->account_type, sizeof(out->account_type), "%s", account_types[type]);
+    int rc = 0;
     json_t *allow = json_object_get(cfg, "allow");
     json_t *secret = json_object_get(cfg, "secret");
     if (out->hmac) {
@@ -213,9 +225,52 @@ static int client_parse(json_t *cfg, bool fill_defaults, struct tb_client *out, 
         }
         out->cidr_count = (int)json_array_size(allow);
     }
+    return 0;
+}
+
+/* Parse and check a client config (the admin body). Fills the defaults into
+ * cfg when fill_defaults, so the stored config says what is in force. */
+static int client_parse(json_t *cfg, bool fill_defaults, struct tb_client *out, struct fg_err *err)
+{
+    static const char *const keys[] = {"family",
+                                       "company_id",
+                                       "auth",
+                                       "allow",
+                                       "secret",
+                                       "account_type",
+                                       "overtrading",
+                                       "third_server_code",
+                                       "timestamp_window_s",
+                                       NULL};
+    memset(out, 0, sizeof(*out));
+    int auth = 0, type = 2, policy = TB_OVERTRADING_DEDUCT_AVAILABLE, tsc = TB_TSC_IGNORE;
+    int rc = jsonx_check_keys(cfg, keys, err);
+    if (rc == 0)
+        rc = jsonx_int(cfg, "company_id", true, 1, INT64_MAX, &out->company_id, err);
+    if (rc == 0)
+        rc = jsonx_enum(cfg, "auth", true, auth_kinds, &auth, err);
+    if (rc == 0)
+        rc = jsonx_enum(cfg, "account_type", false, account_types, &type, err);
+    if (rc == 0)
+        rc = jsonx_enum(cfg, "overtrading", false, overtrading_policies, &policy, err);
+    if (rc == 0)
+        rc = jsonx_enum(cfg, "third_server_code", false, tsc_rules, &tsc, err);
+    if (rc == 0)
+        rc = jsonx_int(cfg, "timestamp_window_s", false, 0, FG_TB_TIMESTAMP_WINDOW_S_MAX,
+                       &out->timestamp_window_s, err);
+    if (rc < 0)
+        return rc;
+    out->hmac = auth == 1;
+    out->overtrading = policy;
+    out->third_server_code = tsc;
+    snprintf(out->account_type, sizeof(out->account_type), "%s", account_types[type]);
+    if ((rc = client_auth_parse(cfg, out, err)) < 0)
+        return rc;
     if (fill_defaults) {
         json_object_set_new(cfg, "account_type", json_string(out->account_type));
         json_object_set_new(cfg, "overtrading", json_string(overtrading_policies[policy]));
+        json_object_set_new(cfg, "third_server_code", json_string(tsc_rules[tsc]));
+        json_object_set_new(cfg, "timestamp_window_s", json_integer(out->timestamp_window_s));
     }
     return 0;
 }
@@ -346,13 +401,12 @@ static void envelope_send(struct http_req *req, const char *trace, const char *c
         tm = 0;
     if (!data && envelope_send_text(req, trace, code, msg, data_text, data_len, ok, tm))
         return;
-    json_t *data_json = data ? json_incref(data)
+    json_t *data_json = data        ? json_incref(data)
                         : data_text ? json_loadb(data_text, data_len, 0, NULL)
                                     : json_object();
-    json_t *env =
-        json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:b,s:b}", "bizCode", "", "code", code, "msg", msg,
-                  "tm", (json_int_t)tm, "trace", trace, "msgParams", "", "data",
-                  data_json ? data_json : json_object(), "ok", ok, "fail", !ok);
+    json_t *env = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:o,s:b,s:b}", "bizCode", "", "code", code,
+                            "msg", msg, "tm", (json_int_t)tm, "trace", trace, "msgParams", "",
+                            "data", data_json ? data_json : json_object(), "ok", ok, "fail", !ok);
     size_t len = 0;
     char *text = env ? jsonx_dump(env, &len) : NULL;
     json_decref(env);
@@ -403,21 +457,85 @@ static bool digits_only(const char *s, size_t min, size_t max)
     return true;
 }
 
+/* The trace to echo: the `trace` header when it is 1..FG_TB_TRACE_BYTES_MAX
+ * printable ASCII characters; otherwise (missing, too long, odd bytes) the
+ * request's own trace id, which the logs carry. Never a refusal. */
+static void trace_pick(struct http_req *req, struct tb_head *h)
+{
+    const char *trace = http_req_header(req, "trace");
+    bool ok = trace && *trace && strlen(trace) <= FG_TB_TRACE_BYTES_MAX;
+    for (const char *p = trace; ok && *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            ok = false;
+    snprintf(h->trace, sizeof(h->trace), "%s", ok ? trace : req->trace);
+}
+
+/* Allow-list or X-Signature; true when it has answered a refusal. */
+static bool authenticate(struct http_req *req, struct tb_head *h)
+{
+    if (h->client.hmac) {
+        enum tb_sig_result sig =
+            tb_signature_check(http_req_header(req, "X-Signature"), h->client.secret,
+                               h->client.secret_len, req->body, req->body_len, fg_clock_now_ms());
+        static const char *const why[] = {
+            [TB_SIG_OK] = "",
+            [TB_SIG_MISSING] = "header 'X-Signature' is required",
+            [TB_SIG_MALFORMED] = "header 'X-Signature' must be t=<ms>,v1=<64 lowercase hex>",
+            [TB_SIG_WRONG] = "signature does not match",
+            [TB_SIG_EXPIRED] = "signature time t is more than 5 minutes from the server clock",
+        };
+        memset(h->client.secret, 0, sizeof(h->client.secret)); /* not needed past here */
+        if (sig != TB_SIG_OK) {
+            refuse_now(req, h->trace, sig == TB_SIG_EXPIRED ? TB_TOO_OLD : TB_AUTH, why[sig]);
+            return true;
+        }
+        return false;
+    }
+    bool allowed = false;
+    for (int i = 0; i < h->client.cidr_count && !allowed; i++)
+        allowed = tb_cidr_match(&h->client.cidrs[i], &req->peer_addr, req->peer_addr_len);
+    if (!allowed) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "address %s is not allowed for companyId %lld", req->peer,
+                 (long long)h->company_id);
+        refuse_now(req, h->trace, TB_AUTH, msg);
+    }
+    return !allowed;
+}
+
+/* The client's timestamp window (timestamp_window_s, 0 = off): when on, the
+ * header must be 13 digits within the window of our clock; when off it is
+ * not read at all. A refusal goes to h->late_code (execute records it). */
+static void timestamp_check(struct http_req *req, struct tb_head *h)
+{
+    int64_t window_ms = h->client.timestamp_window_s * 1000;
+    if (window_ms == 0)
+        return;
+    const char *ts = http_req_header(req, "timestamp");
+    if (!ts || !digits_only(ts, 13, 13)) {
+        h->late_code = TB_PARAM;
+        snprintf(h->late_msg, sizeof(h->late_msg),
+                 "header 'timestamp' must be 13 digits of epoch milliseconds");
+        return;
+    }
+    int64_t t = strtoll(ts, NULL, 10), d = 0;
+    if (__builtin_sub_overflow(t, fg_clock_now_ms(), &d) || d > window_ms || d < -window_ms) {
+        h->late_code = TB_TOO_OLD;
+        snprintf(h->late_msg, sizeof(h->late_msg),
+                 "header 'timestamp' is more than %lld s from the server clock",
+                 (long long)h->client.timestamp_window_s);
+    }
+}
+
 /* Returns true when it has answered (a refusal before authentication
  * completed), false to go on, with h->late_code perhaps holding a refusal.
- * timestamp: 2 required and within the window, 1 optional. */
-static bool prelude(struct http_req *req, struct tb_head *h, int timestamp)
+ * windowed: the query and the execute check the client's timestamp window;
+ * the cancel never does (refusing it could strand money). */
+static bool prelude(struct http_req *req, struct tb_head *h, bool windowed)
 {
     memset(h, 0, sizeof(*h));
     h->late_code = TB_OK;
-    const char *trace = http_req_header(req, "trace");
-    bool trace_ok = trace && *trace && strlen(trace) <= FG_TB_TRACE_BYTES_MAX;
-    for (const char *p = trace; trace_ok && *p; p++)
-        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-            trace_ok = false;
-    if (trace_ok)
-        snprintf(h->trace, sizeof(h->trace), "%s", trace);
-
+    trace_pick(req, h);
     const char *company = http_req_header(req, "companyId");
     if (!company || !digits_only(company, 1, 18)) {
         refuse_now(req, h->trace, TB_PARAM, "header 'companyId' must be a positive integer");
@@ -431,60 +549,18 @@ static bool prelude(struct http_req *req, struct tb_head *h, int timestamp)
         refuse_now(req, h->trace, TB_UNKNOWN_COMPANY, msg);
         return true;
     }
-    if (h->client.hmac) {
-        enum tb_sig_result sig =
-            tb_signature_check(http_req_header(req, "X-Signature"), h->client.secret,
-                               h->client.secret_len, req->body, req->body_len, fg_clock_now_ms());
-        static const char *const why[] = {
-            [TB_SIG_OK] = "",
-            [TB_SIG_MISSING] = "header 'X-Signature' is required",
-            [TB_SIG_MALFORMED] = "header 'X-Signature' must be t=<ms>,v1=<64 lowercase hex>",
-            [TB_SIG_WRONG] = "signature does not match",
-            [TB_SIG_EXPIRED] = "signature time t is more than 5 minutes from the server clock",
-        };
-        if (sig != TB_SIG_OK) {
-            refuse_now(req, h->trace, sig == TB_SIG_EXPIRED ? TB_TOO_OLD : TB_AUTH, why[sig]);
-            return true;
-        }
-    } else {
-        bool allowed = false;
-        for (int i = 0; i < h->client.cidr_count && !allowed; i++)
-            allowed = tb_cidr_match(&h->client.cidrs[i], &req->peer_addr, req->peer_addr_len);
-        if (!allowed) {
-            char msg[128];
-            snprintf(msg, sizeof(msg), "address %s is not allowed for companyId %lld", req->peer,
-                     (long long)h->company_id);
-            refuse_now(req, h->trace, TB_AUTH, msg);
-            return true;
-        }
+    if (authenticate(req, h))
+        return true;
+    char rl_key[24]; /* issue 9.11: HTTP 429, the envelope, x-ratelimit-*; nothing recorded */
+    snprintf(rl_key, sizeof(rl_key), "%lld", (long long)h->company_id);
+    if (!app_rate_take(req, TB_FAMILY, rl_key)) {
+        refuse_now(req, h->trace, TB_RATE_LIMITED, NULL);
+        req->status = 429;
+        return true;
     }
-    memset(h->client.secret, 0, sizeof(h->client.secret)); /* not needed past here */
-
     /* Authenticated: what follows may be recorded. */
-    if (!trace_ok) {
-        h->late_code = TB_PARAM;
-        snprintf(h->late_msg, sizeof(h->late_msg),
-                 "header 'trace' is required: 1 to %d printable ascii characters",
-                 FG_TB_TRACE_BYTES_MAX);
-        return false;
-    }
-    const char *ts = http_req_header(req, "timestamp");
-    if (!ts && timestamp == 1)
-        return false;
-    if (!ts || !digits_only(ts, 13, 13)) {
-        h->late_code = TB_PARAM;
-        snprintf(h->late_msg, sizeof(h->late_msg),
-                 "header 'timestamp' must be 13 digits of epoch milliseconds");
-        return false;
-    }
-    if (timestamp == 2) {
-        int64_t t = strtoll(ts, NULL, 10), now = fg_clock_now_ms();
-        if ((t > now ? t - now : now - t) > FG_TB_SKEW_MS_MAX) {
-            h->late_code = TB_TOO_OLD;
-            snprintf(h->late_msg, sizeof(h->late_msg),
-                     "header 'timestamp' is more than 5 minutes from the server clock");
-        }
-    }
+    if (windowed)
+        timestamp_check(req, h);
     return false;
 }
 
@@ -512,10 +588,115 @@ static int currency_field(json_t *body, const char **out, struct fg_err *err)
     return rc;
 }
 
-/* amount as a string with amountDigits fraction digits at most; negative
- * says whether a leading '-' is required (ABNORMAL_OVERTRADING) or refused.
- * *units gets the absolute value in 10^-digits. */
-static int amount_field(json_t *body, int digits, bool negative, int64_t *units, struct fg_err *err)
+/* The body as a JSON object. A text that jansson refuses only because a
+ * string holds bytes that are not UTF-8 (or an unpaired surrogate escape) is
+ * read with U+FFFD in their place and *repaired set: the caller decides which
+ * fields may hold them (a cancel's descriptive fields may, nothing else). */
+static int body_parse(struct http_req *req, json_t **body, bool *repaired, struct fg_err *err)
+{
+    *repaired = false;
+    int rc = jsonx_parse_object(req->body, req->body_len, body, err);
+    if (rc != -FG_EBAD_JSON)
+        return rc;
+    char *fixed = NULL;
+    size_t n = 0;
+    bool changed = false;
+    if (utf8_json_repair(req->body, req->body_len, &fixed, &n, &changed) < 0)
+        return fg_fail(err, -FG_ENOMEM, "out of memory");
+    json_t *v = changed ? json_loadb(fixed, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    free(fixed);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return rc; /* not JSON for another reason: the first error says why */
+    }
+    *body = v;
+    *repaired = true;
+    return 0;
+}
+
+/* A string of 1..max_chars characters. In a repaired body, U+FFFD in it means
+ * the bytes sent were not UTF-8: refused (this reader is for the fields that
+ * identify a request). */
+static int text_field(json_t *body, const char *key, size_t max_chars, bool repaired,
+                      const char **out, struct fg_err *err)
+{
+    json_t *v = json_object_get(body, key);
+    if (!v || json_is_null(v))
+        return fg_fail(err, -FG_EMISSING_FIELD, "field '%s' is required", key);
+    if (!json_is_string(v))
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a string", key);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n == 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must not be empty", key);
+    if (utf8_chars(s, n) > max_chars)
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is longer than %zu characters", key,
+                       max_chars);
+    if (repaired && utf8_has_replacement(s, n))
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is not valid UTF-8", key);
+    *out = s;
+    return 0;
+}
+
+/* orderId: an integer >= 0, sent as a JSON number or a string of digits
+ * ("42"). A string is replaced in body by the number, so the defining hash
+ * does not depend on how it was written. */
+static int order_id_field(json_t *body, struct fg_err *err)
+{
+    json_t *v = json_object_get(body, "orderId");
+    if (!v || json_is_null(v))
+        return fg_fail(err, -FG_EMISSING_FIELD, "field 'orderId' is required");
+    if (json_is_integer(v) && json_integer_value(v) >= 0)
+        return 0;
+    const char *s = json_string_value(v);
+    long long n = -1;
+    if (s && digits_only(s, 1, 19)) {
+        errno = 0;
+        n = strtoll(s, NULL, 10);
+        if (errno == ERANGE)
+            n = -1;
+    }
+    if (n < 0)
+        return fg_fail(err, -FG_EBAD_FIELD,
+                       "field 'orderId' must be an integer from 0 to 2^63-1, as a number or "
+                       "a string of digits");
+    json_object_set_new(body, "orderId", json_integer(n));
+    return 0;
+}
+
+/* metadata (optional): a JSON string, or any JSON value (an object, usually),
+ * of at most FG_TB_REMARK_CHARS_MAX characters (a value other than a string
+ * counts its compact text). */
+static int metadata_check(json_t *body, struct fg_err *err)
+{
+    json_t *v = json_object_get(body, "metadata");
+    if (!v || json_is_null(v))
+        return 0;
+    size_t chars = 0;
+    if (json_is_string(v)) {
+        chars = utf8_chars(json_string_value(v), json_string_length(v));
+    } else {
+        size_t len = 0;
+        char *text = jsonx_dump(v, &len);
+        if (!text)
+            return fg_fail(err, -FG_ENOMEM, "out of memory");
+        chars = utf8_chars(text, len);
+        free(text);
+    }
+    if (chars > FG_TB_REMARK_CHARS_MAX)
+        return fg_fail(err, -FG_EBAD_FIELD, "field 'metadata' is longer than %d characters",
+                       FG_TB_REMARK_CHARS_MAX);
+    return 0;
+}
+
+/* amount: a decimal string with exactly amountDigits decimal places ("100.00"
+ * with 2, "100" with 0), a '-' first for ABNORMAL_OVERTRADING and never
+ * otherwise. This is the rule that gives every accepted pair one meaning:
+ * "150" with amountDigits 2 could be 150.00 or 1.50 in minor units, so it is
+ * refused, never guessed. *units gets the absolute value in
+ * 10^-amountDigits, text the amount as sent (cap TB_AMOUNT_TEXT_BYTES_MAX). */
+static int amount_field(json_t *body, int digits, bool negative, int64_t *units, char *text,
+                        struct fg_err *err)
 {
     json_t *v = json_object_get(body, "amount");
     if (!v || json_is_null(v))
@@ -528,12 +709,39 @@ static int amount_field(json_t *body, int digits, bool negative, int64_t *units,
     if (neg != negative)
         return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' must be %s for this operation",
                        negative ? "negative" : "positive");
+    const char *dot = memchr(s, '.', n);
+    size_t places = dot ? n - (size_t)(dot - s) - 1 : 0;
+    if (dot ? places != (size_t)digits : digits != 0)
+        return fg_fail(err, -FG_EBAD_AMOUNT,
+                       "field 'amount' has %zu decimal places but amountDigits is %d; they must "
+                       "agree",
+                       places, digits);
     struct fg_err inner;
     if (money_amount_parse(s + neg, n - neg, digits, units, &inner) < 0)
-        return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' with amountDigits %d: %s", digits,
-                       inner.msg);
+        return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount': %s", inner.msg);
     if (*units == 0)
         return fg_fail(err, -FG_EAMOUNT_ZERO, "field 'amount' must not be zero");
+    snprintf(text, TB_AMOUNT_TEXT_BYTES_MAX, "%s", s); /* parsed: at most 28 bytes */
+    return 0;
+}
+
+/* The amount (units of 10^-amount_digits) in minor units of a currency with
+ * cur_digits: fewer amountDigits are scaled up; more only when the extra
+ * digits are zeros ("100.00" with 2 is 100 JPY; "100.50" is no JPY amount). */
+static int amount_minor(int64_t units, int amount_digits, int cur_digits, int64_t *out,
+                        struct fg_err *err)
+{
+    if (amount_digits <= cur_digits) {
+        if (!money_mul(units, money_pow10(cur_digits - amount_digits), out))
+            return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' is too large");
+        return 0;
+    }
+    int64_t scale = money_pow10(amount_digits - cur_digits);
+    if (units % scale != 0)
+        return fg_fail(err, -FG_EBAD_AMOUNT,
+                       "field 'amount' is not exact in a currency of %d decimal places",
+                       cur_digits);
+    *out = units / scale;
     return 0;
 }
 
@@ -597,23 +805,39 @@ static int defining_hash(json_t *body, const char *tag, const char *const fields
 
 /* --- commands ------------------------------------------------------------- */
 
+/* thirdServerCode, when the client says it must equal the customer's uuid:
+ * the value sent, or too_long when it cannot be a uuid (never cut). */
+struct tb_tsc {
+    bool check, too_long;
+    char value[FG_UUID_BYTES_MAX + 1];
+};
+
+static bool tsc_matches(const struct tb_tsc *tsc, const char *uuid)
+{
+    return !tsc->check || (!tsc->too_long && strcmp(tsc->value, uuid) == 0);
+}
+
 struct tb_cmd {
     char trace[FG_TB_TRACE_BYTES_MAX + 1];
     int64_t company_id;
-    char request_no[FG_TB_REQUEST_NO_BYTES_MAX + 1];
-    char key[FG_REQUEST_ID_BYTES_MAX + 1];       /* this request's record key */
-    char fence_key[FG_REQUEST_ID_BYTES_MAX + 1]; /* cancel: the execute's fence key */
-    char reverse_no[FG_TB_REQUEST_NO_BYTES_MAX + 1];
+    char request_no[TB_REQUEST_NO_BYTES_MAX + 1];
+    char key[TB_KEY_BYTES_MAX + 1];       /* this request's record key */
+    char fence_key[TB_KEY_BYTES_MAX + 1]; /* cancel: the execute's fence key */
+    char reverse_no[TB_REQUEST_NO_BYTES_MAX + 1];
     uint8_t hash[FG_SHA256_BYTES];
     enum tb_code pre_code; /* a refusal found on the HTTP thread (execute) */
     char pre_msg[FG_ERR_MSG_MAX];
-    char user_name[FG_TB_USER_NAME_BYTES_MAX + 1];
+    char user_name[TB_USER_NAME_BYTES_MAX + 1];
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     int op;
     int64_t amount_units; /* absolute, in 10^-amount_digits */
     int amount_digits;
+    char amount_text[TB_AMOUNT_TEXT_BYTES_MAX]; /* as sent: echoed in the execute's answer */
     char account_type[LEDGER_TYPE_BYTES_MAX];
     int overtrading;
+    struct tb_tsc tsc;
+    /* A cancel's descriptive fields as sent, kept in its record ("given"). */
+    json_t *given;
     /* The answer, rendered after the batch commits. */
     char code[16];
     char msg[FG_ERR_MSG_MAX];
@@ -628,6 +852,7 @@ static void tb_cmd_free(void *p)
 {
     struct tb_cmd *t = p;
     json_decref(t->data);
+    json_decref(t->given);
 }
 
 static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, json_t *data)
@@ -643,8 +868,8 @@ static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, jso
 static void tb_after_commit(struct app_cmd *c)
 {
     struct tb_cmd *t = c->data;
-    envelope_send(c->req, t->trace, t->code, t->msg, t->data,
-                  t->data_len ? t->data_text : NULL, t->data_len);
+    envelope_send(c->req, t->trace, t->code, t->msg, t->data, t->data_len ? t->data_text : NULL,
+                  t->data_len);
 }
 
 static void tb_fail(struct app_cmd *c, int code)
@@ -696,9 +921,29 @@ static char *answer_dump(const struct tb_cmd *t, json_t *fence, size_t *len)
                           t->data ? json_incref(t->data) : json_object());
     if (o && fence)
         json_object_set(o, "fence", fence);
+    if (o && t->given)
+        json_object_set(o, "given", t->given);
     char *text = o ? jsonx_dump(o, len) : NULL;
     json_decref(o);
     return text;
+}
+
+/* A transfer's ref "<scope>:<key>"; a key too long for it (a number of 48
+ * wide characters) is named by its SHA-256 instead, never cut. */
+static void transfer_ref(char ref[LEDGER_REF_BYTES_MAX], const char *scope, const char *key)
+{
+    size_t ns = strlen(scope), nk = strlen(key);
+    if (ns + 1 + nk < LEDGER_REF_BYTES_MAX) {
+        memcpy(ref, scope, ns);
+        ref[ns] = ':';
+        memcpy(ref + ns + 1, key, nk + 1);
+        return;
+    }
+    uint8_t h[FG_SHA256_BYTES];
+    char hex[2 * FG_SHA256_BYTES + 1];
+    fg_sha256(key, nk, h);
+    fg_hex(h, sizeof(h), hex);
+    snprintf(ref, LEDGER_REF_BYTES_MAX, "%s:sha256:%s", scope, hex);
 }
 
 static json_t *amount_json(int64_t v, int digits)
@@ -728,16 +973,16 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
     int rc = customer_find_by_name_cached(s, t->company_id, t->user_name, &cu, err);
     if (rc < 0)
         return rc;
+    if (!tsc_matches(&t->tsc, cu.uuid))
+        return fg_fail(err, -FG_EWD_INITIATOR_MISMATCH,
+                       "thirdServerCode does not name the customer of user '%s'", t->user_name);
     if (strcmp(cu.status, "active") != 0)
         return fg_fail(err, -FG_ECUSTOMER_INACTIVE, "user '%s' is %s", t->user_name, cu.status);
     if ((rc = currency_get_cached(s, t->currency, &cur, err)) < 0)
         return rc;
-    if (t->amount_digits > cur.digits)
-        return fg_fail(err, -FG_EBAD_AMOUNT, "amountDigits %d exceeds the %d digits of %s",
-                       t->amount_digits, cur.digits, cur.code);
     x->digits = cur.digits;
-    if (!money_mul(t->amount_units, money_pow10(cur.digits - t->amount_digits), &x->requested))
-        return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' is too large");
+    if ((rc = amount_minor(t->amount_units, t->amount_digits, cur.digits, &x->requested, err)) < 0)
+        return rc;
     if ((rc = ledger_account_id_cached(s, cu.uuid, t->account_type, t->currency, &acct_id, err)) <
         0)
         return fg_fail(err, rc, "user '%s' has no %s account in %s", t->user_name, t->account_type,
@@ -772,7 +1017,7 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
             .debit_id = x->debit_id, .credit_id = x->credit_id, .amount = amount};
         snprintf(tr.currency, sizeof(tr.currency), "%s", t->currency);
         snprintf(tr.kind, sizeof(tr.kind), "%s", kind);
-        snprintf(tr.ref, sizeof(tr.ref), TB_SCOPE_EXEC ":%s", t->key);
+        transfer_ref(tr.ref, TB_SCOPE_EXEC, t->key);
         if ((rc = ledger_transfer_create(s, now_ms, &tr, err)) < 0)
             return rc;
         x->transfer_id = tr.id;
@@ -791,9 +1036,7 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
 static bool exec_answer_text(struct tb_cmd *t, const struct exec_result *x, char *out, size_t cap,
                              size_t *out_len)
 {
-    char req_s[MONEY_FORMAT_BYTES_MAX], moved_s[MONEY_FORMAT_BYTES_MAX],
-        avail_s[MONEY_FORMAT_BYTES_MAX];
-    money_amount_format(x->requested, x->digits, req_s, sizeof(req_s));
+    char moved_s[MONEY_FORMAT_BYTES_MAX], avail_s[MONEY_FORMAT_BYTES_MAX];
     money_amount_format(x->moved, x->digits, moved_s, sizeof(moved_s));
     money_amount_format(x->available, x->digits, avail_s, sizeof(avail_s));
     struct jsonx_buf d;
@@ -807,7 +1050,7 @@ static bool exec_answer_text(struct tb_cmd *t, const struct exec_result *x, char
     jsonx_buf_lit(&d, ",\"operationType\":");
     jsonx_buf_str(&d, operations[t->op]);
     jsonx_buf_lit(&d, ",\"amount\":");
-    jsonx_buf_str(&d, req_s);
+    jsonx_buf_str(&d, t->amount_text);
     jsonx_buf_lit(&d, ",\"appliedAmount\":");
     jsonx_buf_str(&d, moved_s);
     jsonx_buf_lit(&d, ",\"amountDigits\":");
@@ -898,7 +1141,7 @@ static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
         answer_set(t, TB_OK, text,
                    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
                              "userName", t->user_name, "currency", t->currency, "operationType",
-                             operations[t->op], "amount", amount_json(x.requested, x.digits),
+                             operations[t->op], "amount", json_string(t->amount_text),
                              "appliedAmount", amount_json(x.moved, x.digits), "amountDigits",
                              x.digits, "availableAmount", amount_json(x.available, x.digits)));
         fence = json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "requested", (json_int_t)x.requested,
@@ -946,14 +1189,14 @@ static int exec_run(struct app_cmd *c, struct store *s, int64_t now_ms)
         break;
     case TB_FENCE_CONFLICT:
         snprintf(msg, sizeof(msg),
-                 "requestUniqueNo '%s' was already used for a different adjustment; nothing "
+                 "requestUniqueNo '%.64s' was already used for a different adjustment; nothing "
                  "was applied",
                  t->request_no);
         answer_set(t, TB_DUPLICATE, msg, NULL);
         break;
     case TB_FENCE_TOMBSTONE_HIT:
         snprintf(msg, sizeof(msg),
-                 "requestUniqueNo '%s' was cancelled before it arrived; nothing was applied",
+                 "requestUniqueNo '%.64s' was cancelled before it arrived; nothing was applied",
                  t->request_no);
         answer_set(t, TB_CANCELLED_BEFORE, msg, NULL);
         fg_info(c->req->trace, "tradeboss execute %s hit a tombstone", t->key);
@@ -965,33 +1208,45 @@ static int exec_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     return rc;
 }
 
-static const char *const exec_fields[] = {"thirdServerCode",
-                                          "userName",
-                                          "currency",
-                                          "bizType",
-                                          "operationType",
-                                          "amount",
-                                          "amountDigits",
-                                          "orderId",
-                                          "requestUniqueNo",
-                                          "requestTime",
-                                          "ip",
-                                          "metadata",
-                                          NULL};
 static const char *const exec_defining[] = {"userName", "currency",     "bizType", "operationType",
                                             "amount",   "amountDigits", "orderId", NULL};
 
-/* Field checks of an execute that need no store; the first failure wins. */
-static int exec_fields_check(json_t *body, struct tb_cmd *t, struct fg_err *err)
+/* thirdServerCode under the client's rule: not read ("ignore"), or required
+ * and kept to be compared with the customer's uuid on the writer. */
+static int tsc_read(json_t *body, const struct tb_client *cl, struct tb_tsc *tsc,
+                    struct fg_err *err)
+{
+    memset(tsc, 0, sizeof(*tsc));
+    if (cl->third_server_code == TB_TSC_IGNORE)
+        return 0;
+    tsc->check = true;
+    json_t *v = json_object_get(body, "thirdServerCode");
+    if (!v || json_is_null(v))
+        return fg_fail(err, -FG_EMISSING_FIELD, "field 'thirdServerCode' is required");
+    if (!json_is_string(v))
+        return fg_fail(err, -FG_EBAD_FIELD, "field 'thirdServerCode' must be a string");
+    size_t n = json_string_length(v);
+    /* Longer than any uuid, or holding a NUL: it cannot name a customer. */
+    tsc->too_long = n > FG_UUID_BYTES_MAX || strlen(json_string_value(v)) != n;
+    if (!tsc->too_long)
+        memcpy(tsc->value, json_string_value(v), n + 1);
+    return 0;
+}
+
+/* Field checks of an execute that need no store; the first failure wins.
+ * Unknown fields are ignored; requestTime and ip are descriptive and not
+ * read; the rest defines the adjustment and is typed strictly. */
+static int exec_fields_check(json_t *body, bool repaired, const struct tb_client *cl,
+                             struct tb_cmd *t, struct fg_err *err)
 {
     const char *s = NULL;
     int64_t v = 0;
     int op = 0;
-    int rc = jsonx_check_keys(body, exec_fields, err);
+    int rc = repaired ? fg_fail(err, -FG_EBAD_FIELD, "the body is not valid UTF-8") : 0;
     if (rc == 0)
-        rc = jsonx_str(body, "thirdServerCode", true, FG_TB_FIELD_BYTES_MAX, &s, err);
+        rc = tsc_read(body, cl, &t->tsc, err);
     if (rc == 0 &&
-        (rc = jsonx_str(body, "userName", true, FG_TB_USER_NAME_BYTES_MAX, &s, err)) == 0)
+        (rc = text_field(body, "userName", FG_TB_USER_NAME_CHARS_MAX, repaired, &s, err)) == 0)
         snprintf(t->user_name, sizeof(t->user_name), "%s", s);
     if (rc == 0 && (rc = currency_field(body, &s, err)) == 0)
         snprintf(t->currency, sizeof(t->currency), "%s", s);
@@ -1003,15 +1258,12 @@ static int exec_fields_check(json_t *body, struct tb_cmd *t, struct fg_err *err)
         (rc = jsonx_int(body, "amountDigits", true, 0, FG_CURRENCY_DIGITS_MAX, &v, err)) == 0)
         t->amount_digits = (int)v;
     if (rc == 0)
-        rc = amount_field(body, t->amount_digits, op == TB_OP_OVERTRADING, &t->amount_units, err);
+        rc = amount_field(body, t->amount_digits, op == TB_OP_OVERTRADING, &t->amount_units,
+                          t->amount_text, err);
     if (rc == 0)
-        rc = jsonx_int(body, "orderId", true, 0, INT64_MAX, &v, err);
+        rc = order_id_field(body, err);
     if (rc == 0)
-        rc = jsonx_int(body, "requestTime", true, 0, INT64_MAX, &v, err);
-    if (rc == 0)
-        rc = jsonx_str(body, "ip", true, FG_TB_FIELD_BYTES_MAX, &s, err);
-    if (rc == 0)
-        rc = jsonx_str(body, "metadata", false, FG_TB_REMARK_BYTES_MAX, &s, err);
+        rc = metadata_check(body, err);
     return rc;
 }
 
@@ -1019,18 +1271,19 @@ static int exec_post(struct http_req *req, void *ctx)
 {
     (void)ctx;
     struct tb_head h;
-    if (prelude(req, &h, 2))
+    if (prelude(req, &h, true))
         return HTTP_DONE;
     json_t *body = NULL;
     struct fg_err err = {0};
     const char *no = NULL;
-    int rc = jsonx_parse_object(req->body, req->body_len, &body, &err);
+    bool repaired = false;
+    int rc = body_parse(req, &body, &repaired, &err);
     if (rc == 0)
-        rc = jsonx_str(body, "requestUniqueNo", true, FG_TB_REQUEST_NO_BYTES_MAX, &no, &err);
+        rc = text_field(body, "requestUniqueNo", FG_TB_REQUEST_NO_CHARS_MAX, repaired, &no, &err);
     if (rc < 0) {
         /* No usable number: nothing can be recorded. */
         json_decref(body);
-        return refuse_now(req, h.trace, h.late_code != TB_OK ? h.late_code : TB_PARAM,
+        return refuse_now(req, h.trace, h.late_code != TB_OK ? h.late_code : tb_code_of(rc),
                           h.late_code != TB_OK ? h.late_msg : err.msg);
     }
     struct app_cmd *c = app_cmd_new(req, exec_run, sizeof(struct tb_cmd));
@@ -1047,6 +1300,7 @@ static int exec_post(struct http_req *req, void *ctx)
     snprintf(t->key, sizeof(t->key), "%lld:%s", (long long)h.company_id, no);
     snprintf(t->account_type, sizeof(t->account_type), "%s", h.client.account_type);
     t->overtrading = h.client.overtrading;
+    (void)order_id_field(body, NULL); /* "42" and 42 hash alike; a bad one is refused below */
     rc = defining_hash(body, "tb.exec.v1", exec_defining, t->hash);
     if (rc < 0) {
         json_decref(body);
@@ -1054,11 +1308,13 @@ static int exec_post(struct http_req *req, void *ctx)
     }
     t->pre_code = h.late_code;
     snprintf(t->pre_msg, sizeof(t->pre_msg), "%s", h.late_msg);
-    if (t->pre_code == TB_OK && exec_fields_check(body, t, &err) < 0) {
+    if (t->pre_code == TB_OK && exec_fields_check(body, repaired, &h.client, t, &err) < 0) {
         t->pre_code = tb_code_of(err.code);
         snprintf(t->pre_msg, sizeof(t->pre_msg), "%s", err.msg);
     }
     json_decref(body);
+    if (t->pre_code == TB_BUSY) /* out of memory: transient, never recorded */
+        return refuse_now(req, h.trace, TB_BUSY, t->pre_msg);
     return app_cmd_submit(c);
 }
 
@@ -1082,8 +1338,7 @@ static bool cancel_matches(const struct tb_cmd *t, json_t *fence, char *why, siz
         return false;
     }
     int64_t amount = 0;
-    if (t->amount_digits > digits ||
-        !money_mul(t->amount_units, money_pow10(digits - t->amount_digits), &amount) ||
+    if (amount_minor(t->amount_units, t->amount_digits, digits, &amount, NULL) < 0 ||
         amount != requested) {
         char want[MONEY_FORMAT_BYTES_MAX];
         money_amount_format(requested, digits, want, sizeof(want));
@@ -1118,7 +1373,7 @@ static int cancel_reverse(struct tb_cmd *t, struct store *s, int64_t now_ms,
         };
         snprintf(tr.currency, sizeof(tr.currency), "%s", t->currency);
         snprintf(tr.kind, sizeof(tr.kind), "tb_reverse");
-        snprintf(tr.ref, sizeof(tr.ref), TB_SCOPE_CANCEL ":%s", t->key);
+        transfer_ref(tr.ref, TB_SCOPE_CANCEL, t->key);
         int rc = ledger_transfers_create_linked(s, now_ms, &tr, 1, err);
         if (rc < 0)
             return rc;
@@ -1128,33 +1383,138 @@ static int cancel_reverse(struct tb_cmd *t, struct store *s, int64_t now_ms,
                        rec->response, rec->response_len, rec->ref, err);
 }
 
+/* A repeated cancel (its own record exists): its first answer, or a
+ * conflict. Returns 1 when it answered, 0 when there is no record, < 0 on an
+ * operating error (answered). */
+static int cancel_repeat(struct app_cmd *c, struct store *s)
+{
+    struct tb_cmd *t = c->data;
+    struct fg_err err = {0};
+    struct idem_rec own;
+    int rc = idem_get(s, TB_SCOPE_CANCEL, t->key, &own, &err);
+    if (rc < 0)
+        return run_busy(c, rc, &err);
+    if (!own.found)
+        return 0;
+    if (idem_same_hash(&own, t->hash)) {
+        rc = answer_stored(t, &own, NULL);
+        if (rc < 0)
+            rc = run_busy(c, rc, &err);
+    } else {
+        char msg[FG_ERR_MSG_MAX];
+        snprintf(msg, sizeof(msg),
+                 "cancel requestUniqueNo '%.64s' was already used with different content",
+                 t->request_no);
+        answer_set(t, TB_DUPLICATE, msg, NULL);
+    }
+    idem_rec_release(&own);
+    return rc < 0 ? rc : 1;
+}
+
+/* reverseRequestUniqueNo names no adjustment but a cancel's own number (a
+ * reverse of a reverse): a refusal that says so, and nothing written, no
+ * tombstone (the number was received, as a cancel). Returns 1 when it
+ * answered, 0 when the number is no cancel's, < 0 on an operating error. */
+static int cancel_of_cancel(struct app_cmd *c, struct store *s)
+{
+    struct tb_cmd *t = c->data;
+    struct fg_err err = {0};
+    struct idem_rec other;
+    int rc = idem_get(s, TB_SCOPE_CANCEL, t->fence_key, &other, &err);
+    if (rc < 0)
+        return run_busy(c, rc, &err);
+    bool found = other.found;
+    idem_rec_release(&other);
+    if (!found)
+        return 0;
+    char msg[FG_ERR_MSG_MAX];
+    snprintf(msg, sizeof(msg),
+             "reverseRequestUniqueNo '%.64s' is the number of a cancel, not of an adjustment; "
+             "nothing was done",
+             t->reverse_no);
+    answer_set(t, TB_CANCEL_OF_CANCEL, msg, NULL);
+    fg_info(c->req->trace, "tradeboss cancel %s names the cancel %s", t->key, t->fence_key);
+    return 1;
+}
+
+/* Carry out the fence's step for a cancel and set the answer. *record is
+ * false for a transient refusal (not stored). 0 or an operating error. */
+static int cancel_step(struct tb_cmd *t, struct store *s, int64_t now_ms, struct tb_fence_step step,
+                       const struct idem_rec *rec, json_t *fence, const char *why,
+                       int64_t *reversal_id, bool *record, struct fg_err *err)
+{
+    int digits = fence ? (int)json_integer_value(json_object_get(fence, "digits")) : 0;
+    int64_t moved = fence ? json_integer_value(json_object_get(fence, "moved")) : 0;
+    uint8_t no_hash[FG_SHA256_BYTES] = {0};
+    char msg[FG_ERR_MSG_MAX];
+    int rc = 0;
+    switch (step.action) {
+    case TB_FENCE_WRITE_TOMBSTONE:
+        rc = idem_put(s, TB_SCOPE_EXEC, t->fence_key, no_hash, step.next, 200, NULL, 0, 0, now_ms,
+                      err);
+        /* fallthrough */
+    case TB_FENCE_NEVER_RECEIVED:
+        snprintf(msg, sizeof(msg),
+                 "requestUniqueNo '%.64s' was never received; a later execute of it is refused",
+                 t->reverse_no);
+        answer_set(t, TB_CANCEL_NEVER_RECEIVED, msg, NULL);
+        return rc;
+    case TB_FENCE_REFUSED_BEFORE:
+        snprintf(msg, sizeof(msg),
+                 "requestUniqueNo '%.64s' was received but refused; nothing moved", t->reverse_no);
+        answer_set(t, TB_CANCEL_REFUSED_BEFORE, msg, NULL);
+        return 0;
+    case TB_FENCE_REVERSE:
+        rc = cancel_reverse(t, s, now_ms, rec, fence, reversal_id, err);
+        if (rc < 0 && tb_code_of(rc) != TB_BUSY) {
+            /* Transient (e.g. the customer already spent a closed position's
+             * money): answer, record nothing, the fence stays APPLIED. */
+            answer_set(t, tb_code_of(rc), err->msg, NULL);
+            *record = false;
+            return 0;
+        }
+        answer_set(t, TB_OK, moved > 0 ? "reversed" : "reversed; the adjustment had moved nothing",
+                   cancel_data(t, moved, digits));
+        return rc;
+    case TB_FENCE_ALREADY_REVERSED:
+        answer_set(t, TB_OK, "already reversed by an earlier cancel; nothing moved now",
+                   cancel_data(t, 0, digits));
+        return 0;
+    case TB_FENCE_MISMATCH:
+        answer_set(t, TB_CANCEL_MISMATCH, why, NULL);
+        return 0;
+    default:
+        FG_ASSERT(!"cancel: impossible fence step");
+        return -FG_EINTERNAL;
+    }
+}
+
+/* The cancel's answer and descriptive fields under its own number. */
+static int cancel_record(struct tb_cmd *t, struct store *s, int64_t reversal_id, int64_t now_ms,
+                         struct fg_err *err)
+{
+    size_t len = 0;
+    char *text = answer_dump(t, NULL, &len);
+    if (!text)
+        return fg_fail(err, -FG_ENOMEM, "out of memory");
+    int rc = idem_put(s, TB_SCOPE_CANCEL, t->key, t->hash, TB_CANCEL_RECORDED, 200, text, len,
+                      reversal_id, now_ms, err);
+    free(text);
+    return rc;
+}
+
 static int cancel_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 {
     struct tb_cmd *t = c->data;
     struct fg_err err = {0};
-    struct idem_rec own, rec;
-    int rc = idem_get(s, TB_SCOPE_CANCEL, t->key, &own, &err);
-    if (rc < 0)
-        return run_busy(c, rc, &err);
-    if (own.found) {
-        /* A repeated cancel: its first answer (or a conflict). */
-        if (idem_same_hash(&own, t->hash)) {
-            rc = answer_stored(t, &own, NULL);
-            if (rc < 0)
-                rc = run_busy(c, rc, &err);
-        } else {
-            char msg[FG_ERR_MSG_MAX];
-            snprintf(msg, sizeof(msg),
-                     "cancel requestUniqueNo '%s' was already used with different content",
-                     t->request_no);
-            answer_set(t, TB_DUPLICATE, msg, NULL);
-        }
-        idem_rec_release(&own);
-        return rc;
-    }
+    struct idem_rec rec;
+    int rc = cancel_repeat(c, s);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
     if ((rc = idem_get(s, TB_SCOPE_EXEC, t->fence_key, &rec, &err)) < 0)
         return run_busy(c, rc, &err);
-
+    if (!rec.found && (rc = cancel_of_cancel(c, s)) != 0)
+        return rc < 0 ? rc : 0;
     enum tb_fence_state state = rec.found ? (enum tb_fence_state)rec.state : TB_FENCE_NONE;
     json_t *stored = NULL, *fence = NULL;
     char why[FG_ERR_MSG_MAX] = "";
@@ -1172,121 +1532,88 @@ static int cancel_run(struct app_cmd *c, struct store *s, int64_t now_ms)
             ev = TB_EV_CANCEL_MISMATCH;
     }
     struct tb_fence_step step = tb_fence_step(state, ev);
-    int digits = fence ? (int)json_integer_value(json_object_get(fence, "digits")) : 0;
-    int64_t moved = fence ? json_integer_value(json_object_get(fence, "moved")) : 0;
     int64_t reversal_id = 0;
     bool record = true;
-    uint8_t no_hash[FG_SHA256_BYTES] = {0};
-    char msg[FG_ERR_MSG_MAX];
-    switch (step.action) {
-    case TB_FENCE_WRITE_TOMBSTONE:
-        rc = idem_put(s, TB_SCOPE_EXEC, t->fence_key, no_hash, step.next, 200, NULL, 0, 0, now_ms,
-                      &err);
-        /* fallthrough */
-    case TB_FENCE_NEVER_RECEIVED:
-        snprintf(msg, sizeof(msg),
-                 "requestUniqueNo '%s' was never received; a later execute of it is refused",
-                 t->reverse_no);
-        answer_set(t, TB_CANCEL_NEVER_RECEIVED, msg, NULL);
-        break;
-    case TB_FENCE_REFUSED_BEFORE:
-        snprintf(msg, sizeof(msg), "requestUniqueNo '%s' was received but refused; nothing moved",
-                 t->reverse_no);
-        answer_set(t, TB_CANCEL_REFUSED_BEFORE, msg, NULL);
-        break;
-    case TB_FENCE_REVERSE:
-        rc = cancel_reverse(t, s, now_ms, &rec, fence, &reversal_id, &err);
-        if (rc < 0 && tb_code_of(rc) != TB_BUSY) {
-            /* Transient (e.g. the customer already spent a closed position's
-             * money): answer, record nothing, the fence stays APPLIED. */
-            answer_set(t, tb_code_of(rc), err.msg, NULL);
-            record = false;
-            rc = 0;
-            break;
-        }
-        answer_set(t, TB_OK, moved > 0 ? "reversed" : "reversed; the adjustment had moved nothing",
-                   cancel_data(t, moved, digits));
-        break;
-    case TB_FENCE_ALREADY_REVERSED:
-        answer_set(t, TB_OK, "already reversed by an earlier cancel; nothing moved now",
-                   cancel_data(t, 0, digits));
-        break;
-    case TB_FENCE_MISMATCH:
-        answer_set(t, TB_CANCEL_MISMATCH, why, NULL);
-        break;
-    default:
-        FG_ASSERT(!"cancel: impossible fence step");
-    }
+    rc = cancel_step(t, s, now_ms, step, &rec, fence, why, &reversal_id, &record, &err);
     json_decref(stored);
     idem_rec_release(&rec);
     if (rc < 0)
         return run_busy(c, rc, &err);
     fg_info(c->req->trace, "tradeboss cancel %s of %s (%s -> %s): %s", t->key, t->fence_key,
             tb_fence_state_name(state), tb_fence_state_name(record ? step.next : state), t->code);
-    if (!record)
-        return 0;
-    size_t len = 0;
-    char *text = answer_dump(t, NULL, &len);
-    if (!text)
-        return run_busy(c, -FG_ENOMEM, &err);
-    rc = idem_put(s, TB_SCOPE_CANCEL, t->key, t->hash, TB_CANCEL_RECORDED, 200, text, len,
-                  reversal_id, now_ms, &err);
-    free(text);
-    if (rc < 0)
+    if (record && (rc = cancel_record(t, s, reversal_id, now_ms, &err)) < 0)
         return run_busy(c, rc, &err);
     return 0;
 }
 
+/* What a repeated cancel must repeat: what identifies and matches it. Its
+ * descriptive fields may change between the platform's retries. */
 static const char *const cancel_defining[] = {
-    "reverseRequestUniqueNo", "userName", "currency", "bizType", "amount", "orderId",
-    "amountDigits",           NULL};
+    "reverseRequestUniqueNo", "userName", "currency", "amount", "amountDigits", NULL};
+/* Kept as sent in the cancel's record ("given"); never a reason to refuse. */
+static const char *const cancel_given[] = {
+    "thirdServerCode", "bizType", "orderId", "requestTime", "ip", "cancelRemark", "metadata", NULL};
+
+/* The fields a cancel is matched by; the first failure wins. Only these may
+ * refuse it (besides company and authentication): without them it cannot be
+ * matched to an adjustment. */
+static int cancel_fields(json_t *body, bool repaired, struct tb_cmd *t, struct fg_err *err)
+{
+    const char *no = NULL, *rev = NULL, *user = NULL, *ccy = NULL;
+    int64_t digits = 0;
+    int rc = text_field(body, "requestUniqueNo", FG_TB_REQUEST_NO_CHARS_MAX, repaired, &no, err);
+    if (rc == 0)
+        rc = text_field(body, "reverseRequestUniqueNo", FG_TB_REQUEST_NO_CHARS_MAX, repaired, &rev,
+                        err);
+    if (rc == 0)
+        rc = text_field(body, "userName", FG_TB_USER_NAME_CHARS_MAX, repaired, &user, err);
+    if (rc == 0)
+        rc = currency_field(body, &ccy, err);
+    if (rc == 0)
+        rc = jsonx_int(body, "amountDigits", true, 0, FG_CURRENCY_DIGITS_MAX, &digits, err);
+    if (rc == 0)
+        rc = amount_field(body, (int)digits, false, &t->amount_units, t->amount_text, err);
+    if (rc < 0)
+        return rc;
+    snprintf(t->request_no, sizeof(t->request_no), "%s", no);
+    snprintf(t->reverse_no, sizeof(t->reverse_no), "%s", rev);
+    snprintf(t->key, sizeof(t->key), "%lld:%s", (long long)t->company_id, no);
+    snprintf(t->fence_key, sizeof(t->fence_key), "%lld:%s", (long long)t->company_id, rev);
+    snprintf(t->user_name, sizeof(t->user_name), "%s", user);
+    snprintf(t->currency, sizeof(t->currency), "%s", ccy);
+    t->amount_digits = (int)digits;
+    return 0;
+}
+
+/* The descriptive fields as sent, and a log line with the remark cut to
+ * FG_TB_LOG_TEXT_CHARS_MAX characters (the record keeps all of it). */
+static json_t *cancel_given_fields(struct http_req *req, json_t *body, bool repaired)
+{
+    json_t *given = json_object();
+    for (int i = 0; given && cancel_given[i]; i++) {
+        json_t *v = json_object_get(body, cancel_given[i]);
+        if (v)
+            json_object_set(given, cancel_given[i], v);
+    }
+    const char *remark = json_string_value(json_object_get(body, "cancelRemark"));
+    size_t n = remark ? json_string_length(json_object_get(body, "cancelRemark")) : 0;
+    size_t cut = remark ? utf8_prefix_bytes(remark, n, FG_TB_LOG_TEXT_CHARS_MAX) : 0;
+    fg_info(req->trace, "tradeboss cancel remark%s: %.*s%s",
+            repaired ? " (bytes that were not UTF-8 replaced)" : "", (int)cut, remark ? remark : "",
+            cut < n ? "..." : "");
+    return given;
+}
 
 static int cancel_post(struct http_req *req, void *ctx)
 {
     (void)ctx;
     struct tb_head h;
-    if (prelude(req, &h, 1))
+    if (prelude(req, &h, false))
         return HTTP_DONE;
-    if (h.late_code != TB_OK)
-        return refuse_now(req, h.trace, h.late_code, h.late_msg);
     json_t *body = NULL;
     struct fg_err err = {0};
-    const char *no = NULL, *rev = NULL, *user = NULL, *ccy = NULL, *s = NULL;
-    int64_t digits = 0, units = 0, v = 0;
-    /* Unknown fields are ignored here (not refused): refusing a cancel could
-     * leave money moved that the platform wants back. */
-    int rc = jsonx_parse_object(req->body, req->body_len, &body, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "requestUniqueNo", true, FG_TB_REQUEST_NO_BYTES_MAX, &no, &err);
-    if (rc == 0)
-        rc =
-            jsonx_str(body, "reverseRequestUniqueNo", true, FG_TB_REQUEST_NO_BYTES_MAX, &rev, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "thirdServerCode", true, FG_TB_FIELD_BYTES_MAX, &s, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "userName", true, FG_TB_USER_NAME_BYTES_MAX, &user, &err);
-    if (rc == 0)
-        rc = currency_field(body, &ccy, &err);
-    if (rc == 0)
-        rc = biz_type(body, &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "amountDigits", true, 0, FG_CURRENCY_DIGITS_MAX, &digits, &err);
-    if (rc == 0)
-        rc = amount_field(body, (int)digits, false, &units, &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "orderId", false, 0, INT64_MAX, &v, &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "requestTime", true, 0, INT64_MAX, &v, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "ip", true, FG_TB_FIELD_BYTES_MAX, &s, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "cancelRemark", true, FG_TB_REMARK_BYTES_MAX, &s, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "metadata", false, FG_TB_REMARK_BYTES_MAX, &s, &err);
-    if (rc < 0) {
-        json_decref(body);
-        return refuse_now(req, h.trace, tb_code_of(rc), err.msg);
-    }
+    bool repaired = false;
+    int rc = body_parse(req, &body, &repaired, &err);
     struct app_cmd *c = app_cmd_new(req, cancel_run, sizeof(struct tb_cmd));
     struct tb_cmd *t = c->data;
     c->data_free = tb_cmd_free;
@@ -1294,42 +1621,42 @@ static int cancel_post(struct http_req *req, void *ctx)
     c->after_commit = tb_after_commit;
     snprintf(t->trace, sizeof(t->trace), "%s", h.trace);
     t->company_id = h.company_id;
-    snprintf(t->request_no, sizeof(t->request_no), "%s", no);
-    snprintf(t->reverse_no, sizeof(t->reverse_no), "%s", rev);
-    snprintf(t->key, sizeof(t->key), "%lld:%s", (long long)h.company_id, no);
-    snprintf(t->fence_key, sizeof(t->fence_key), "%lld:%s", (long long)h.company_id, rev);
-    snprintf(t->user_name, sizeof(t->user_name), "%s", user);
-    snprintf(t->currency, sizeof(t->currency), "%s", ccy);
-    t->amount_digits = (int)digits;
-    t->amount_units = units;
-    rc = defining_hash(body, "tb.cancel.v1", cancel_defining, t->hash);
+    if (rc == 0)
+        rc = cancel_fields(body, repaired, t, &err);
+    if (rc == 0)
+        rc = defining_hash(body, "tb.cancel.v2", cancel_defining, t->hash);
+    if (rc == 0 && !(t->given = cancel_given_fields(req, body, repaired)))
+        rc = fg_fail(&err, -FG_ENOMEM, "out of memory");
     json_decref(body);
     if (rc < 0)
-        return refuse_now(req, h.trace, TB_BUSY, "out of memory");
+        return refuse_now(req, h.trace, tb_code_of(rc), err.msg[0] ? err.msg : "out of memory");
     return app_cmd_submit(c);
 }
 
 /* --- get-user-amount ------------------------------------------------------- */
 
+/* Unknown fields are ignored; userName and currency are required, and
+ * thirdServerCode under the client's rule. */
 static int amount_post(struct http_req *req, void *ctx)
 {
-    static const char *const keys[] = {"thirdServerCode", "userName", "currency", NULL};
     (void)ctx;
     struct tb_head h;
-    if (prelude(req, &h, 2))
+    if (prelude(req, &h, true))
         return HTTP_DONE;
     if (h.late_code != TB_OK)
         return refuse_now(req, h.trace, h.late_code, h.late_msg);
     json_t *body = NULL;
     struct fg_err err = {0};
-    const char *s = NULL, *user = NULL, *ccy = NULL;
-    int rc = jsonx_parse_object(req->body, req->body_len, &body, &err);
+    struct tb_tsc tsc;
+    const char *user = NULL, *ccy = NULL;
+    bool repaired = false;
+    int rc = body_parse(req, &body, &repaired, &err);
+    if (rc == 0 && repaired)
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "the body is not valid UTF-8");
     if (rc == 0)
-        rc = jsonx_check_keys(body, keys, &err);
+        rc = tsc_read(body, &h.client, &tsc, &err);
     if (rc == 0)
-        rc = jsonx_str(body, "thirdServerCode", true, FG_TB_FIELD_BYTES_MAX, &s, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "userName", true, FG_TB_USER_NAME_BYTES_MAX, &user, &err);
+        rc = text_field(body, "userName", FG_TB_USER_NAME_CHARS_MAX, repaired, &user, &err);
     if (rc == 0)
         rc = currency_field(body, &ccy, &err);
     struct store *st = rc == 0 ? app_reader(&err) : NULL;
@@ -1340,6 +1667,9 @@ static int amount_post(struct http_req *req, void *ctx)
     struct ledger_account acct;
     if (rc == 0)
         rc = customer_find_by_name(st, h.company_id, user, &cu, &err);
+    if (rc == 0 && !tsc_matches(&tsc, cu.uuid))
+        rc = fg_fail(&err, -FG_EWD_INITIATOR_MISMATCH,
+                     "thirdServerCode does not name the customer of user '%s'", user);
     if (rc == 0)
         rc = currency_get(st, ccy, &cur, &err);
     if (rc == 0 && ledger_account_find(st, cu.uuid, h.client.account_type, ccy, &acct, &err) < 0)

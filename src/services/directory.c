@@ -78,7 +78,8 @@ int currency_create(struct store *s, const struct currency *c, int64_t now_ms, b
     return ledger_house_open(s, c->code, now_ms, err);
 }
 
-#define CUSTOMER_COLS "uuid, user_name, name, app_id, company_id, base_currency, status"
+#define CUSTOMER_COLS                                                                              \
+    "uuid, user_name, name, app_id, company_id, base_currency, status, omnibus_account_id"
 
 static int customer_row(void *ctx, struct store_row *row)
 {
@@ -90,6 +91,7 @@ static int customer_row(void *ctx, struct store_row *row)
     c->company_id = store_row_int(row, 4);
     store_row_text_copy(row, 5, c->base_currency, sizeof(c->base_currency));
     store_row_text_copy(row, 6, c->status, sizeof(c->status));
+    store_row_text_copy(row, 7, c->omnibus_account_id, sizeof(c->omnibus_account_id));
     return 1;
 }
 
@@ -110,11 +112,9 @@ int customer_find_by_name(struct store *s, int64_t company_id, const char *user_
                           struct customer *out, struct fg_err *err)
 {
     struct customer c = {0};
-    int rc = store_exec(s,
-                        "SELECT " CUSTOMER_COLS
-                        " FROM customers WHERE company_id = ? AND user_name = ?",
-                        STORE_ARGS(SA_INT(company_id), SA_TEXT(user_name)), customer_row, &c,
-                        err);
+    int rc = store_exec(
+        s, "SELECT " CUSTOMER_COLS " FROM customers WHERE company_id = ? AND user_name = ?",
+        STORE_ARGS(SA_INT(company_id), SA_TEXT(user_name)), customer_row, &c, err);
     if (rc < 0)
         return rc;
     if (c.uuid[0])
@@ -135,25 +135,25 @@ int customer_create(struct store *s, const struct customer *c, int64_t now_ms, b
     if (rc == 0) {
         if (strcmp(old.user_name, c->user_name) || strcmp(old.name, c->name) ||
             strcmp(old.app_id, c->app_id) || old.company_id != c->company_id ||
-            strcmp(old.base_currency, c->base_currency))
-            return fg_fail(err, -FG_EEXISTS, "customer %s exists with different content",
-                           c->uuid);
+            strcmp(old.base_currency, c->base_currency) ||
+            strcmp(old.omnibus_account_id, c->omnibus_account_id))
+            return fg_fail(err, -FG_EEXISTS, "customer %s exists with different content", c->uuid);
         return 0;
     }
     if (rc != -FG_EUNKNOWN_CUSTOMER)
         return rc;
     rc = store_exec_changes(s,
                             "INSERT INTO customers (uuid, user_name, name, app_id, company_id, "
-                            "base_currency, status, created_ms, updated_ms) "
-                            "VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+                            "base_currency, status, created_ms, updated_ms, omnibus_account_id) "
+                            "VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
                             STORE_ARGS(SA_TEXT(c->uuid), SA_TEXT(c->user_name), SA_TEXT(c->name),
                                        SA_TEXT(c->app_id), SA_INT(c->company_id),
-                                       SA_TEXT(c->base_currency), SA_INT(now_ms),
-                                       SA_INT(now_ms)),
+                                       SA_TEXT(c->base_currency), SA_INT(now_ms), SA_INT(now_ms),
+                                       SA_TEXT(c->omnibus_account_id)),
                             NULL, err);
     if (rc == -FG_ECONSTRAINT)
-        return fg_fail(err, -FG_EEXISTS, "user_name '%s' is taken in company %lld",
-                       c->user_name, (long long)c->company_id);
+        return fg_fail(err, -FG_EEXISTS, "user_name '%s' is taken in company %lld", c->user_name,
+                       (long long)c->company_id);
     if (rc < 0)
         return rc;
     *created = true;
@@ -247,8 +247,7 @@ int64_t directory_cache_hits(void)
     return tcache ? tcache->hits : 0;
 }
 
-int currency_get_cached(struct store *s, const char *code, struct currency *out,
-                        struct fg_err *err)
+int currency_get_cached(struct store *s, const char *code, struct currency *out, struct fg_err *err)
 {
     struct dir_cache *c = cache_for(s);
     if (c)

@@ -30,6 +30,9 @@ struct customer {
     int64_t company_id;
     char base_currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     char status[16];
+    /* The omnibus account the customer sits under ("" when none): a Funds
+     * token naming another OmnibusAccountId may not act for the customer. */
+    char omnibus_account_id[FG_OMNIBUS_ID_BYTES_MAX + 1];
 };
 
 /* -FG_EUNKNOWN_CURRENCY when absent. */

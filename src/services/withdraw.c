@@ -20,7 +20,7 @@
 #include "store/store.h"
 
 const char *const wd_account_types[] = {"wallet", "securities", "futures", NULL};
-const char *const wd_roles[] = {"withdraw", "view", NULL};
+const char *const wd_roles[] = {"withdraw", "view", "api", NULL};
 const char *const wd_action_names[] = {"approve", "reject", "reopen", "paid",
                                        "failed",  "cancel", "appeal"};
 
@@ -366,7 +366,8 @@ int wd_operator_get(struct store *s, const char *app_id, const char *user_name,
     "o.client_bank_id, o.mode, o.source, o.initiator, o.hold_id, o.reason, o.appeal_reason, "      \
     "o.appeals, o.rejected_ms, o.created_ms, o.updated_ms, "                                       \
     "(SELECT digits FROM currencies WHERE code = o.currency), "                                    \
-    "(SELECT digits FROM currencies WHERE code = o.base_currency)"
+    "(SELECT digits FROM currencies WHERE code = o.base_currency), "                               \
+    "o.payee_id, o.chain, o.address, o.bank_address_details, o.bank_mark"
 
 static void order_from_row(struct store_row *row, struct wd_order *o)
 {
@@ -397,6 +398,11 @@ static void order_from_row(struct store_row *row, struct wd_order *o)
     o->updated_ms = store_row_int(row, 24);
     o->digits = (int)store_row_int(row, 25);
     o->base_digits = (int)store_row_int(row, 26);
+    store_row_text_copy(row, 27, o->payee_id, sizeof(o->payee_id));
+    store_row_text_copy(row, 28, o->chain, sizeof(o->chain));
+    store_row_text_copy(row, 29, o->address, sizeof(o->address));
+    store_row_text_copy(row, 30, o->bank_address_details, sizeof(o->bank_address_details));
+    store_row_text_copy(row, 31, o->bank_mark, sizeof(o->bank_mark));
 }
 
 static int order_row(void *ctx, struct store_row *row)
@@ -484,6 +490,15 @@ static int customer_by_app_user(struct store *s, const char *app_id, const char 
     return customer_get(s, uuid, out, err);
 }
 
+int withdraw_omnibus_check(const struct customer *cu, const struct wd_actor *actor,
+                           struct fg_err *err)
+{
+    if (!cu->omnibus_account_id[0] || strcmp(cu->omnibus_account_id, actor->omnibus_id) == 0)
+        return 0;
+    return fg_fail(err, -FG_EWD_NO_PERMISSION,
+                   "the token's OmnibusAccountId is not %.64s's omnibus account", cu->uuid);
+}
+
 int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const char *uuid,
                          struct fg_err *err)
 {
@@ -491,12 +506,13 @@ int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const ch
     int rc = customer_get(s, uuid, &owner, err);
     if (rc == -FG_EUNKNOWN_CUSTOMER || (rc == 0 && strcmp(owner.app_id, actor->app_id) != 0))
         return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no such order for app %.64s", actor->app_id);
-    if (rc < 0)
+    if (rc < 0 || (rc = withdraw_omnibus_check(&owner, actor, err)) < 0)
         return rc;
     struct wd_operator op;
     rc = wd_operator_get(s, actor->app_id, actor->user_name, &op, NULL);
-    if (rc == 0 && strcmp(op.status, "active") == 0)
-        return 0; /* back office of the app */
+    bool is_operator = rc == 0;
+    if (is_operator && strcmp(op.status, "active") == 0)
+        return 0; /* back office or server of the app */
     if (rc < 0 && rc != -FG_EWD_OPERATOR)
         return rc;
     rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
@@ -504,6 +520,10 @@ int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const ch
         return 0;
     if (rc < 0 && rc != -FG_EUNKNOWN_CUSTOMER)
         return rc;
+    if (rc < 0 && !is_operator)
+        return fg_fail(err, -FG_EWD_INITIATOR,
+                       "%.64s is neither a customer nor an operator of app %.64s", actor->user_name,
+                       actor->app_id);
     return fg_fail(err, -FG_EWD_NO_PERMISSION, "%.64s may not act on %.64s's orders",
                    actor->user_name, uuid);
 }
@@ -516,28 +536,52 @@ static bool fraction_too_long(const char *text, int digits)
     return dot && (int)strlen(dot + 1) > digits;
 }
 
+/* Who creates the order (110015, 110014). Mode 1: a customer of the app,
+ * active. Modes 2 and 3: a principal the app registered, an active operator
+ * with role `withdraw` (2) or `api` (3, the app's server). A customer's token
+ * in mode 2 or 3 may only be turned down: on another customer's account the
+ * customer phase answers 110005 (ini is set), on its own 110014. A user that
+ * is neither a customer nor an operator of the app is 110015 in every mode.
+ * On success exactly one of ini (a customer) and op (an operator) is set. */
 static int check_initiator(struct store *s, const struct wd_create_req *q, struct customer *ini,
                            struct wd_operator *op, struct fg_err *err)
 {
-    if (q->mode == WD_MODE_OPERATOR) {
-        int rc = wd_operator_get(s, q->actor.app_id, q->actor.user_name, op, err);
-        if (rc < 0)
-            return rc;
-        if (strcmp(op->status, "active") != 0 || !(op->roles & WD_ROLE_WITHDRAW))
-            return fg_fail(err, -FG_EWD_OPERATOR, "operator %.64s may not create withdrawals",
-                           op->user_name);
+    const struct wd_actor *a = &q->actor;
+    int rc = wd_operator_get(s, a->app_id, a->user_name, op, NULL);
+    bool is_operator = rc == 0;
+    if (rc < 0 && rc != -FG_EWD_OPERATOR)
+        return rc;
+    rc = customer_by_app_user(s, a->app_id, a->user_name, ini, NULL);
+    bool is_customer = rc == 0;
+    if (rc < 0 && rc != -FG_EUNKNOWN_CUSTOMER)
+        return rc;
+    if (q->mode == WD_MODE_SELF) {
+        memset(op, 0, sizeof(*op));
+        if (!is_customer || strcmp(ini->status, "active") != 0)
+            return fg_fail(err, -FG_EWD_INITIATOR,
+                           "initiator %.64s does not exist or is not active", a->user_name);
         return 0;
     }
-    if (q->mode == WD_MODE_SELF) {
-        int rc = customer_by_app_user(s, q->actor.app_id, q->actor.user_name, ini, err);
-        if (rc == -FG_EUNKNOWN_CUSTOMER || (rc == 0 && strcmp(ini->status, "active") != 0))
-            return fg_fail(err, -FG_EWD_INITIATOR,
-                           "initiator %.64s does not exist or is not "
-                           "active",
-                           q->actor.user_name);
-        return rc;
+    unsigned role = q->mode == WD_MODE_OPERATOR ? WD_ROLE_WITHDRAW : WD_ROLE_API;
+    if (is_operator) {
+        memset(ini, 0, sizeof(*ini));
+        if (strcmp(op->status, "active") != 0 || !(op->roles & role))
+            return fg_fail(err, -FG_EWD_OPERATOR,
+                           "operator %.64s may not create withdrawals in operation_mode_id %d",
+                           op->user_name, q->mode);
+        return 0;
     }
-    return 0; /* server API: the app's server speaks for its customers */
+    memset(op, 0, sizeof(*op));
+    if (!is_customer)
+        return fg_fail(err, -FG_EWD_INITIATOR,
+                       "initiator %.64s is neither a customer nor an operator of app %.64s",
+                       a->user_name, a->app_id);
+    if (strcmp(ini->uuid, q->uuid) == 0)
+        return fg_fail(err, -FG_EWD_OPERATOR,
+                       "operation_mode_id %d needs a principal the app registered, not a "
+                       "customer's token",
+                       q->mode);
+    return 0; /* another customer's account: 110005 in the customer phase */
 }
 
 static int check_customer(struct store *s, const struct wd_create_req *q,
@@ -565,13 +609,16 @@ static int check_customer(struct store *s, const struct wd_create_req *q,
     if (strcmp(cu->status, "active") != 0)
         return fg_fail(err, -FG_ECUSTOMER_INACTIVE, "customer %.64s is %.16s", cu->uuid,
                        cu->status);
-    if (q->mode == WD_MODE_SELF && strcmp(ini->uuid, cu->uuid) != 0)
+    /* A customer's token acts on its own account only, in every mode. */
+    if (ini->uuid[0] && strcmp(ini->uuid, cu->uuid) != 0)
         return fg_fail(err, -FG_EWD_INITIATOR_MISMATCH, "initiator %.64s is not %.64s", ini->uuid,
                        cu->uuid);
     if (strcmp(cu->app_id, q->actor.app_id) != 0)
         return fg_fail(err, -FG_EWD_OTHER_APP, "customer %.64s is not of app %.64s", cu->uuid,
                        q->actor.app_id);
-    if (q->mode == WD_MODE_OPERATOR && !(op->account_types & (1u << type)))
+    if ((rc = withdraw_omnibus_check(cu, &q->actor, err)) < 0)
+        return rc;
+    if (op->user_name[0] && !(op->account_types & (1u << type)))
         return fg_fail(err, -FG_EWD_OPERATOR_ACCOUNT_TYPE,
                        "operator %.64s may not create orders on %.16s accounts", op->user_name,
                        q->account_type);
@@ -702,91 +749,57 @@ static int hold_create(struct store *s, int64_t now_ms, const struct wd_order *o
     return 0;
 }
 
-int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req *q,
-                    struct wd_order *o, struct fg_err *err)
+/* The amount as sent (its shape checked by the adapter): more fraction
+ * digits than the currency has is 110216; a '-' gives a negative value,
+ * refused with zero at the limits (110208). */
+static int create_amount(const struct wd_create_req *q, const struct currency *cur, int64_t *amount,
+                         struct fg_err *err)
 {
-    struct customer ini = {0}, cu;
-    struct wd_operator op = {0};
-    struct currency cur, base;
-    struct wd_rule rule;
-    struct ledger_account acct;
-    struct wd_calendar cal = {0};
-    int64_t amount = 0, fee = 0;
-    int32_t value_day = 0;
-
-    /* Initiator and operator (110015, 110014). */
-    int rc = check_initiator(s, q, &ini, &op, err);
-    /* Customer and account (110002, 110003, 110034, 110035, 110005, 110029, 110009, 110008). */
-    if (rc == 0)
-        rc = check_customer(s, q, &ini, &op, &cu, err);
-    if (rc < 0)
-        return rc;
-    /* Currency and precision (110004, 110024, 110025, 110216). */
-    rc = ledger_account_find(s, q->uuid, q->account_type, q->currency, &acct, err);
-    if (rc == -FG_EUNKNOWN_ACCOUNT)
-        return fg_fail(err,
-                       strcmp(q->account_type, "wallet") == 0 ? -FG_EWD_WALLET_CURRENCY
-                                                              : -FG_EWD_TRADING_CURRENCY,
-                       "%.64s has no %.16s account in %.16s", q->uuid, q->account_type,
-                       q->currency);
-    if (rc == 0)
-        rc = currency_get(s, q->currency, &cur, err);
-    if (rc < 0)
-        return rc;
-    if (fraction_too_long(q->amount, cur.digits))
+    bool neg = q->amount[0] == '-';
+    const char *text = q->amount + neg;
+    if (fraction_too_long(text, cur->digits))
         return fg_fail(err, -FG_EWD_AMOUNT_PRECISION, "%.16s amounts have %d fraction digits",
-                       cur.code, cur.digits);
-    rc = money_amount_parse(q->amount, strlen(q->amount), cur.digits, &amount, err);
-    if (rc < 0)
-        return fg_fail(err, -FG_EBAD_FIELD, "field 'amount' is not a %.16s amount", cur.code);
-    /* Flow permission (110012 when no rule, 110201). */
-    if ((rc = wd_rule_get(s, q->currency, &rule, err)) < 0)
-        return rc;
-    if (!(rule.account_types & (1u << wd_account_type_index(q->account_type))))
-        return fg_fail(err, -FG_EWD_FLOW_FORBIDDEN, "%.16s accounts may not withdraw %.16s",
-                       q->account_type, q->currency);
-    /* Digital currency and clearing id (110212, 110213). */
-    if (!cur.digital && (q->chain[0] || q->address[0]))
-        return fg_fail(err, -FG_EWD_NOT_DIGITAL, "%.16s is not a digital currency", cur.code);
-    if (cur.digital && (!q->chain[0] || !q->address[0]))
-        return fg_fail(err, -FG_EWD_CLEARING_MISSING,
-                       "a %.16s withdrawal needs chain (or "
-                       "clearing_id) and address",
-                       cur.code);
-    /* Bank and payee (110037, 110038, 110207, 110214, 110215, 110206). */
-    if ((rc = check_bank(s, q, &cu, &cur, err)) < 0)
-        return rc;
-    /* Limits and fees (110208, 110204, 110205, 110209, 110210, 110211). */
-    if ((rc = check_amounts(q, &rule, &cur, amount, &fee, err)) < 0)
-        return rc;
-    /* Cooldown and pending review (110202, 110203). */
-    if ((rc = check_cooldown_pending(s, q, &rule, now_ms, err)) < 0)
-        return rc;
-    /* Funds (110013). */
-    if (ledger_account_available(&acct) < amount)
-        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "available balance is below the amount");
-    /* Base-currency rate and value day (110028, 110033). */
-    memset(o, 0, sizeof(*o));
-    rc = currency_get(s, cu.base_currency, &base, err);
+                       cur->code, cur->digits);
+    if (money_amount_parse(text, strlen(text), cur->digits, amount, err) < 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "field 'amount' is not a %.16s amount", cur->code);
+    if (neg)
+        *amount = -*amount;
+    return 0;
+}
+
+/* Base-currency amount and value day (110028, 110033). A conversion that
+ * overflows has no usable rate: 110028, never a bare overflow. */
+static int create_base_and_value_day(struct store *s, int64_t now_ms, const struct currency *cur,
+                                     const struct currency *base, const struct wd_rule *rule,
+                                     int64_t amount, struct wd_order *o, int32_t *value_day,
+                                     struct fg_err *err)
+{
+    struct wd_calendar cal = {0};
     int64_t rate_mid = 0;
     bool inverted = false;
-    if (rc == 0)
-        rc = wd_convert(s, cur.code, cur.digits, base.code, base.digits, amount, &o->base_amount,
-                        &rate_mid, &inverted, err);
+    int rc = wd_convert(s, cur->code, cur->digits, base->code, base->digits, amount,
+                        &o->base_amount, &rate_mid, &inverted, err);
+    if (rc == -FG_EOVERFLOW)
+        return fg_fail(err, -FG_EWD_NO_RATE,
+                       "no usable %.16s/%.16s rate: the base amount overflows", cur->code,
+                       base->code);
     if (rc < 0)
         return rc;
-    int32_t today = (int32_t)((now_ms + (int64_t)rule.vd.utc_offset_min * 60000) / 86400000);
-    if ((rc = calendar_load(s, cur.code, today, &cal, err)) < 0)
+    int32_t today = (int32_t)((now_ms + (int64_t)rule->vd.utc_offset_min * 60000) / 86400000);
+    if ((rc = calendar_load(s, cur->code, today, &cal, err)) < 0)
         return rc;
-    rc = withdraw_value_day(&rule.vd, &cal, now_ms, &value_day, err);
+    rc = withdraw_value_day(&rule->vd, &cal, now_ms, value_day, err);
     free((void *)cal.holidays);
-    if (rc < 0)
-        return rc;
+    return rc;
+}
 
-    /* Every check passed: the order and its hold. */
+/* Every check passed: the order, as the request gave it, and its hold. */
+static int order_write(struct store *s, int64_t now_ms, const struct wd_create_req *q,
+                       struct wd_order *o, struct fg_err *err)
+{
     int64_t next_id = 0;
-    rc = store_query_int(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM funds_orders", STORE_NOARGS,
-                         &next_id, err);
+    int rc = store_query_int(s, "SELECT COALESCE(MAX(id), 0) + 1 FROM funds_orders", STORE_NOARGS,
+                             &next_id, err);
     if (rc < 0)
         return rc;
     char ymd[WD_DATE_BYTES];
@@ -797,21 +810,19 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
     snprintf(o->app_id, sizeof(o->app_id), "%s", q->actor.app_id);
     snprintf(o->request_id, sizeof(o->request_id), "%s", q->request_id);
     snprintf(o->uuid, sizeof(o->uuid), "%s", q->uuid);
-    snprintf(o->account_type, sizeof(o->account_type), "%.15s", q->account_type);
-    snprintf(o->currency, sizeof(o->currency), "%s", cur.code);
-    o->digits = cur.digits;
-    o->amount = amount;
-    o->fee = fee;
-    o->net_amount = amount - fee;
-    FG_ASSERT(o->net_amount > 0 && o->fee >= 0);
-    snprintf(o->base_currency, sizeof(o->base_currency), "%s", base.code);
-    o->base_digits = base.digits;
-    wd_date_format(value_day, o->value_day);
+    snprintf(o->account_type, sizeof(o->account_type), "%s",
+             wd_account_types[wd_account_type_index(q->account_type)]);
     snprintf(o->status, sizeof(o->status), "pending_review");
     snprintf(o->client_bank_id, sizeof(o->client_bank_id), "%s", q->client_bank_id);
     o->mode = q->mode;
     snprintf(o->source, sizeof(o->source), "%s", q->source);
     snprintf(o->initiator, sizeof(o->initiator), "%s", q->actor.user_name);
+    snprintf(o->payee_id, sizeof(o->payee_id), "%s", q->payee_id);
+    snprintf(o->chain, sizeof(o->chain), "%s", q->chain);
+    snprintf(o->address, sizeof(o->address), "%s", q->address);
+    snprintf(o->bank_address_details, sizeof(o->bank_address_details), "%s",
+             q->bank_address_details);
+    snprintf(o->bank_mark, sizeof(o->bank_mark), "%s", q->bank_mark);
     o->created_ms = o->updated_ms = now_ms;
     if ((rc = hold_create(s, now_ms, o, &o->hold_id, err)) < 0)
         return rc;
@@ -826,15 +837,90 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
                    SA_TEXT(o->uuid), SA_TEXT(o->account_type), SA_TEXT(o->currency),
                    SA_INT(o->amount), SA_INT(o->fee), SA_INT(o->net_amount),
                    SA_TEXT(o->base_currency), SA_INT(o->base_amount), SA_TEXT(o->value_day),
-                   SA_TEXT(o->status), SA_TEXT(o->client_bank_id), SA_TEXT(q->payee_id),
-                   SA_TEXT(q->chain), SA_TEXT(q->address), SA_TEXT(q->bank_address_details),
-                   SA_TEXT(q->bank_mark), SA_INT(o->mode), SA_TEXT(o->source),
+                   SA_TEXT(o->status), SA_TEXT(o->client_bank_id), SA_TEXT(o->payee_id),
+                   SA_TEXT(o->chain), SA_TEXT(o->address), SA_TEXT(o->bank_address_details),
+                   SA_TEXT(o->bank_mark), SA_INT(o->mode), SA_TEXT(o->source),
                    SA_TEXT(o->initiator), SA_INT(o->hold_id), SA_INT(now_ms), SA_INT(now_ms)),
         NULL, err);
     if (rc == -FG_ECONSTRAINT)
         return fg_fail(err, -FG_EWD_ORDER_EXISTS, "an order with request_id %.64s exists",
                        q->request_id);
     return rc;
+}
+
+int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req *q,
+                    struct wd_order *o, struct fg_err *err)
+{
+    struct customer ini = {0}, cu;
+    struct wd_operator op = {0};
+    struct currency cur, base;
+    struct wd_rule rule;
+    struct ledger_account acct;
+    int64_t amount = 0, fee = 0;
+    int32_t value_day = 0;
+
+    /* Initiator and operator (110015, 110014). */
+    int rc = check_initiator(s, q, &ini, &op, err);
+    /* Customer and account (110002, 110003, 110034, 110035, 110005, 110029, 110006, 110009,
+     * 110008). */
+    if (rc == 0)
+        rc = check_customer(s, q, &ini, &op, &cu, err);
+    if (rc < 0)
+        return rc;
+    /* Currency and precision (110004, 110024, 110025, 110216). */
+    rc = ledger_account_find(s, q->uuid, q->account_type, q->currency, &acct, err);
+    if (rc == -FG_EUNKNOWN_ACCOUNT)
+        return fg_fail(err,
+                       strcmp(q->account_type, "wallet") == 0 ? -FG_EWD_WALLET_CURRENCY
+                                                              : -FG_EWD_TRADING_CURRENCY,
+                       "%.64s has no %.16s account in %.16s", q->uuid, q->account_type,
+                       q->currency);
+    if (rc == 0)
+        rc = currency_get(s, q->currency, &cur, err);
+    if (rc == 0)
+        rc = create_amount(q, &cur, &amount, err);
+    /* Flow permission (110012 when no rule, 110201). */
+    if (rc == 0)
+        rc = wd_rule_get(s, q->currency, &rule, err);
+    if (rc < 0)
+        return rc;
+    if (!(rule.account_types & (1u << wd_account_type_index(q->account_type))))
+        return fg_fail(err, -FG_EWD_FLOW_FORBIDDEN, "%.16s accounts may not withdraw %.16s",
+                       q->account_type, q->currency);
+    /* Digital currency and clearing id (110212, 110213). */
+    if (!cur.digital && (q->chain[0] || q->address[0]))
+        return fg_fail(err, -FG_EWD_NOT_DIGITAL, "%.16s is not a digital currency", cur.code);
+    if (cur.digital && (!q->chain[0] || !q->address[0]))
+        return fg_fail(err, -FG_EWD_CLEARING_MISSING,
+                       "a %.16s withdrawal needs chain (or clearing_id) and address", cur.code);
+    /* Bank and payee (110037, 110038, 110207, 110214, 110215, 110206). */
+    if ((rc = check_bank(s, q, &cu, &cur, err)) < 0)
+        return rc;
+    /* Limits and fees (110208, 110204, 110205, 110209, 110210, 110211). */
+    if ((rc = check_amounts(q, &rule, &cur, amount, &fee, err)) < 0)
+        return rc;
+    /* Cooldown and pending review (110202, 110203). */
+    if ((rc = check_cooldown_pending(s, q, &rule, now_ms, err)) < 0)
+        return rc;
+    /* Funds (110013). */
+    if (ledger_account_available(&acct) < amount)
+        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "available balance is below the amount");
+    memset(o, 0, sizeof(*o));
+    rc = currency_get(s, cu.base_currency, &base, err);
+    if (rc == 0)
+        rc = create_base_and_value_day(s, now_ms, &cur, &base, &rule, amount, o, &value_day, err);
+    if (rc < 0)
+        return rc;
+    snprintf(o->currency, sizeof(o->currency), "%s", cur.code);
+    o->digits = cur.digits;
+    o->amount = amount;
+    o->fee = fee;
+    o->net_amount = amount - fee;
+    FG_ASSERT(o->net_amount > 0 && o->fee >= 0);
+    snprintf(o->base_currency, sizeof(o->base_currency), "%s", base.code);
+    o->base_digits = base.digits;
+    wd_date_format(value_day, o->value_day);
+    return order_write(s, now_ms, q, o, err);
 }
 
 /* --- orders: moves ------------------------------------------------------ */
@@ -920,14 +1006,18 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
         if (rc < 0 || strcmp(me.uuid, o->uuid) != 0)
             return fg_fail(err, -FG_EWD_APPEAL_AUTH, "only %.64s may appeal %.40s", o->uuid,
                            serial);
+        if ((rc = withdraw_omnibus_check(&me, actor, err)) < 0)
+            return rc;
     } else if (actor) {
         if (strcmp(o->app_id, actor->app_id) != 0)
             return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
         if ((rc = withdraw_actor_check(s, actor, o->uuid, err)) < 0)
             return rc;
     }
-    if (strcmp(o->status, m->to) == 0 && (a != WD_REOPEN))
-        return 0; /* the move was made already: a retry */
+    /* The move was made already: a retry answers the order. An order in
+     * pending_review was reopened only if it was appealed. */
+    if (strcmp(o->status, m->to) == 0 && (a != WD_REOPEN || o->appeals > 0))
+        return 0;
     bool allowed = false;
     for (int i = 0; m->from[i]; i++)
         allowed |= strcmp(o->status, m->from[i]) == 0;

@@ -40,10 +40,14 @@
 #include "core/limits.h"
 #include "services/withdraw_rules.h"
 
+struct customer;
 struct store;
 
 #define WD_SERIAL_BYTES_MAX 32
 #define WD_STATUS_BYTES_MAX 16
+/* Descriptive text counted in characters: 4 bytes a character at most. */
+#define WD_TEXT_BYTES_MAX (FG_WD_TEXT_CHARS_MAX * 4)
+#define WD_REASON_BYTES_MAX (FG_WD_REASON_CHARS_MAX * 4)
 
 enum wd_mode { WD_MODE_SELF = 1, WD_MODE_OPERATOR = 2, WD_MODE_SERVER = 3 };
 
@@ -77,13 +81,16 @@ struct wd_operator {
     unsigned account_types;           /* bit per wd_account_types */
     char status[WD_STATUS_BYTES_MAX]; /* active | disabled */
 };
-enum { WD_ROLE_WITHDRAW = 1, WD_ROLE_VIEW = 2 };
-extern const char *const wd_roles[]; /* "withdraw", "view", NULL */
+/* withdraw: creates orders in mode 2 (back office); view: reads; api: the
+ * app's server, the only principal that may use mode 3 (issue 9). */
+enum { WD_ROLE_WITHDRAW = 1, WD_ROLE_VIEW = 2, WD_ROLE_API = 4 };
+extern const char *const wd_roles[]; /* "withdraw", "view", "api", NULL */
 
 /* Who makes a request, from the verified token. */
 struct wd_actor {
     char app_id[FG_NAME_BYTES_MAX + 1];
     char user_name[FG_NAME_BYTES_MAX + 1];
+    char omnibus_id[FG_OMNIBUS_ID_BYTES_MAX + 1]; /* OmnibusAccountId, "" when none */
 };
 
 struct wd_create_req {
@@ -102,8 +109,8 @@ struct wd_create_req {
     char payee_id[FG_UUID_BYTES_MAX + 1];
     char chain[FG_NAME_BYTES_MAX + 1]; /* chain or clearing_id */
     char address[FG_WD_FIELD_BYTES_MAX + 1];
-    char bank_address_details[FG_WD_FIELD_BYTES_MAX + 1];
-    char bank_mark[FG_WD_FIELD_BYTES_MAX + 1];
+    char bank_address_details[WD_TEXT_BYTES_MAX + 1]; /* as given */
+    char bank_mark[WD_TEXT_BYTES_MAX + 1];            /* as given */
 };
 
 struct wd_order {
@@ -126,10 +133,16 @@ struct wd_order {
     char source[8];
     char initiator[FG_NAME_BYTES_MAX + 1];
     int64_t hold_id;
-    char reason[FG_WD_REASON_BYTES_MAX + 1]; /* last reject reason */
-    char appeal_reason[FG_WD_REASON_BYTES_MAX + 1];
+    char reason[WD_REASON_BYTES_MAX + 1]; /* last reject reason */
+    char appeal_reason[WD_REASON_BYTES_MAX + 1];
     int appeals;
     int64_t rejected_ms, created_ms, updated_ms;
+    /* What the create sent, shown in detail and lists. */
+    char payee_id[FG_UUID_BYTES_MAX + 1];
+    char chain[FG_NAME_BYTES_MAX + 1];
+    char address[FG_WD_FIELD_BYTES_MAX + 1];
+    char bank_address_details[WD_TEXT_BYTES_MAX + 1];
+    char bank_mark[WD_TEXT_BYTES_MAX + 1];
 };
 
 enum wd_action {
@@ -179,15 +192,24 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
 /* Move an order. actor is NULL for the admin plane; for cancel and appeal it
  * is the token's principal (customer or operator of the order's app). reason:
  * reject and appeal. Repeating the move an order already made answers 0 with
- * the order (a retry). */
+ * the order (a retry): for reopen, an order in pending_review that has been
+ * appealed (it can have come back there only by a reopen). */
 int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_action a,
                  const struct wd_actor *actor, const char *reason, int64_t appeal_window_ms,
                  struct wd_order *out, struct fg_err *err);
 int withdraw_get(struct store *s, const char *serial, struct wd_order *out, struct fg_err *err);
-/* May actor see/cancel this order? 0, -FG_EWD_ORDER_UNKNOWN (other app) or
- * -FG_EWD_NO_PERMISSION (a customer's token on someone else's order). */
+/* May actor see/cancel this customer's orders? 0, -FG_EWD_ORDER_UNKNOWN
+ * (other app), -FG_EWD_NO_PERMISSION (a customer's token on someone else's
+ * order, or a token naming another omnibus account than the customer's), or
+ * -FG_EWD_INITIATOR (the token's user is neither a customer nor an operator
+ * of the app). */
 int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const char *uuid,
                          struct fg_err *err);
+/* A token naming another omnibus account than the one the customer sits
+ * under (none counts as another) may not act for it: -FG_EWD_NO_PERMISSION.
+ * A customer without one on record is not checked. */
+int withdraw_omnibus_check(const struct customer *cu, const struct wd_actor *actor,
+                           struct fg_err *err);
 bool withdraw_serial_valid(const char *serial);
 
 typedef int (*wd_order_fn)(void *ctx, const struct wd_order *o);

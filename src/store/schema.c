@@ -178,10 +178,16 @@ static const char v3_journal_buckets[] =
     "CREATE INDEX transfers_debit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", debit_id);"
     "CREATE INDEX transfers_credit ON transfers(" SCHEMA_JOURNAL_BUCKET_SQL ", credit_id);";
 
+/* Issue 9/10: the omnibus account a customer sits under, checked against a
+ * Funds token's OmnibusAccountId; '' for none. */
+static const char v4_customer_omnibus[] =
+    "ALTER TABLE customers ADD COLUMN omnibus_account_id TEXT NOT NULL DEFAULT '';";
+
 const struct store_migration store_migrations[] = {
     {1, "ledger", v1_ledger},
     {2, "funds", v2_funds},
     {3, "journal_buckets", v3_journal_buckets},
+    {4, "customer_omnibus", v4_customer_omnibus},
 };
 
 const int store_migrations_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -39,7 +39,7 @@
 struct ctx {
     struct fgsrv s;
     int64_t now_ms;
-    char o1[40], o2[40], o3[40];
+    char o1[40], o2[40], o3[40], o4[40];
 };
 
 /* --- helpers ---------------------------------------------------------------- */
@@ -52,11 +52,14 @@ static void clock_set(struct ctx *c, int64_t ms)
     json_decref(fgh_admin_ok(&c->s, "POST", "/admin/v1/test/clock", body, 200));
 }
 
-static char *token_full(const char *app, const char *user, const char *secret, int64_t iat_s,
-                        const char *iss)
+/* A token; omnibus NULL leaves OmnibusAccountId out. */
+static char *token_omni(const char *app, const char *user, const char *secret, int64_t iat_s,
+                        const char *iss, const char *omnibus)
 {
-    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", user, "OmnibusAccountId", "A004",
-                            "Appid", app, "Email", "x@example.com");
+    json_t *sub =
+        json_pack("{s:s,s:s,s:s}", "UserName", user, "Appid", app, "Email", "x@example.com");
+    if (omnibus)
+        json_object_set_new(sub, "OmnibusAccountId", json_string(omnibus));
     char *sub_text = json_dumps(sub, JSON_COMPACT);
     json_t *claims =
         json_pack("{s:s,s:s,s:I}", "iss", iss, "sub", sub_text, "iat", (json_int_t)iat_s);
@@ -67,6 +70,12 @@ static char *token_full(const char *app, const char *user, const char *secret, i
     free(sub_text);
     free(payload);
     return t;
+}
+
+static char *token_full(const char *app, const char *user, const char *secret, int64_t iat_s,
+                        const char *iss)
+{
+    return token_omni(app, user, secret, iat_s, iss, "A004");
 }
 
 static char *token(struct ctx *c, const char *user)
@@ -218,6 +227,16 @@ static void seed(struct ctx *c)
                  i, id, type, ccy, amt);
         admin(c, "POST", "/admin/v1/deposits", body, 201);
     }
+    admin(c, "POST", "/admin/v1/customers",
+          "{\"uuid\":\"c6\",\"user_name\":\"fay\",\"name\":\"Fay Lam\",\"app_id\":\"app1\","
+          "\"company_id\":7,\"base_currency\":\"USD\",\"omnibus_account_id\":\"B001\"}",
+          201);
+    admin(c, "POST", "/admin/v1/accounts",
+          "{\"uuid\":\"c6\",\"type\":\"wallet\",\"currency\":\"USD\"}", 201);
+    admin(c, "POST", "/admin/v1/deposits",
+          "{\"request_id\":\"dep-c6\",\"uuid\":\"c6\",\"type\":\"wallet\",\"currency\":\"USD\","
+          "\"amount\":\"1000\"}",
+          201);
     admin(c, "PATCH", "/admin/v1/customers/c4", "{\"status\":\"disabled\"}", 200);
     admin(c, "PATCH", "/admin/v1/customers/c5", "{\"status\":\"cancelled\"}", 200);
     admin(c, "POST", "/admin/v1/clients",
@@ -233,12 +252,14 @@ static void seed(struct ctx *c)
           201);
     admin(c, "POST", "/admin/v1/operators",
           "{\"app_id\":\"app1\",\"user_name\":\"viewer\",\"roles\":[\"view\"]}", 201);
+    admin(c, "POST", "/admin/v1/operators",
+          "{\"app_id\":\"app1\",\"user_name\":\"srv\",\"roles\":[\"api\"]}", 201);
     static const char *const banks[] = {
         "c1:b1:Alice Li:001:USD:approved",          "c1:b_rej:Alice Li:002:USD:rejected",
         "c1:b_incomplete:Alice Li::USD:approved",   "c1:b_hkd:Alice Li:003:HKD:approved",
         "c1:b_third:Someone Else:004:USD:approved", "c1:b_sgd:Alice Li:005:SGD:approved",
         "c1:b_sgd2:Alice Li:006:SGD:approving",     "c1:b_eur:Alice Li:007:EUR:approved",
-        "c2:b2:Bob Chan:008:USD:approved"};
+        "c2:b2:Bob Chan:008:USD:approved",          "c6:b6:Fay Lam:009:USD:approved"};
     for (size_t i = 0; i < sizeof(banks) / sizeof(banks[0]); i++) {
         char id[8] = "", bid[32] = "", holder[32] = "", acct[8] = "", ccy[8] = "", st[16] = "";
         char body[400], path[80];
@@ -298,6 +319,7 @@ static int setup(void **state)
 {
     struct ctx *c = calloc(1, sizeof(*c));
     c->s.args[0] = "--test-clock";
+    c->s.args[1] = "--test-faults";
     fgsrv_start(&c->s);
     seed(c);
     *state = c;
@@ -322,6 +344,7 @@ enum tok {
     T_OPS,
     T_VIEWER,
     T_GHOST,
+    T_SERVER,
     T_NONE,
     T_WRONG_SECRET,
     T_ALG_NONE,
@@ -335,7 +358,7 @@ struct row {
     const char *name;
     const char *path; /* NULL: /order/v2/create with body merged into base_body */
     enum tok tok;
-    const char *body; /* {O1}, {O2}, {O3} stand for the prepared orders' serials */
+    const char *body; /* {O1}..{O4}: the prepared orders' serials; {M257}: 257 characters */
     long want;
     int64_t advance_s; /* move the clock first */
     bool zh;
@@ -353,11 +376,15 @@ static const struct row rows[] = {
     {"missing amount", NULL, T_ALICE, "{\"amount\":null}", 110001, 0, false, "Parameter error"},
     {"amount 1e3", NULL, T_ALICE, "{\"amount\":\"1e3\"}", 110001, 0, true, "参数错误"},
     {"amount as number", NULL, T_ALICE, "{\"amount\":100}", 110001, 0, false, NULL},
-    {"unknown field", NULL, T_ALICE, "{\"iban\":\"x\"}", 110001, 0, false, NULL},
+    {"bank id as a number", NULL, T_ALICE, "{\"client_bank_id\":5}", 110001, 0, false, NULL},
+    {"bank_mark too long", NULL, T_ALICE, "{\"bank_mark\":\"{M257}\"}", 110001, 0, false, NULL},
     {"mode 7", NULL, T_ALICE, "{\"operation_mode_id\":7}", 110018, 0, false, NULL},
     {"source fax", NULL, T_ALICE, "{\"source\":\"fax\"}", 110021, 0, false, NULL},
     {"initiator unknown", NULL, T_GHOST, "{}", 110015, 0, false, NULL},
-    {"operator unknown", NULL, T_GHOST, "{\"operation_mode_id\":2}", 110014, 0, false, NULL},
+    {"nobody in mode 2", NULL, T_GHOST, "{\"operation_mode_id\":2}", 110015, 0, false, NULL},
+    {"nobody in mode 3", NULL, T_GHOST, "{\"operation_mode_id\":3}", 110015, 0, false, NULL},
+    {"customer's token in mode 2 on its own account", NULL, T_ALICE, "{\"operation_mode_id\":2}",
+     110014, 0, false, NULL},
     {"operator without role", NULL, T_VIEWER, "{\"operation_mode_id\":2}", 110014, 0, false, NULL},
     {"uuid unknown", NULL, T_ALICE, "{\"uuid\":\"nobody\"}", 110002, 0, false, NULL},
     {"account type unknown", NULL, T_ALICE, "{\"account_type\":\"savings\"}", 110003, 0, false,
@@ -366,11 +393,15 @@ static const struct row rows[] = {
     {"customer cancelled", NULL, T_ALICE, "{\"uuid\":\"c5\"}", 110035, 0, false, NULL},
     {"initiator is not owner", NULL, T_ALICE, "{\"uuid\":\"c2\",\"client_bank_id\":\"b2\"}", 110005,
      0, false, NULL},
+    {"customer's token in mode 3 on another's account", NULL, T_ALICE,
+     "{\"uuid\":\"c2\",\"client_bank_id\":\"b2\",\"operation_mode_id\":3}", 110005, 0, false, NULL},
     {"customer of another app", NULL, T_OPS, "{\"uuid\":\"c3\",\"operation_mode_id\":2}", 110029, 0,
      false, NULL},
     {"operator account type", NULL, T_OPS, "{\"account_type\":\"futures\",\"operation_mode_id\":2}",
      110009, 0, false, NULL},
-    {"mode not allowed", NULL, T_ALICE, "{\"operation_mode_id\":3}", 110008, 0, false, NULL},
+    {"other omnibus account", NULL, T_OPS,
+     "{\"uuid\":\"c6\",\"operation_mode_id\":2,\"client_bank_id\":\"b6\"}", 110006, 0, false, NULL},
+    {"mode not allowed", NULL, T_SERVER, "{\"operation_mode_id\":3}", 110008, 0, false, NULL},
     {"wallet lacks currency", NULL, T_ALICE, "{\"currency\":\"JPY\"}", 110004, 0, true,
      "发生币种与账户币种不一致"},
     {"trading account lacks currency", NULL, T_ALICE,
@@ -392,6 +423,13 @@ static const struct row rows[] = {
     {"payee currency", NULL, T_ALICE, "{\"client_bank_id\":\"b_hkd\"}", 110215, 0, false, NULL},
     {"third party", NULL, T_ALICE, "{\"client_bank_id\":\"b_third\"}", 110206, 0, false, NULL},
     {"zero amount", NULL, T_ALICE, "{\"amount\":\"0\"}", 110208, 0, false, NULL},
+    {"negative amount", NULL, T_ALICE, "{\"amount\":\"-5.00\"}", 110208, 0, false, NULL},
+    {"negative amount, empty bank text", NULL, T_ALICE,
+     "{\"amount\":\"-5.00\",\"bank_address_details\":\"\",\"bank_mark\":\"a\\nb\"}", 110208, 0,
+     false, NULL},
+    {"above max, bank text with a newline", NULL, T_ALICE,
+     "{\"amount\":\"6000.00\",\"bank_address_details\":\"Flat 3\\nBlock B\"}", 110205, 0, false,
+     NULL},
     {"below min", NULL, T_ALICE, "{\"amount\":\"5.00\"}", 110204, 0, false, NULL},
     {"above max", NULL, T_ALICE, "{\"amount\":\"6000.00\"}", 110205, 0, false, NULL},
     {"fee not below amount", NULL, T_ALICE,
@@ -431,6 +469,14 @@ static const struct row rows[] = {
      "{\"request_id\":\"tr1\",\"uuid\":\"c1\",\"flow\":\"securities_to_futures\","
      "\"account_type\":\"securities\",\"currency\":\"USD\",\"amount\":\"1\"}",
      110201, 0, false, NULL},
+    {"transfer of a negative amount", "/account/v2/transfer", T_ALICE,
+     "{\"request_id\":\"tr1\",\"uuid\":\"c1\",\"flow\":\"wallet_to_futures\",\"account_type\":"
+     "\"wallet\",\"currency\":\"USD\",\"amount\":\"-1\"}",
+     110208, 0, false, NULL},
+    {"transfer of a flow with a too long side", "/account/v2/transfer", T_ALICE,
+     "{\"request_id\":\"tr1\",\"uuid\":\"c1\",\"flow\":\"wallet_to_futuresfuturesfuturesfu\","
+     "\"account_type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1\"}",
+     110026, 0, false, NULL},
     {"transfer type mismatch", "/account/v2/transfer", T_ALICE,
      "{\"request_id\":\"tr1\",\"uuid\":\"c1\",\"flow\":\"wallet_to_futures\",\"account_type\":"
      "\"futures\",\"currency\":\"USD\",\"amount\":\"1\"}",
@@ -438,6 +484,12 @@ static const struct row rows[] = {
     {"convert without rate", "/rate/v2/convert", T_ALICE,
      "{\"from_currency\":\"EUR\",\"to_currency\":\"USD\",\"amount\":\"1\"}", 110028, 0, false,
      NULL},
+    {"convert overflowing", "/rate/v2/convert", T_ALICE,
+     "{\"from_currency\":\"USD\",\"to_currency\":\"HKD\",\"amount\":\"90000000000000000\"}", 110001,
+     0, false, NULL},
+    {"detail under another omnibus account", "/order/v2/detail", T_OPS,
+     "{\"order_serial\":\"{O4}\"}", 110006, 0, false, NULL},
+    {"list by nobody", "/order/v2/list", T_GHOST, "{\"uuid\":\"c1\"}", 110015, 0, false, NULL},
     {"convert unknown currency", "/rate/v2/convert", T_ALICE,
      "{\"from_currency\":\"XYZ\",\"to_currency\":\"USD\",\"amount\":\"1\"}", 110025, 0, false,
      NULL},
@@ -459,20 +511,28 @@ static const long seed_codes[] = {
 
 static char *replace(const char *in, const struct ctx *c)
 {
-    char *out = malloc(strlen(in) + 256);
+    static char m257[257 * 3 + 1];
+    for (int i = 0; i < 257; i++)
+        memcpy(m257 + 3 * i, "界", 3);
+    char *out = malloc(strlen(in) + sizeof(m257) + 256);
     size_t o = 0;
     for (const char *p = in; *p;) {
         const char *sub = NULL;
+        size_t skip = 4;
         if (strncmp(p, "{O1}", 4) == 0)
             sub = c->o1;
         else if (strncmp(p, "{O2}", 4) == 0)
             sub = c->o2;
         else if (strncmp(p, "{O3}", 4) == 0)
             sub = c->o3;
+        else if (strncmp(p, "{O4}", 4) == 0)
+            sub = c->o4;
+        else if (strncmp(p, "{M257}", 6) == 0 && (skip = 6))
+            sub = m257;
         if (sub) {
             memcpy(out + o, sub, strlen(sub));
             o += strlen(sub);
-            p += 4;
+            p += skip;
         } else {
             out[o++] = *p++;
         }
@@ -495,6 +555,8 @@ static char *row_token(struct ctx *c, enum tok t)
         return token(c, "viewer");
     case T_GHOST:
         return token(c, "ghost");
+    case T_SERVER:
+        return token(c, "srv");
     case T_WRONG_SECRET:
         return token_full("app1", "alice", "not-the-secret-0123456789", now_s, "Trading-Auth");
     case T_OLD:
@@ -540,6 +602,17 @@ static void prepare_orders(struct ctx *c)
               "{\"request_id\":\"sgd-2\",\"currency\":\"SGD\",\"amount\":\"10\","
               "\"client_bank_id\":\"b_sgd2\"}",
               c->o3, sizeof(c->o3), NULL);
+    /* O4: fay's order, by fay's own token naming her omnibus account B001. */
+    char *tok = token_omni("app1", "fay", SECRET1, c->now_ms / 1000, "Trading-Auth", "B001");
+    char *body =
+        create_body("{\"request_id\":\"fay-1\",\"uuid\":\"c6\",\"client_bank_id\":\"b6\"}");
+    struct fgresp r;
+    call(c, "/order/v2/create", tok, body, false, &r);
+    assert_int_equal(code_of(&r), 0);
+    snprintf(c->o4, sizeof(c->o4), "%s", fgh_str(r.json, "data.order_serial"));
+    fgresp_free(&r);
+    free(body);
+    free(tok);
 }
 
 static void test_codes(void **state)
@@ -554,7 +627,10 @@ static void test_codes(void **state)
             clock_set(c, c->now_ms + w->advance_s * 1000);
         char *before = snapshot(c);
         char *tok = row_token(c, w->tok);
-        char *body = w->path ? replace(w->body, c) : create_body(w->body);
+        char *raw = replace(w->body, c);
+        char *body = w->path ? raw : create_body(raw);
+        if (!w->path)
+            free(raw);
         char *path = replace(w->path ? w->path : "/order/v2/create", c);
         struct fgresp r;
         long got;
@@ -869,6 +945,344 @@ static void test_fee_edges(void **state)
     fgh_assert_reconciled(&c->s);
 }
 
+/* --- tolerance (issues 10 and 16) ------------------------------------------- */
+
+/* POST with tok; returns the parsed answer (caller decrefs) after checking its code. */
+static json_t *post_code(struct ctx *c, const char *path, const char *tok, const char *body,
+                         long want)
+{
+    struct fgresp r;
+    call(c, path, tok, body, false, &r);
+    if (code_of(&r) != want)
+        fprintf(stderr, "%s %s: %s\n", path, body, r.body);
+    assert_int_equal(code_of(&r), want);
+    assert_non_null(fgh_str(r.json, "trace_id"));
+    json_t *j = json_incref(r.json);
+    fgresp_free(&r);
+    return j;
+}
+
+/* Issue 10 points 9-10, issue 16 point 1: unknown fields are ignored on every
+ * endpoint; descriptive bank text is kept as given (empty, newlines, 256
+ * characters) and, with payee_id, chain and address, shown in detail and list. */
+static void test_tolerant_fields(void **state)
+{
+    struct ctx *c = *state;
+    char *tok = token(c, "alice");
+    char mark[256 * 3 + 1];
+    for (int i = 0; i < 256; i++)
+        memcpy(mark + 3 * i, "界", 3);
+    mark[256 * 3] = '\0';
+    char over[1200];
+    snprintf(over, sizeof(over),
+             "{\"request_id\":\"tol-1\",\"bank_address_details\":\"Flat 3\\nBlock B\","
+             "\"bank_mark\":\"%s\",\"payee_id\":\"c1\",\"id_card_no\":\"X1\","
+             "\"intermediary_bank\":{\"swift\":\"ABCD\"},\"future_field\":[1,2]}",
+             mark);
+    char *body = create_body(over);
+    json_t *j = post_code(c, "/order/v2/create", tok, body, 0);
+    char serial[40];
+    snprintf(serial, sizeof(serial), "%s", fgh_str(j, "data.order_serial"));
+    json_decref(j);
+    free(body);
+    char b[512];
+    snprintf(b, sizeof(b), "{\"order_serial\":\"%s\",\"channel\":\"app\"}", serial);
+    j = post_code(c, "/order/v2/detail", tok, b, 0);
+    assert_string_equal(fgh_str(j, "data.bank_address_details"), "Flat 3\nBlock B");
+    assert_string_equal(fgh_str(j, "data.bank_mark"), mark);
+    assert_string_equal(fgh_str(j, "data.payee_id"), "c1");
+    assert_string_equal(fgh_str(j, "data.chain"), "");
+    assert_string_equal(fgh_str(j, "data.address"), "");
+    json_decref(j);
+    /* A digital withdrawal: chain (or clearing_id) and address come back. */
+    body = create_body("{\"request_id\":\"tol-2\",\"currency\":\"USDT\",\"amount\":\"10\","
+                       "\"client_bank_id\":null,\"clearing_id\":\"TRC20\",\"address\":\"T9yD14N\","
+                       "\"bank_address_details\":\"\",\"bank_mark\":\"\"}");
+    json_decref(post_code(c, "/order/v2/create", tok, body, 0));
+    free(body);
+    j = post_code(c, "/order/v2/list", tok, "{\"uuid\":\"c1\",\"page_token\":\"x\"}", 0);
+    json_t *orders = fgh_get(j, "data.orders");
+    assert_int_equal(json_array_size(orders), 2);
+    assert_string_equal(fgh_str(orders, "0.bank_mark"), mark);
+    assert_string_equal(fgh_str(orders, "1.chain"), "TRC20");
+    assert_string_equal(fgh_str(orders, "1.address"), "T9yD14N");
+    assert_string_equal(fgh_str(orders, "1.bank_address_details"), "");
+    json_decref(j);
+    /* The other endpoints ignore unknown fields too. */
+    snprintf(b, sizeof(b), "{\"order_serial\":\"%s\",\"note\":\"x\"}", serial);
+    json_decref(post_code(c, "/order/v2/cancel", tok, b, 0));
+    json_decref(post_code(c, "/rate/v2/convert", tok,
+                          "{\"from_currency\":\"USD\",\"to_currency\":\"HKD\",\"amount\":\"1\","
+                          "\"precision\":4}",
+                          0));
+    json_decref(
+        post_code(c, "/account/v2/transfer", tok,
+                  "{\"request_id\":\"tol-tr\",\"uuid\":\"c1\",\"flow\":\"wallet_to_futures\","
+                  "\"account_type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1\","
+                  "\"memo\":\"x\"}",
+                  0));
+    /* Known fields stay strictly typed. */
+    body = create_body("{\"request_id\":\"tol-3\",\"bank_mark\":7}");
+    json_decref(post_code(c, "/order/v2/create", tok, body, 110001));
+    free(body);
+    free(tok);
+    fgh_assert_reconciled(&c->s);
+}
+
+/* Issue 16 point 2: a repeated reopen answers the order and holds nothing
+ * twice; a reopen of an order never appealed is still refused. Appeal reasons
+ * are descriptive (empty is kept). */
+static void test_repeated_reopen(void **state)
+{
+    struct ctx *c = *state;
+    char o[40];
+    create_ok(c, "alice", "{\"request_id\":\"ro-1\"}", o, sizeof(o), NULL);
+    review(c, o, "reopen", NULL, 409, NULL); /* pending, never appealed */
+    review(c, o, "reject", "{\"reason\":\"line one\\nline two\"}", 200, "rejected");
+    user_act(c, "alice", "/order/v2/appeal", o, "", 0, "appealed");
+    review(c, o, "reopen", NULL, 200, "pending_review");
+    assert_avail(c, "c1", "USD", "900.00", "1000.00");
+    review(c, o, "reopen", NULL, 200, "pending_review");
+    review(c, o, "reopen", NULL, 200, "pending_review");
+    assert_avail(c, "c1", "USD", "900.00", "1000.00");
+    json_t *w =
+        fgh_admin_ok(&c->s, "GET", "/admin/v1/withdrawals?status=pending_review", NULL, 200);
+    assert_string_equal(fgh_str(w, "withdrawals.0.reason"), "line one\nline two");
+    assert_string_equal(fgh_str(w, "withdrawals.0.appeal_reason"), "");
+    json_decref(w);
+    review(c, o, "approve", NULL, 200, "approved");
+    review(c, o, "reopen", NULL, 409, NULL);
+    /* Reasons: 512 characters at most, counted as characters. */
+    char o2[40], reason[600 * 3], body[2000];
+    create_ok(c, "alice",
+              "{\"request_id\":\"ro-2\",\"currency\":\"SGD\",\"amount\":\"10\","
+              "\"client_bank_id\":\"b_sgd\"}",
+              o2, sizeof(o2), NULL);
+    for (int i = 0; i < 513; i++)
+        memcpy(reason + 3 * i, "理", 3);
+    reason[513 * 3] = '\0';
+    snprintf(body, sizeof(body), "{\"reason\":\"%s\"}", reason);
+    review(c, o2, "reject", body, 400, NULL);
+    reason[512 * 3] = '\0';
+    snprintf(body, sizeof(body), "{\"reason\":\"%s\"}", reason);
+    review(c, o2, "reject", body, 200, "rejected");
+    fgh_assert_reconciled(&c->s);
+}
+
+/* Issue 9 point 1: mode 3 needs the app's registered server principal. */
+static void test_mode3(void **state)
+{
+    struct ctx *c = *state;
+    /* An app's default allowed modes leave 3 out. */
+    json_t *j = fgh_admin_ok(
+        &c->s, "POST", "/admin/v1/clients",
+        "{\"family\":\"funds\",\"app_id\":\"app2\",\"jwt_secret\":\"" SECRET2 "\"}", 200);
+    assert_int_equal(json_array_size(json_object_get(j, "allowed_modes")), 2);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(j, "allowed_modes"), 1)), 2);
+    json_decref(j);
+    /* app1 allows 3 from now on; srv is its server (role api). */
+    admin(c, "POST", "/admin/v1/clients",
+          "{\"family\":\"funds\",\"app_id\":\"app1\",\"jwt_secret\":\"" SECRET1 "\","
+          "\"allowed_modes\":[1,2,3]}",
+          200);
+    char *bob = token(c, "bob"), *ghost = token(c, "ghost"), *ops = token(c, "ops1"),
+         *srv = token(c, "srv");
+    char *before = snapshot(c);
+    /* The review's attack: another customer's token, or a nobody's, on alice's account. */
+    char *body =
+        create_body("{\"request_id\":\"m3-1\",\"operation_mode_id\":3,\"source\":\"api\"}");
+    json_decref(post_code(c, "/order/v2/create", bob, body, 110005));
+    json_decref(post_code(c, "/order/v2/create", ghost, body, 110015));
+    json_decref(post_code(c, "/order/v2/create", ops, body, 110014)); /* no role api */
+    char *mine = create_body("{\"request_id\":\"m3-2\",\"uuid\":\"c2\",\"client_bank_id\":\"b2\","
+                             "\"operation_mode_id\":3,\"source\":\"api\"}");
+    json_decref(post_code(c, "/order/v2/create", bob, mine, 110014)); /* own, still no */
+    char *m2 = create_body("{\"request_id\":\"m3-3\",\"operation_mode_id\":2}");
+    json_decref(post_code(c, "/order/v2/create", bob, m2, 110005)); /* mode 2 as well */
+    char *after = snapshot(c);
+    assert_string_equal(before, after);
+    /* The server principal may. */
+    j = post_code(c, "/order/v2/create", srv, body, 0);
+    assert_string_equal(fgh_str(j, "data.status"), "pending_review");
+    json_decref(j);
+    assert_avail(c, "c1", "USD", "900.00", "1000.00");
+    /* A disabled server principal may not. */
+    admin(c, "POST", "/admin/v1/operators",
+          "{\"app_id\":\"app1\",\"user_name\":\"srv\",\"roles\":[\"api\"],\"status\":\"disabled\"}",
+          200);
+    char *again =
+        create_body("{\"request_id\":\"m3-4\",\"operation_mode_id\":3,\"source\":\"api\","
+                    "\"currency\":\"SGD\",\"amount\":\"10\",\"client_bank_id\":\"b_sgd\"}");
+    json_decref(post_code(c, "/order/v2/create", srv, again, 110014));
+    fgh_assert_reconciled(&c->s);
+    free(before);
+    free(after);
+    free(body);
+    free(mine);
+    free(m2);
+    free(again);
+    free(bob);
+    free(ghost);
+    free(ops);
+    free(srv);
+}
+
+/* Issue 10 point 11: a token naming another omnibus account than the one a
+ * customer sits under may not act for it (110006); none on record, no check. */
+static void test_omnibus(void **state)
+{
+    struct ctx *c = *state;
+    int64_t now_s = c->now_ms / 1000;
+    char *b001 = token_omni("app1", "fay", SECRET1, now_s, "Trading-Auth", "B001");
+    char *a004 = token_omni("app1", "fay", SECRET1, now_s, "Trading-Auth", "A004");
+    char *none = token_omni("app1", "fay", SECRET1, now_s, "Trading-Auth", NULL);
+    char *ops_b = token_omni("app1", "ops1", SECRET1, now_s, "Trading-Auth", "B001");
+    char *alice_none = token_omni("app1", "alice", SECRET1, now_s, "Trading-Auth", NULL);
+    char *body = create_body("{\"request_id\":\"om-1\",\"uuid\":\"c6\",\"client_bank_id\":\"b6\"}");
+    char *before = snapshot(c);
+    json_decref(post_code(c, "/order/v2/create", a004, body, 110006));
+    json_decref(post_code(c, "/order/v2/create", none, body, 110006));
+    char *after = snapshot(c);
+    assert_string_equal(before, after);
+    json_t *j = post_code(c, "/order/v2/create", b001, body, 0);
+    char serial[40], b[200];
+    snprintf(serial, sizeof(serial), "%s", fgh_str(j, "data.order_serial"));
+    json_decref(j);
+    snprintf(b, sizeof(b), "{\"order_serial\":\"%s\"}", serial);
+    json_decref(post_code(c, "/order/v2/detail", a004, b, 110006));
+    json_decref(post_code(c, "/order/v2/cancel", a004, b, 110006));
+    json_decref(post_code(c, "/order/v2/list", a004, "{\"uuid\":\"c6\"}", 110006));
+    json_decref(post_code(c, "/rate/v2/convert", a004,
+                          "{\"from_currency\":\"USD\",\"to_currency\":\"HKD\",\"amount\":\"1\","
+                          "\"uuid\":\"c6\"}",
+                          110006));
+    json_decref(
+        post_code(c, "/account/v2/transfer", a004,
+                  "{\"request_id\":\"om-tr\",\"uuid\":\"c6\",\"flow\":\"wallet_to_futures\","
+                  "\"account_type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1\"}",
+                  110006));
+    json_decref(post_code(c, "/order/v2/appeal", a004, b, 110006));
+    json_decref(post_code(c, "/order/v2/detail", ops_b, b, 0)); /* the back office, under B001 */
+    json_decref(post_code(c, "/order/v2/detail", b001, b, 0));
+    /* alice has no omnibus account on record: any token will do. */
+    json_decref(post_code(c, "/order/v2/list", alice_none, "{\"uuid\":\"c1\"}", 0));
+    /* A token whose OmnibusAccountId cannot be an id is refused, never cut. */
+    char long_id[80];
+    memset(long_id, 'B', 65);
+    long_id[65] = '\0';
+    char *too_long = token_omni("app1", "fay", SECRET1, now_s, "Trading-Auth", long_id);
+    struct fgresp r;
+    call(c, "/order/v2/detail", too_long, b, false, &r);
+    assert_int_equal(r.status, 401);
+    assert_int_equal(code_of(&r), 990009);
+    fgresp_free(&r);
+    /* An id of 64 bytes, the limit, works end to end. */
+    char id64[65];
+    memset(id64, 'C', 64);
+    id64[64] = '\0';
+    char cust[400];
+    snprintf(cust, sizeof(cust),
+             "{\"uuid\":\"c10\",\"user_name\":\"joy\",\"name\":\"Joy\",\"app_id\":\"app1\","
+             "\"company_id\":7,\"base_currency\":\"USD\",\"omnibus_account_id\":\"%s\"}",
+             id64);
+    json_decref(fgh_admin_ok(&c->s, "POST", "/admin/v1/customers", cust, 201));
+    char *joy = token_omni("app1", "joy", SECRET1, now_s, "Trading-Auth", id64);
+    json_decref(post_code(c, "/order/v2/list", joy, "{\"uuid\":\"c10\"}", 0));
+    free(joy);
+    /* The admin plane records and shows it, strictly. */
+    j = fgh_admin_ok(
+        &c->s, "POST", "/admin/v1/customers",
+        "{\"uuid\":\"c6\",\"user_name\":\"fay\",\"name\":\"Fay Lam\",\"app_id\":\"app1\","
+        "\"company_id\":7,\"base_currency\":\"USD\",\"omnibus_account_id\":\"B001\"}",
+        200);
+    assert_string_equal(fgh_str(j, "omnibus_account_id"), "B001");
+    json_decref(j);
+    json_decref(fgh_admin_ok(&c->s, "POST", "/admin/v1/customers",
+                             "{\"uuid\":\"c6\",\"user_name\":\"fay\",\"name\":\"Fay Lam\","
+                             "\"app_id\":\"app1\",\"company_id\":7,\"base_currency\":\"USD\","
+                             "\"omnibus_account_id\":\"B002\"}",
+                             409));
+    json_decref(fgh_admin_ok(&c->s, "POST", "/admin/v1/customers",
+                             "{\"uuid\":\"c9\",\"user_name\":\"ivy\",\"name\":\"Ivy\","
+                             "\"base_currency\":\"USD\",\"omnibus_account_id\":\"B 1\"}",
+                             400));
+    fgh_assert_reconciled(&c->s);
+    free(body);
+    free(before);
+    free(after);
+    free(b001);
+    free(a004);
+    free(none);
+    free(ops_b);
+    free(alice_none);
+    free(too_long);
+}
+
+/* Issue 9 point 8: every answer on a Funds path is the family's envelope with
+ * a documented code, overflow and failed commits included. */
+static void test_envelope_always(void **state)
+{
+    struct ctx *c = *state;
+    /* BIG: a currency whose rule lets an amount through that no base
+     * conversion can hold (10^17 at a rate near 10^8). */
+    admin(c, "POST", "/admin/v1/currencies", "{\"code\":\"BIG\",\"digits\":0}", 201);
+    admin(c, "POST", "/admin/v1/accounts",
+          "{\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"BIG\"}", 201);
+    admin(c, "POST", "/admin/v1/deposits",
+          "{\"request_id\":\"dep-big\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"BIG\","
+          "\"amount\":\"100000000000000000\"}",
+          201);
+    admin(c, "POST", "/admin/v1/customers/c1/banks",
+          "{\"client_bank_id\":\"b_big\",\"bank_name\":\"Bank\",\"account_no\":\"010\","
+          "\"holder_name\":\"Alice Li\",\"currency\":\"BIG\",\"status\":\"approved\"}",
+          201);
+    admin(c, "POST", "/admin/v1/rules/withdrawal",
+          "{\"currency\":\"BIG\",\"min\":\"1\",\"max\":\"999999999999999999\",\"fee_fixed\":\"0\","
+          "\"fee_bp\":0,\"fee_min\":\"0\",\"fee_max\":\"0\",\"cooldown_s\":0,"
+          "\"settlement_days\":0,\"cutoff\":\"16:00\",\"utc_offset\":\"+08:00\"}",
+          201);
+    admin(c, "POST", "/admin/v1/rates",
+          "{\"pair\":\"BIG/USD\",\"bid\":\"99999999\",\"ask\":\"99999999\"}", 201);
+    admin(c, "POST", "/admin/v1/calendars/BIG/holidays", "{\"through\":\"2026-12-31\"}", 201);
+    char *tok = token(c, "alice");
+    char *before = snapshot(c);
+    char *body = create_body("{\"request_id\":\"big-1\",\"currency\":\"BIG\","
+                             "\"amount\":\"100000000000000000\",\"client_bank_id\":\"b_big\"}");
+    struct fgresp r;
+    call(c, "/order/v2/create", tok, body, false, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(code_of(&r), 110028);
+    assert_true(json_is_null(fgh_get(r.json, "data")));
+    fgresp_free(&r);
+    call(c, "/rate/v2/convert", tok,
+         "{\"from_currency\":\"BIG\",\"to_currency\":\"USD\",\"amount\":\"100000000000000000\"}",
+         false, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(code_of(&r), 110001);
+    fgresp_free(&r);
+    char *after = snapshot(c);
+    assert_string_equal(before, after);
+    /* A batch that cannot commit: 5xx, still the envelope (110017), nothing
+     * applied; the same request then succeeds. */
+    free(body);
+    body = create_body("{\"request_id\":\"fault-1\"}");
+    json_decref(fgh_admin_ok(&c->s, "POST", "/admin/v1/test/fault", "{\"fail_commits\":1}", 200));
+    call(c, "/order/v2/create", tok, body, false, &r);
+    assert_true(r.status >= 500);
+    assert_int_equal(code_of(&r), 110017);
+    assert_non_null(fgh_str(r.json, "msg"));
+    fgresp_free(&r);
+    free(after);
+    after = snapshot(c);
+    assert_string_equal(before, after);
+    json_decref(post_code(c, "/order/v2/create", tok, body, 0));
+    fgh_assert_reconciled(&c->s);
+    free(body);
+    free(before);
+    free(after);
+    free(tok);
+}
+
 /* --- concurrency ---------------------------------------------------------------- */
 
 struct shot {
@@ -968,6 +1382,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_value_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fee_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tolerant_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mode3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_omnibus, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_envelope_always, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
