@@ -97,17 +97,11 @@ static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
 /* "PER_S:BURST", each a decimal integer within the rate limits' bounds. */
 static int parse_rate(const char *s, int64_t *per_s, int64_t *burst)
 {
-    char *end = NULL;
-    errno = 0;
-    long long p = strtoll(s, &end, 10);
-    if (end == s || *end != ':' || errno || p < 1 || p > FG_RATELIMIT_PER_S_MAX)
+    const char *colon = strchr(s, ':');
+    if (!colon ||
+        parse_int64_digits(s, (size_t)(colon - s), 1, FG_RATELIMIT_PER_S_MAX, per_s) < 0 ||
+        parse_int64_text(colon + 1, 1, FG_RATELIMIT_BURST_MAX, burst) < 0)
         return -1;
-    const char *b_text = end + 1;
-    long long b = strtoll(b_text, &end, 10);
-    if (end == b_text || *end || errno || b < 1 || b > FG_RATELIMIT_BURST_MAX)
-        return -1;
-    *per_s = p;
-    *burst = b;
     return 0;
 }
 

@@ -489,6 +489,9 @@ static void test_cli_integers(void **state)
     assert_int_equal(fundgate_status(args), 2);
     snprintf(args, sizeof(args), "serve --listen 127.0.0.1:+0 --data '%s/cli'", srv.dir);
     assert_int_equal(fundgate_status(args), 2);
+    snprintf(args, sizeof(args),
+             "serve --listen 127.0.0.1:0 --data '%s/cli' --admin-rate-limit ' 5:+10'", srv.dir);
+    assert_int_equal(fundgate_status(args), 2);
     static const char tok[] = "token --app a --user u --secret 0123456789abcdef0123 --iat ";
     snprintf(args, sizeof(args), "%sabc", tok);
     assert_int_equal(fundgate_status(args), 2);
