@@ -602,6 +602,11 @@ static enum MHD_Result reject(struct conn_req *cr, int code, int status, const c
     conn_req_prepare(cr);
     conn_answering(cr);
     http_router_error(cr->srv->routes, cr->srv->route_count, &cr->req, code, status, msg);
+    /* A head that cannot be trusted frames nothing after it either: answer and
+     * close (RFC 9112 section 11.2), so no byte behind it is read as a request
+     * of its own. */
+    if (code == -FG_EBAD_REQUEST)
+        http_req_add_header(&cr->req, "Connection", "close");
     return respond(cr);
 }
 

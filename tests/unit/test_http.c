@@ -982,8 +982,22 @@ static void test_head_refused(void **state)
     }
     assert_int_equal(__atomic_load_n(&echo_calls, __ATOMIC_RELAXED), calls);
 
-    /* What the checks must let through. */
+    /* After a refused head the connection closes: nothing behind it is
+     * answered as a request of its own (a line starting with NUL would end
+     * libmicrohttpd's head early and leave the rest as a second request). */
     struct raw_resp r;
+    RAW("GET /echo/a HTTP/1.1\r\n\0\r\nGET /echo/second HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(r.heads, 1);
+    assert_true(r.closed);
+    RAW("GET /echo/a HTTP/1.1\r\nHost: t\r\n:x\r\nGET /echo/second HTTP/1.1\r\nHost: t\r\n\r\n",
+        &r);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(r.heads, 1);
+    assert_true(r.closed);
+    assert_int_equal(__atomic_load_n(&echo_calls, __ATOMIC_RELAXED), calls);
+
+    /* What the checks must let through. */
     RAW("GET /echo/ok HTTP/1.1\r\nHost: t\r\nX-Test: a\tb c\r\nConnection: close\r\n\r\n", &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "GET|ok|a\tb c|-|127.0.0.1|");
