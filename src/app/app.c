@@ -439,8 +439,7 @@ static int serve_prepare(const struct app_config *cfg, int *token_shown)
 
 static void shutdown_wait(struct http_server *srv)
 {
-    for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS;
-         waited += 5)
+    for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS; waited += 5)
         usleep(5000);
 }
 
@@ -516,8 +515,7 @@ int app_serve(const struct app_config *cfg)
         .route_count = route_count,
     };
     if (http_server_start(&hc, &srv, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port,
-                err.msg);
+        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port, err.msg);
         goto out;
     }
     uint16_t port = http_server_port(srv);
@@ -525,8 +523,9 @@ int app_serve(const struct app_config *cfg)
            app.cfg.db_uri);
     if (shown) {
         printf("admin token: %s  (kept in %s/admin-token)\n", admin_token_buf, cfg->data_dir);
-        printf("try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
-               admin_token_buf, cfg->host, port);
+        printf(
+            "try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
+            admin_token_buf, cfg->host, port);
     }
     fflush(stdout);
     fg_info(NULL, "listening on %s:%u", cfg->host, port);

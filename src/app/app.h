@@ -27,14 +27,14 @@ struct store;
 struct app_config {
     const char *host;
     uint16_t port;
-    const char *data_dir;  /* ./fundgate-data */
-    const char *db_uri;    /* NULL: <data_dir>/fundgate.db */
+    const char *data_dir; /* ./fundgate-data */
+    const char *db_uri;   /* NULL: <data_dir>/fundgate.db */
     const char *admin_token;
-    const char *bootstrap; /* JSON file applied at start */
+    const char *bootstrap;       /* JSON file applied at start */
     const char *secret_key_file; /* NULL: $FUNDGATE_SECRET_KEY_FILE or <data_dir>/secret.key */
     int threads;
-    bool test_clock;  /* enable POST /admin/v1/test/clock */
-    bool test_faults; /* enable POST /admin/v1/test/fault */
+    bool test_clock;                  /* enable POST /admin/v1/test/clock */
+    bool test_faults;                 /* enable POST /admin/v1/test/fault */
     int64_t admin_per_s, admin_burst; /* the admin token's rate; 0: limits.h defaults */
 };
 
@@ -46,9 +46,9 @@ struct app_cmd {
     struct engine_cmd ec; /* first: the engine hands this back */
     struct http_req *req;
     app_cmd_run_fn run;
-    app_cmd_fail_fn fail; /* NULL: admin error envelope */
+    app_cmd_fail_fn fail;                    /* NULL: admin error envelope */
     void (*after_commit)(struct app_cmd *c); /* optional, on the writer, batch durable */
-    void *data;           /* the handler's state, freed with the command */
+    void *data;                              /* the handler's state, freed with the command */
     void (*data_free)(void *data);
 };
 

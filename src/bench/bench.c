@@ -100,8 +100,7 @@ static int bench_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
     uint8_t hash[FG_SHA256_BYTES] = {0};
     memcpy(hash, &c->n, sizeof(c->n));
     static const char answer[] = "{\"code\":\"0\",\"msg\":\"success\",\"data\":{}}";
-    return idem_put(s, "bench", key, hash, 1, 200, answer, sizeof(answer) - 1, t.id, now_ms,
-                    NULL);
+    return idem_put(s, "bench", key, hash, 1, 200, answer, sizeof(answer) - 1, t.id, now_ms, NULL);
 }
 
 static void bench_done(struct engine_cmd *ec, int status)
@@ -142,8 +141,8 @@ static int setup_store(struct bench_cfg *cfg, const char *path)
         snprintf(owner, sizeof(owner), "b%d", i);
         rc = ledger_account_open(s, owner, "wallet", "USD", LEDGER_ACCT_CUSTOMER, 1, &a, &err);
         cfg->account_ids[i] = a.id;
-        struct ledger_transfer t = {.debit_id = cash.id, .credit_id = a.id,
-                                    .amount = BENCH_FUNDING};
+        struct ledger_transfer t = {
+            .debit_id = cash.id, .credit_id = a.id, .amount = BENCH_FUNDING};
         strcpy(t.currency, "USD");
         strcpy(t.kind, "deposit");
         if (rc == 0)
@@ -183,11 +182,13 @@ static int run_engine(struct bench_cfg *cfg, const char *path, int64_t *elapsed_
         for (int i = 0; i < wave; i++) {
             /* bench_run refuses nothing it wrote (a refused transfer leaves
              * nothing behind), so it needs no savepoint, like an execute. */
-            cmds[i] = (struct bench_cmd){.ec = {.run = bench_run,
-                                                .done = bench_done,
-                                                .savepoint_free = true},
-                                         .cfg = cfg, .n = cfg->key_seq++, .mu = &mu, .cv = &cv,
-                                         .pending = &pending};
+            cmds[i] = (struct bench_cmd){
+                .ec = {.run = bench_run, .done = bench_done, .savepoint_free = true},
+                .cfg = cfg,
+                .n = cfg->key_seq++,
+                .mu = &mu,
+                .cv = &cv,
+                .pending = &pending};
             FG_ASSERT(engine_submit(e, &cmds[i].ec) == 0);
         }
         pthread_mutex_lock(&mu);
@@ -309,8 +310,7 @@ static int preload(const char *path, int64_t n)
         /* An odd wave leaves one side a unit short: even the pair with one more. */
         if (rc == 0 && (wave & 1))
             rc = store_exec_changes(
-                s,
-                "UPDATE accounts SET debits_posted = debits_posted - 1 WHERE id = ?",
+                s, "UPDATE accounts SET debits_posted = debits_posted - 1 WHERE id = ?",
                 STORE_ARGS(SA_INT(fx.id)), NULL, &err);
         if (rc == 0 && (wave & 1))
             rc = store_exec_changes(
@@ -344,11 +344,11 @@ static void usage(FILE *f)
 int bench_main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"dir", required_argument, NULL, 'd'},      {"transfers", required_argument, NULL, 'n'},
-        {"batch", required_argument, NULL, 'b'},    {"accounts", required_argument, NULL, 'a'},
-        {"random-keys", no_argument, NULL, 'r'},    {"mode", required_argument, NULL, 'm'},
-        {"preload", required_argument, NULL, 'p'},  {"db", required_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"dir", required_argument, NULL, 'd'},     {"transfers", required_argument, NULL, 'n'},
+        {"batch", required_argument, NULL, 'b'},   {"accounts", required_argument, NULL, 'a'},
+        {"random-keys", no_argument, NULL, 'r'},   {"mode", required_argument, NULL, 'm'},
+        {"preload", required_argument, NULL, 'p'}, {"db", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int64_t preload_n = 0;
     const char *db = NULL;

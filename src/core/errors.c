@@ -10,10 +10,9 @@ struct code_row {
     const char *text;
 };
 
-static const struct code_row rows[FG_CODE_COUNT] = {
-    [FG_OK] = {200, "ok", "ok"},
+static const struct code_row rows[FG_CODE_COUNT] = {[FG_OK] = {200, "ok", "ok"},
 #define FG_X_ROW(name, status, wire, text) [FG_##name] = {status, wire, text},
-    FG_ERRORS(FG_X_ROW)
+                                                    FG_ERRORS(FG_X_ROW)
 #undef FG_X_ROW
 };
 

@@ -81,17 +81,17 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 
 /* TradeBoss webhooks (PROTOCOLS.md section B) */
 /* Lengths the vendor states, in characters (UTF-8 code points, issue 10). */
-#define FG_TB_USER_NAME_CHARS_MAX 48            /* userName */
-#define FG_TB_REQUEST_NO_CHARS_MAX 48           /* requestUniqueNo, reverseRequestUniqueNo */
-#define FG_TB_REMARK_CHARS_MAX 200              /* cancelRemark, metadata */
-#define FG_TB_LOG_TEXT_CHARS_MAX 200            /* descriptive text quoted in a log line */
-#define FG_TB_TIMESTAMP_WINDOW_S_MAX 86400      /* a client's timestamp_window_s */
-#define FG_TB_TRACE_BYTES_MAX 128               /* the `trace` header echoed in the envelope */
-#define FG_TB_ALLOW_CIDRS_MAX 32                /* CIDRs of an allow-listed client */
-#define FG_TB_SECRET_BYTES_MIN 16               /* HMAC secret of a signing client */
+#define FG_TB_USER_NAME_CHARS_MAX 48       /* userName */
+#define FG_TB_REQUEST_NO_CHARS_MAX 48      /* requestUniqueNo, reverseRequestUniqueNo */
+#define FG_TB_REMARK_CHARS_MAX 200         /* cancelRemark, metadata */
+#define FG_TB_LOG_TEXT_CHARS_MAX 200       /* descriptive text quoted in a log line */
+#define FG_TB_TIMESTAMP_WINDOW_S_MAX 86400 /* a client's timestamp_window_s */
+#define FG_TB_TRACE_BYTES_MAX 128          /* the `trace` header echoed in the envelope */
+#define FG_TB_ALLOW_CIDRS_MAX 32           /* CIDRs of an allow-listed client */
+#define FG_TB_SECRET_BYTES_MIN 16          /* HMAC secret of a signing client */
 #define FG_TB_SECRET_BYTES_MAX 256
-#define FG_TB_SKEW_MS_MAX (5 * 60 * 1000)       /* the X-Signature t vs our clock */
-#define FG_TB_CLIENT_CACHE_MAX 64               /* parsed client configs kept per process */
+#define FG_TB_SKEW_MS_MAX (5 * 60 * 1000) /* the X-Signature t vs our clock */
+#define FG_TB_CLIENT_CACHE_MAX 64         /* parsed client configs kept per process */
 
 /* Funds family: withdrawal orders v2 (issue 4) */
 #define FG_JWT_BYTES_MAX 4096      /* an X-Auth-Token */
@@ -100,10 +100,10 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_JWT_CLOCK_SKEW_S 300        /* an iat this far in the future is tolerated */
 #define FG_JWT_MAX_AGE_S_DEFAULT 86400 /* token_max_age_s unless the app says */
 #define FG_JWT_MAX_AGE_S_MAX (30 * 86400)
-#define FG_WD_REASON_CHARS_MAX 512           /* reject and appeal reasons, in characters */
-#define FG_WD_TEXT_CHARS_MAX 256 /* bank_address_details, bank_mark, in characters (issue 16) */
-#define FG_WD_FIELD_BYTES_MAX 256            /* a digital currency's address */
-#define FG_OMNIBUS_ID_BYTES_MAX 64           /* a customer's omnibus_account_id */
+#define FG_WD_REASON_CHARS_MAX 512 /* reject and appeal reasons, in characters */
+#define FG_WD_TEXT_CHARS_MAX 256   /* bank_address_details, bank_mark, in characters (issue 16) */
+#define FG_WD_FIELD_BYTES_MAX 256  /* a digital currency's address */
+#define FG_OMNIBUS_ID_BYTES_MAX 64 /* a customer's omnibus_account_id */
 #define FG_WD_HOLIDAYS_PER_REQUEST_MAX 400   /* dates in one POST .../holidays */
 #define FG_WD_HOLIDAYS_PER_CURRENCY_MAX 4000 /* dates kept per currency calendar */
 #define FG_WD_SETTLEMENT_DAYS_MAX 30         /* T+n */

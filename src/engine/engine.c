@@ -189,8 +189,7 @@ static void expire_holds(struct engine *e, int64_t now_ms)
     int expired = 0;
     if (store_savepoint(e->store, "expire", &err) < 0)
         return;
-    int rc = ledger_holds_expire(e->store, now_ms, FG_ENGINE_HOLD_EXPIRE_BATCH_MAX, &expired,
-                                 &err);
+    int rc = ledger_holds_expire(e->store, now_ms, FG_ENGINE_HOLD_EXPIRE_BATCH_MAX, &expired, &err);
     if (rc < 0) {
         fg_error(NULL, "hold expiry failed: %s", err.msg);
         store_rollback_to(e->store, "expire", NULL);
@@ -221,8 +220,9 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
                  * transaction), or a refusal after writing: without a
                  * savepoint only the whole batch can be undone. */
                 status = -FG_ESTORE;
-                fg_error(NULL, "engine: a savepoint-free command failed (%s) after writing; "
-                               "rolling back its batch of %d",
+                fg_error(NULL,
+                         "engine: a savepoint-free command failed (%s) after writing; "
+                         "rolling back its batch of %d",
                          fg_code_name(c->result), n);
                 store_rollback(e->store);
                 goto answer;

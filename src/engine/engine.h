@@ -50,7 +50,7 @@ typedef void (*engine_done_fn)(struct engine_cmd *cmd, int status);
 struct engine_cmd {
     engine_run_fn run;
     engine_done_fn done;
-    int result; /* what run() returned */
+    int result;          /* what run() returned */
     bool savepoint_free; /* see "Savepoint-free commands" above */
     struct engine_cmd *next;
 };

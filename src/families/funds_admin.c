@@ -145,8 +145,8 @@ static int banks_post(struct http_req *req, void *ctx)
     struct wd_bank *b = c->data;
     int st = 0;
     snprintf(b->uuid, sizeof(b->uuid), "%s", uuid);
-    int rc =
-        jsonx_str_copy(body, "client_bank_id", true, b->client_bank_id, sizeof(b->client_bank_id), &err);
+    int rc = jsonx_str_copy(body, "client_bank_id", true, b->client_bank_id,
+                            sizeof(b->client_bank_id), &err);
     if (rc == 0)
         rc = jsonx_str_copy(body, "bank_name", false, b->bank_name, sizeof(b->bank_name), &err);
     if (rc == 0)

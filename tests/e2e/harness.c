@@ -244,8 +244,8 @@ int fgh_admin(const struct fgsrv *s, const char *method, const char *path, const
     return fgh_request(s, method, path, headers, body, r);
 }
 
-json_t *fgh_admin_ok(const struct fgsrv *s, const char *method, const char *path,
-                     const char *body, long status)
+json_t *fgh_admin_ok(const struct fgsrv *s, const char *method, const char *path, const char *body,
+                     long status)
 {
     struct fgresp r;
     if (fgh_admin(s, method, path, body, &r) < 0)
@@ -332,8 +332,8 @@ void fgh_seed_basic(const struct fgsrv *s)
 {
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/currencies",
                              "{\"code\":\"USD\",\"digits\":2,\"digital\":false}", 201));
-    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/currencies",
-                             "{\"code\":\"JPY\",\"digits\":0}", 201));
+    json_decref(
+        fgh_admin_ok(s, "POST", "/admin/v1/currencies", "{\"code\":\"JPY\",\"digits\":0}", 201));
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/customers",
                              "{\"uuid\":\"c1\",\"user_name\":\"alice\",\"name\":\"Alice Li\","
                              "\"app_id\":\"app1\",\"company_id\":7,\"base_currency\":\"USD\"}",

@@ -20,10 +20,10 @@
 struct fgsrv {
     pid_t pid;
     uint16_t port;
-    int out_fd;       /* server stdout */
-    char dir[256];    /* data directory, kept across restarts */
-    char log[300];    /* server stderr */
-    char base[64];    /* http://127.0.0.1:port */
+    int out_fd;                     /* server stdout */
+    char dir[256];                  /* data directory, kept across restarts */
+    char log[300];                  /* server stderr */
+    char base[64];                  /* http://127.0.0.1:port */
     const char *args[FGH_ARGS_MAX]; /* extra serve arguments, NULL-terminated */
 };
 
@@ -52,8 +52,8 @@ int fgh_admin(const struct fgsrv *s, const char *method, const char *path, const
               struct fgresp *r);
 /* An admin request that must answer `status`; returns the parsed body (caller
  * json_decref's). Fails the test otherwise. */
-json_t *fgh_admin_ok(const struct fgsrv *s, const char *method, const char *path,
-                     const char *body, long status);
+json_t *fgh_admin_ok(const struct fgsrv *s, const char *method, const char *path, const char *body,
+                     long status);
 void fgresp_free(struct fgresp *r);
 
 /* json path "a.b.0.c" -> string value or NULL. */

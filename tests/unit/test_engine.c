@@ -247,10 +247,10 @@ static void run_one_batch(struct engine *e, struct sfcmd *cmds, int n)
 static void sf_init(struct sfcmd *cmds, int n, bool liar)
 {
     for (int i = 0; i < n; i++)
-        cmds[i] = (struct sfcmd){
-            .ec = {.run = sfcmd_run, .done = sfcmd_done, .savepoint_free = true},
-            .index = i,
-            .liar = liar};
+        cmds[i] =
+            (struct sfcmd){.ec = {.run = sfcmd_run, .done = sfcmd_done, .savepoint_free = true},
+                           .index = i,
+                           .liar = liar};
 }
 
 static void test_savepoint_free(void **state)
