@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all help deps build run test test-fast bench bench-tradeboss clean format
+.PHONY: all help deps build run test test-fast bench bench-tradeboss clean format lint
 .PHONY: fuzz fuzz-build test-fuzz
 
 all: build
@@ -21,8 +21,9 @@ build: deps
 run: build
 	./$(BUILD)/fundgate serve --bootstrap examples/demo.json
 
-# Every test (unit and end-to-end) under ASan+UBSan with -Werror.
+# The source checks, then every test (unit and end-to-end) under ASan+UBSan with -Werror.
 test: deps
+	@$(MAKE) --no-print-directory lint
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
@@ -66,7 +67,9 @@ clean:
 
 help:
 	@echo 'make run          build and serve the demo on 127.0.0.1:8080'
-	@echo 'make test         every test under ASan+UBSan, then each fuzz target for 3 s'
+	@echo 'make test         source checks, every test under ASan+UBSan, then each fuzz target for 3 s'
+	@echo 'make lint         only the source checks (format, layers, function length)'
+	@echo 'make format       clang-format -i every source'
 	@echo 'make test-fast    only the unit tests'
 	@echo 'make fuzz         each fuzz target for FUZZ_SECONDS (default 60); FUZZ_TARGETS to pick'
 	@echo 'make bench        the benchmarks (about 10 minutes)'
@@ -74,3 +77,7 @@ help:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Source checks (part of make test): clang-format clean.
+lint:
+	@scripts/check-format.sh

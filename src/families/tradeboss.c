@@ -1452,7 +1452,7 @@ static int cancel_step(struct tb_cmd *t, struct store *s, int64_t now_ms, struct
     case TB_FENCE_WRITE_TOMBSTONE:
         rc = idem_put(s, TB_SCOPE_EXEC, t->fence_key, no_hash, step.next, 200, NULL, 0, 0, now_ms,
                       err);
-        /* fallthrough */
+        __attribute__((fallthrough)); /* the answer is the same */
     case TB_FENCE_NEVER_RECEIVED:
         snprintf(msg, sizeof(msg),
                  "requestUniqueNo '%.64s' was never received; a later execute of it is refused",
