@@ -21,6 +21,7 @@
 #include "core/jsonx.h"
 #include "core/limits.h"
 #include "core/money.h"
+#include "core/sig.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
@@ -41,7 +42,7 @@ bool admin_authorized(struct http_req *req)
     const char *tok = app_admin_token();
     if (!h || strncmp(h, "Bearer ", 7) != 0 || !tok[0])
         return false;
-    return fg_secure_equal(h + 7, strlen(h + 7), tok, strlen(tok));
+    return sig_equal(h + 7, strlen(h + 7), tok, strlen(tok));
 }
 
 bool admin_request_allowed(struct http_req *req)

@@ -37,6 +37,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/parse.h"
+#include "core/sig.h"
 #include "core/utf8.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
@@ -943,7 +944,7 @@ static void transfer_ref(char ref[LEDGER_REF_BYTES_MAX], const char *key)
     uint8_t h[FG_SHA256_BYTES];
     char hex[2 * FG_SHA256_BYTES + 1];
     fg_sha256(key, nk, h);
-    fg_hex(h, sizeof(h), hex);
+    sig_hex_encode(h, sizeof(h), hex);
     snprintf(ref, LEDGER_REF_BYTES_MAX, "%ssha256:%s", prefix, hex);
 }
 

@@ -48,6 +48,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/sig.h"
 #include "core/utf8.h"
 #include "families/tradeboss_auth.h"
 #include "families/tradeboss_fence.h"
@@ -942,7 +943,7 @@ static void transfer_ref(char ref[LEDGER_REF_BYTES_MAX], const char *scope, cons
     uint8_t h[FG_SHA256_BYTES];
     char hex[2 * FG_SHA256_BYTES + 1];
     fg_sha256(key, nk, h);
-    fg_hex(h, sizeof(h), hex);
+    sig_hex_encode(h, sizeof(h), hex);
     snprintf(ref, LEDGER_REF_BYTES_MAX, "%s:sha256:%s", scope, hex);
 }
 

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/crypto.h"
 #include "core/limits.h"
+#include "core/sig.h"
 
 #define SIG_T_DIGITS_MAX 16
-#define SIG_HEX_BYTES (2 * FG_SHA256_BYTES)
+#define SIG_HEX_BYTES SIG_SHA256_HEX_BYTES
 
 int tb_cidr_parse(const char *text, struct tb_cidr *out, struct fg_err *err)
 {
@@ -115,10 +115,10 @@ enum tb_sig_result tb_signature_check(const char *header, const char *secret, si
     memcpy(msg, t, tn);
     msg[tn] = '.';
     memcpy(msg + tn + 1, body, body_len);
-    char want[SIG_HEX_BYTES + 1];
-    fg_hmac_sha256_hex(secret, secret_len, msg, tn + 1 + body_len, want);
+    bool mac_ok =
+        sig_hmac_sha256_hex_verify(secret, secret_len, msg, tn + 1 + body_len, v1, SIG_HEX_BYTES);
     free(msg);
-    if (!fg_secure_equal(want, SIG_HEX_BYTES, v1, SIG_HEX_BYTES))
+    if (!mac_ok)
         return TB_SIG_WRONG;
 
     int64_t t_ms = 0;
@@ -141,7 +141,7 @@ void tb_signature_make(const char *secret, size_t secret_len, int64_t t_ms, cons
         memcpy(msg, t, (size_t)tn);
         msg[tn] = '.';
         memcpy(msg + tn + 1, body, body_len);
-        fg_hmac_sha256_hex(secret, secret_len, msg, (size_t)tn + 1 + body_len, mac);
+        sig_hmac_sha256_hex(secret, secret_len, msg, (size_t)tn + 1 + body_len, mac);
         free(msg);
     }
     snprintf(out, cap, "t=%s,v1=%s", t, mac);
