@@ -38,6 +38,9 @@
 #define FG_JSON_DEPTH_MAX 16          /* nesting of objects and arrays */
 #define FG_JSON_STRING_BYTES_MAX 4096 /* one string field, unless a field says less */
 
+/* Seams (issue 11): registries fixed at start-up */
+#define FG_ERROR_SPACES_MAX 8 /* error spaces of services and families (core/errors.h) */
+
 /* Engine */
 #define FG_ENGINE_QUEUE_DEPTH_MAX 65536      /* commands waiting for the writer */
 #define FG_ENGINE_BATCH_MAX 8190             /* commands in one database transaction */

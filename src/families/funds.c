@@ -134,7 +134,7 @@ static const struct funds_code {
      "获取交易账号币种精度失败",
      {-FG_EUNKNOWN_CURRENCY}},
     {110026, "Unknown fund flow", "未知的资金流向", {-FG_EWD_FLOW_UNKNOWN}},
-    {110027, "Order is being processed in the system", "订单在系统处理中", {-FG_EWD_IN_PROGRESS}},
+    {110027, "Order is being processed in the system", "订单在系统处理中", {-FG_EIN_PROGRESS}},
     {110028, "Rate not exist", "汇率不存在", {-FG_EWD_NO_RATE}},
     {110029,
      "The occurrence account uuid is different from the occurrence account",
@@ -749,8 +749,7 @@ static int create_post(struct http_req *req, void *ctx)
     }
     snprintf(cc->idem_key, sizeof(cc->idem_key), "%s:%s", q->actor.app_id, q->request_id);
     if (!inflight_add(cc->idem_key)) {
-        rc = fg_fail(&err, -FG_EWD_IN_PROGRESS, "request_id %.64s is being processed",
-                     q->request_id);
+        rc = fg_fail(&err, -FG_EIN_PROGRESS, "request_id %.64s is being processed", q->request_id);
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
@@ -1128,7 +1127,7 @@ static int transfer_post(struct http_req *req, void *ctx)
                      t->uuid, t->flow, t->currency, amt, t->actor.omnibus_id);
     fg_sha256(canon, (size_t)n < sizeof(canon) ? (size_t)n : sizeof(canon) - 1, t->hash);
     if (!inflight_add(t->idem_key)) {
-        rc = fg_fail(&err, -FG_EWD_IN_PROGRESS, "request_id is being processed");
+        rc = fg_fail(&err, -FG_EIN_PROGRESS, "request_id is being processed");
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
@@ -1336,6 +1335,7 @@ static const struct app_client_family funds_family = {
 
 void funds_init(void)
 {
+    withdraw_errors_register();
     app_client_family_register(&funds_family);
 }
 

@@ -55,6 +55,7 @@
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
+#include "services/withdraw_errors.h" /* TODO(issue 11): its own code */
 #include "store/store.h"
 
 #define TB_FAMILY "tradeboss"
