@@ -7,7 +7,9 @@ set -eu
 cd "$(dirname "$0")/.."
 CF=$(command -v clang-format-14 || command -v clang-format || true)
 [ -n "$CF" ] || { echo "check-format: clang-format-14 is not installed (scripts/deps.sh)" >&2; exit 1; }
-files=$(git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'bench/*.[ch]' 2>/dev/null || true)
+# Tracked and new (not ignored) files that exist; outside git, every file.
+files=$(git ls-files --cached --others --exclude-standard 'src/*.[ch]' 'tests/*.[ch]' \
+    'bench/*.[ch]' 2>/dev/null | while read -r f; do [ -f "$f" ] && echo "$f"; done || true)
 [ -n "$files" ] || files=$(find src tests bench -name '*.[ch]' | sort)
 # One process for every file; each warning line starts with the file's name.
 if ! out=$("$CF" --dry-run -Werror $files 2>&1); then
