@@ -29,7 +29,6 @@
 
 #define ADMIN_DEPOSIT_SCOPE "admin.deposit"
 
-static const char *const account_types[] = {"wallet", "securities", "futures", NULL};
 static const char *const customer_statuses[] = {"active", "disabled", "cancelled", NULL};
 
 /* --- auth and helpers --------------------------------------------------- */
@@ -325,7 +324,7 @@ static int accounts_post(struct http_req *req, void *ctx)
     int type = 0;
     int rc = jsonx_str(body, "uuid", true, FG_UUID_BYTES_MAX, &uuid, &err);
     if (rc == 0)
-        rc = jsonx_enum(body, "type", true, account_types, &type, &err);
+        rc = jsonx_enum(body, "type", true, customer_account_types, &type, &err);
     if (rc == 0)
         rc = jsonx_str(body, "currency", true, FG_CURRENCY_CODE_BYTES_MAX, &ccy, &err);
     if (rc < 0) {
@@ -336,7 +335,7 @@ static int accounts_post(struct http_req *req, void *ctx)
     struct app_cmd *c = app_cmd_new(req, account_run, sizeof(struct account_req));
     struct account_req *a = c->data;
     snprintf(a->uuid, sizeof(a->uuid), "%s", uuid);
-    snprintf(a->type, sizeof(a->type), "%s", account_types[type]);
+    snprintf(a->type, sizeof(a->type), "%s", customer_account_types[type]);
     snprintf(a->currency, sizeof(a->currency), "%s", ccy);
     json_decref(body);
     return app_cmd_submit(c);
@@ -504,7 +503,7 @@ static int deposits_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = jsonx_str(body, "uuid", true, FG_UUID_BYTES_MAX, &uuid, &err);
     if (rc == 0)
-        rc = jsonx_enum(body, "type", true, account_types, &type, &err);
+        rc = jsonx_enum(body, "type", true, customer_account_types, &type, &err);
     if (rc == 0)
         rc = jsonx_str(body, "currency", true, FG_CURRENCY_CODE_BYTES_MAX, &ccy, &err);
     if (rc == 0 && !json_object_get(body, "amount"))
@@ -527,7 +526,7 @@ static int deposits_post(struct http_req *req, void *ctx)
     struct deposit_req *d = c->data;
     snprintf(d->request_id, sizeof(d->request_id), "%s", rid);
     snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
-    snprintf(d->type, sizeof(d->type), "%s", account_types[type]);
+    snprintf(d->type, sizeof(d->type), "%s", customer_account_types[type]);
     snprintf(d->currency, sizeof(d->currency), "%s", ccy);
     d->digits = cur.digits;
     d->amount = amount;

@@ -1053,8 +1053,8 @@ static int transfer_flow_check(struct transfer_cmd *t, json_t *app, const char *
         snprintf(t->from, sizeof(t->from), "%.*s", (int)(sep - t->flow), t->flow);
     if (sep && strlen(sep + 4) < sizeof(t->to))
         memcpy(t->to, sep + 4, strlen(sep + 4) + 1);
-    if (!sep || wd_account_type_index(t->from) < 0 || wd_account_type_index(t->to) < 0 ||
-        strcmp(t->from, t->to) == 0)
+    if (!sep || customer_account_type_index(t->from) < 0 ||
+        customer_account_type_index(t->to) < 0 || strcmp(t->from, t->to) == 0)
         return fg_fail(err, -FG_EWD_FLOW_UNKNOWN, "unknown flow '%.39s'", t->flow);
     json_t *flows = json_object_get(app, "transfer_flows");
     bool allowed = false;

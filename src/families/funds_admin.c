@@ -188,7 +188,7 @@ static json_t *rule_json(const struct wd_rule *r, int d)
                      "fee_max", jsonx_amount_new(r->fee.fee_max, d), "cooldown_s",
                      (json_int_t)r->cooldown_s, "settlement_days", r->vd.settlement_days, "cutoff",
                      cutoff, "utc_offset", offset, "account_types",
-                     mask_json(r->account_types, wd_account_types));
+                     mask_json(r->account_types, customer_account_types));
 }
 
 static int rule_run(struct app_cmd *c, struct store *s, int64_t now_ms)
@@ -252,7 +252,7 @@ static int rules_post(struct http_req *req, void *ctx)
     if (rc == 0 && !wd_offset_parse(offset, &r->vd.utc_offset_min))
         rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'utc_offset' must be +HH:MM or -HH:MM");
     if (rc == 0)
-        rc = mask_field(body, "account_types", wd_account_types, &r->account_types, &err);
+        rc = mask_field(body, "account_types", customer_account_types, &r->account_types, &err);
     if (rc == 0 && (r->min <= 0 || r->min > r->max))
         rc = fg_fail(&err, -FG_EBAD_FIELD, "need 0 < min <= max");
     if (rc == 0 && r->fee.fee_min > r->fee.fee_max)
@@ -457,7 +457,7 @@ static int operator_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     app_respond_json(c->req, created ? 201 : 200,
                      json_pack("{s:s,s:s,s:o,s:o,s:s}", "app_id", o->app_id, "user_name",
                                o->user_name, "roles", mask_json(o->roles, wd_roles),
-                               "account_types", mask_json(o->account_types, wd_account_types),
+                               "account_types", mask_json(o->account_types, customer_account_types),
                                "status", o->status));
     return 0;
 }
@@ -483,7 +483,7 @@ static int operators_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = mask_field(body, "roles", wd_roles, &o->roles, &err);
     if (rc == 0)
-        rc = mask_field(body, "account_types", wd_account_types, &o->account_types, &err);
+        rc = mask_field(body, "account_types", customer_account_types, &o->account_types, &err);
     if (rc == 0)
         rc = jsonx_enum(body, "status", false, operator_statuses, &st, &err);
     json_decref(body);

@@ -170,7 +170,6 @@ static const char *const overtrading_policies[] = {"deduct_available", "ignore",
 /* thirdServerCode: read and ignored, or required equal to the customer's uuid. */
 enum { TB_TSC_IGNORE, TB_TSC_MUST_EQUAL_UUID };
 static const char *const tsc_rules[] = {"ignore", "must_equal_uuid", NULL};
-static const char *const account_types[] = {"wallet", "securities", "futures", NULL};
 static const char *const auth_kinds[] = {"allowlist", "hmac", NULL};
 
 struct tb_client {
@@ -252,7 +251,7 @@ static int client_parse(json_t *cfg, bool fill_defaults, struct tb_client *out, 
     if (rc == 0)
         rc = jsonx_enum(cfg, "auth", true, auth_kinds, &auth, err);
     if (rc == 0)
-        rc = jsonx_enum(cfg, "account_type", false, account_types, &type, err);
+        rc = jsonx_enum(cfg, "account_type", false, customer_account_types, &type, err);
     if (rc == 0)
         rc = jsonx_enum(cfg, "overtrading", false, overtrading_policies, &policy, err);
     if (rc == 0)
@@ -265,7 +264,7 @@ static int client_parse(json_t *cfg, bool fill_defaults, struct tb_client *out, 
     out->hmac = auth == 1;
     out->overtrading = policy;
     out->third_server_code = tsc;
-    snprintf(out->account_type, sizeof(out->account_type), "%s", account_types[type]);
+    snprintf(out->account_type, sizeof(out->account_type), "%s", customer_account_types[type]);
     if ((rc = client_auth_parse(cfg, out, err)) < 0)
         return rc;
     if (fill_defaults) {

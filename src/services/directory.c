@@ -81,6 +81,16 @@ int currency_create(struct store *s, const struct currency *c, int64_t now_ms, b
 #define CUSTOMER_COLS                                                                              \
     "uuid, user_name, name, app_id, company_id, base_currency, status, omnibus_account_id"
 
+const char *const customer_account_types[] = {"wallet", "securities", "futures", NULL};
+
+int customer_account_type_index(const char *type)
+{
+    for (int i = 0; customer_account_types[i]; i++)
+        if (strcmp(type, customer_account_types[i]) == 0)
+            return i;
+    return -1;
+}
+
 static int customer_row(void *ctx, struct store_row *row)
 {
     struct customer *c = ctx;

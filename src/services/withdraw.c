@@ -19,18 +19,9 @@
 #include "services/directory.h"
 #include "store/store.h"
 
-const char *const wd_account_types[] = {"wallet", "securities", "futures", NULL};
 const char *const wd_roles[] = {"withdraw", "view", "api", NULL};
 const char *const wd_action_names[] = {"approve", "reject", "reopen", "paid",
                                        "failed",  "cancel", "appeal"};
-
-int wd_account_type_index(const char *type)
-{
-    for (int i = 0; wd_account_types[i]; i++)
-        if (strcmp(type, wd_account_types[i]) == 0)
-            return i;
-    return -1;
-}
 
 /* --- rules -------------------------------------------------------------- */
 
@@ -591,7 +582,7 @@ static int check_customer(struct store *s, const struct wd_create_req *q,
     int rc = customer_get(s, q->uuid, cu, err);
     if (rc < 0)
         return rc; /* -FG_EUNKNOWN_CUSTOMER: 110002 */
-    int type = wd_account_type_index(q->account_type);
+    int type = customer_account_type_index(q->account_type);
     int64_t accounts = 0;
     if (type >= 0)
         rc =
@@ -811,7 +802,7 @@ static int order_write(struct store *s, int64_t now_ms, const struct wd_create_r
     snprintf(o->request_id, sizeof(o->request_id), "%s", q->request_id);
     snprintf(o->uuid, sizeof(o->uuid), "%s", q->uuid);
     snprintf(o->account_type, sizeof(o->account_type), "%s",
-             wd_account_types[wd_account_type_index(q->account_type)]);
+             customer_account_types[customer_account_type_index(q->account_type)]);
     snprintf(o->status, sizeof(o->status), "pending_review");
     snprintf(o->client_bank_id, sizeof(o->client_bank_id), "%s", q->client_bank_id);
     o->mode = q->mode;
@@ -884,7 +875,7 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
         rc = wd_rule_get(s, q->currency, &rule, err);
     if (rc < 0)
         return rc;
-    if (!(rule.account_types & (1u << wd_account_type_index(q->account_type))))
+    if (!(rule.account_types & (1u << customer_account_type_index(q->account_type))))
         return fg_fail(err, -FG_EWD_FLOW_FORBIDDEN, "%.16s accounts may not withdraw %.16s",
                        q->account_type, q->currency);
     /* Digital currency and clearing id (110212, 110213). */

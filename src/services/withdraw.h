@@ -51,9 +51,8 @@ struct store;
 
 enum wd_mode { WD_MODE_SELF = 1, WD_MODE_OPERATOR = 2, WD_MODE_SERVER = 3 };
 
-/* Account types as bits (rule and operator masks). */
-extern const char *const wd_account_types[]; /* wallet, securities, futures, NULL */
-int wd_account_type_index(const char *type); /* -1 when unknown */
+/* Account types as bits (rule and operator masks): the positions of
+ * customer_account_types (services/directory.h). */
 
 struct wd_rule {
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
@@ -61,7 +60,7 @@ struct wd_rule {
     struct wd_fee_rule fee;
     int64_t cooldown_s;
     struct wd_value_day_rule vd;
-    unsigned account_types; /* bit i: wd_account_types[i] may withdraw */
+    unsigned account_types; /* bit i: customer_account_types[i] may withdraw */
 };
 
 struct wd_bank {
@@ -78,7 +77,7 @@ struct wd_operator {
     char app_id[FG_NAME_BYTES_MAX + 1];
     char user_name[FG_NAME_BYTES_MAX + 1];
     unsigned roles;                   /* WD_ROLE_* */
-    unsigned account_types;           /* bit per wd_account_types */
+    unsigned account_types;           /* bit per customer_account_types */
     char status[WD_STATUS_BYTES_MAX]; /* active | disabled */
 };
 /* withdraw: creates orders in mode 2 (back office); view: reads; api: the
