@@ -108,7 +108,7 @@ static int parse_rate(const char *s, int64_t *per_s, int64_t *burst)
 static int cmd_serve(int argc, char **argv)
 {
     static char host[256] = "127.0.0.1";
-    struct app_config cfg = {
+    struct api_config cfg = {
         .host = host, .port = 8080, .data_dir = DEFAULT_DATA_DIR, .threads = 1};
     static const struct option opts[] = {
         {"listen", required_argument, NULL, 'l'},

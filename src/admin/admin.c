@@ -15,13 +15,15 @@
 #include <string.h>
 
 #include "admin/admin.h"
-#include "app/app.h"
+#include "api/api.h"
+#include "api/api_cmd.h"
+#include "api/clients.h"
+#include "api/family.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/jsonx.h"
 #include "core/limits.h"
 #include "core/money.h"
-#include "core/sig.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
@@ -31,37 +33,11 @@
 
 static const char *const customer_statuses[] = {"active", "disabled", "cancelled", NULL};
 
-/* --- auth and helpers --------------------------------------------------- */
-
-bool admin_authorized(struct http_req *req)
-{
-    if (req->internal)
-        return true;
-    const char *h = http_req_header(req, "Authorization");
-    const char *tok = app_admin_token();
-    if (!h || strncmp(h, "Bearer ", 7) != 0 || !tok[0])
-        return false;
-    return sig_equal(h + 7, strlen(h + 7), tok, strlen(tok));
-}
-
-bool admin_request_allowed(struct http_req *req)
-{
-    if (!admin_authorized(req)) {
-        http_req_error(req, -FG_EUNAUTHORIZED, "missing or wrong admin bearer token");
-        return false;
-    }
-    if (!app_rate_take(req, APP_ADMIN_RATE_FAMILY, APP_ADMIN_RATE_KEY)) {
-        http_req_error(req, -FG_ERATE_LIMITED,
-                       "the admin token is over its rate limit (--admin-rate-limit); retry after "
-                       "Retry-After seconds");
-        return false;
-    }
-    return true;
-}
+/* --- helpers ----------------------------------------------------------- */
 
 #define ADMIN_AUTH(req)                                                                            \
     do {                                                                                           \
-        if (!admin_request_allowed(req))                                                           \
+        if (!api_admin_allowed(api, req))                                                          \
             return HTTP_DONE;                                                                      \
     } while (0)
 
@@ -120,17 +96,17 @@ static int refuse(struct http_req *req, int code, const struct fg_err *err)
 
 /* --- currencies --------------------------------------------------------- */
 
-static int currency_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int currency_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct currency *cur = c->data;
     struct fg_err err = {0};
     bool created;
     int rc = currency_create(s, cur, now_ms, &created, &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, cur->code, now_ms, &err);
+        rc = api_audit(s, c->req, cur->code, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, created ? 201 : 200,
+    api_respond_json(c->req, created ? 201 : 200,
                      json_pack("{s:s,s:i,s:b}", "code", cur->code, "digits", cur->digits, "digital",
                                cur->digital));
     return 0;
@@ -139,10 +115,10 @@ static int currency_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 static int currencies_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"code", "digits", "digital", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     const char *code = NULL;
@@ -161,18 +137,18 @@ static int currencies_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, currency_run, sizeof(struct currency));
+    struct api_cmd *c = api_cmd_new(api, req, currency_run, sizeof(struct currency));
     struct currency *cur = c->data;
     snprintf(cur->code, sizeof(cur->code), "%s", code);
     cur->digits = (int)digits;
     cur->digital = digital;
     json_decref(body);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- customers ---------------------------------------------------------- */
 
-static int customer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int customer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct customer *cu = c->data;
     struct fg_err err = {0};
@@ -184,10 +160,10 @@ static int customer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     if (rc == 0)
         rc = customer_get(s, cu->uuid, cu, &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, cu->uuid, now_ms, &err);
+        rc = api_audit(s, c->req, cu->uuid, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, created ? 201 : 200, customer_json(cu));
+    api_respond_json(c->req, created ? 201 : 200, customer_json(cu));
     return 0;
 }
 
@@ -196,10 +172,10 @@ static int customers_post(struct http_req *req, void *ctx)
     static const char *const keys[] = {
         "uuid",          "user_name",          "name", "app_id", "company_id",
         "base_currency", "omnibus_account_id", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     const char *uuid = NULL, *user_name = NULL, *name = NULL, *app_id = "", *base = NULL,
@@ -223,7 +199,7 @@ static int customers_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, customer_run, sizeof(struct customer));
+    struct api_cmd *c = api_cmd_new(api, req, customer_run, sizeof(struct customer));
     struct customer *cu = c->data;
     snprintf(cu->uuid, sizeof(cu->uuid), "%s", uuid);
     snprintf(cu->user_name, sizeof(cu->user_name), "%s", user_name);
@@ -233,10 +209,10 @@ static int customers_post(struct http_req *req, void *ctx)
     snprintf(cu->base_currency, sizeof(cu->base_currency), "%s", base);
     snprintf(cu->omnibus_account_id, sizeof(cu->omnibus_account_id), "%s", omnibus ? omnibus : "");
     json_decref(body);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
-static int customer_patch_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int customer_patch_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct customer *cu = c->data; /* uuid and status carry the request */
     struct fg_err err = {0};
@@ -244,20 +220,20 @@ static int customer_patch_run(struct app_cmd *c, struct store *s, int64_t now_ms
     if (rc == 0)
         rc = customer_get(s, cu->uuid, cu, &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, cu->uuid, now_ms, &err);
+        rc = api_audit(s, c->req, cu->uuid, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, 200, customer_json(cu));
+    api_respond_json(c->req, 200, customer_json(cu));
     return 0;
 }
 
 static int customers_patch(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"status", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     int status = 0;
@@ -268,13 +244,13 @@ static int customers_patch(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    if (!app_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid)))
+    if (!api_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid)))
         return HTTP_DONE;
-    struct app_cmd *c = app_cmd_new(req, customer_patch_run, sizeof(struct customer));
+    struct api_cmd *c = api_cmd_new(api, req, customer_patch_run, sizeof(struct customer));
     struct customer *cu = c->data;
     memcpy(cu->uuid, uuid, sizeof(uuid));
     snprintf(cu->status, sizeof(cu->status), "%s", customer_statuses[status]);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- accounts ----------------------------------------------------------- */
@@ -285,7 +261,7 @@ struct account_req {
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
 };
 
-static int account_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int account_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct account_req *a = c->data;
     struct fg_err err = {0};
@@ -304,20 +280,20 @@ static int account_run(struct app_cmd *c, struct store *s, int64_t now_ms)
         rc = ledger_account_open(s, a->uuid, a->type, a->currency, LEDGER_ACCT_CUSTOMER, now_ms,
                                  &acct, &err);
     if (rc == 0 && !existed)
-        rc = app_audit(s, c->req, a->uuid, now_ms, &err);
+        rc = api_audit(s, c->req, a->uuid, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, existed ? 200 : 201, account_json(&acct, cur.digits));
+    api_respond_json(c->req, existed ? 200 : 201, account_json(&acct, cur.digits));
     return 0;
 }
 
 static int accounts_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"uuid", "type", "currency", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     const char *uuid = NULL, *ccy = NULL;
@@ -332,13 +308,13 @@ static int accounts_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, account_run, sizeof(struct account_req));
+    struct api_cmd *c = api_cmd_new(api, req, account_run, sizeof(struct account_req));
     struct account_req *a = c->data;
     snprintf(a->uuid, sizeof(a->uuid), "%s", uuid);
     snprintf(a->type, sizeof(a->type), "%s", customer_account_types[type]);
     snprintf(a->currency, sizeof(a->currency), "%s", ccy);
     json_decref(body);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* Digits of a currency through a small per-request cache. */
@@ -379,7 +355,7 @@ static int account_list_one(void *ctx, const struct ledger_account *a)
 
 static int accounts_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     struct fg_err err = {0};
     const char *uuid = NULL;
@@ -390,7 +366,7 @@ static int accounts_get(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct store *s = app_reader(&err);
+    struct store *s = api_reader(api, &err);
     if (!s) {
         http_req_error(req, -FG_ESTORE, err.msg);
         return HTTP_DONE;
@@ -408,7 +384,7 @@ static int accounts_get(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    app_respond_json(req, 200, json_pack("{s:o}", "accounts", l.arr));
+    api_respond_json(req, 200, json_pack("{s:o}", "accounts", l.arr));
     return HTTP_DONE;
 }
 
@@ -424,7 +400,7 @@ struct deposit_req {
     uint8_t hash[FG_SHA256_BYTES];
 };
 
-static int deposit_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int deposit_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct deposit_req *d = c->data;
     struct fg_err err = {0};
@@ -477,7 +453,7 @@ static int deposit_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     rc = idem_put(s, ADMIN_DEPOSIT_SCOPE, d->request_id, d->hash, 1, 201, text, len, t.id, now_ms,
                   &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, d->request_id, now_ms, &err);
+        rc = api_audit(s, c->req, d->request_id, now_ms, &err);
     if (rc < 0) {
         free(text);
         return refuse(c->req, rc, &err);
@@ -489,10 +465,10 @@ static int deposit_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 static int deposits_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"request_id", "uuid", "type", "currency", "amount", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     const char *rid = NULL, *uuid = NULL, *ccy = NULL;
@@ -510,7 +486,7 @@ static int deposits_post(struct http_req *req, void *ctx)
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'amount' is required");
     if (rc == 0) {
         /* Digits never change once a currency exists, so a read connection decides them. */
-        struct store *s = app_reader(&err);
+        struct store *s = api_reader(api, &err);
         rc = s ? currency_get(s, ccy, &cur, &err) : -FG_ESTORE;
     }
     if (rc == 0)
@@ -522,7 +498,7 @@ static int deposits_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, deposit_run, sizeof(struct deposit_req));
+    struct api_cmd *c = api_cmd_new(api, req, deposit_run, sizeof(struct deposit_req));
     struct deposit_req *d = c->data;
     snprintf(d->request_id, sizeof(d->request_id), "%s", rid);
     snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
@@ -535,7 +511,7 @@ static int deposits_post(struct http_req *req, void *ctx)
                      d->currency, (long long)amount);
     fg_sha256(canon, (size_t)n, d->hash);
     json_decref(body);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- transfers ---------------------------------------------------------- */
@@ -556,7 +532,7 @@ static int transfer_list_one(void *ctx, const struct ledger_transfer *t)
 
 static int transfers_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     struct fg_err err = {0};
     int64_t account_id, after, limit;
@@ -568,7 +544,7 @@ static int transfers_get(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
                                   &err);
-    struct store *s = rc == 0 ? app_reader(&err) : NULL;
+    struct store *s = rc == 0 ? api_reader(api, &err) : NULL;
     struct ledger_account acct;
     struct currency cur;
     if (rc == 0 && !s)
@@ -589,7 +565,7 @@ static int transfers_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     json_t *next = (int64_t)json_array_size(l.arr) == limit ? json_integer(l.last) : json_null();
-    app_respond_json(req, 200,
+    api_respond_json(req, 200,
                      json_pack("{s:I,s:o,s:o}", "account_id", (json_int_t)account_id, "transfers",
                                l.arr, "next_after", next));
     return HTTP_DONE;
@@ -599,10 +575,10 @@ static int transfers_get(struct http_req *req, void *ctx)
 
 static int reconcile_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     struct fg_err err = {0};
-    struct store *s = app_reader(&err);
+    struct store *s = api_reader(api, &err);
     struct ledger_report *r = calloc(1, sizeof(*r));
     int rc = !s ? -FG_ESTORE : !r ? -FG_ENOMEM : store_begin_read(s, &err);
     if (rc == 0) {
@@ -632,7 +608,7 @@ static int reconcile_get(struct http_req *req, void *ctx)
     }
     for (int i = 0; i < r->violation_count && i < LEDGER_RECONCILE_VIOLATIONS_MAX; i++)
         json_array_append_new(viol, json_string(r->violations[i]));
-    app_respond_json(req, 200,
+    api_respond_json(req, 200,
                      json_pack("{s:b,s:o,s:i,s:o}", "ok", r->ok, "currencies", ccys,
                                "violation_count", r->violation_count, "violations", viol));
     free(r);
@@ -656,14 +632,14 @@ static void client_req_free(void *p)
     json_decref(cr->public_view);
 }
 
-static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int client_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct client_req *cr = c->data;
     struct fg_err err = {0};
     size_t len = 0;
     char *text = NULL;
     /* Secret fields are sealed before anything reaches the store (issue 9.4). */
-    int rc = app_client_config_dump(cr->family, cr->key, cr->config, &text, &len, &err);
+    int rc = api_client_config_dump(c->api, cr->family, cr->key, cr->config, &text, &len, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
     int64_t exists = 0;
@@ -673,7 +649,7 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
         rc = 0;
     cr->created = !exists;
     int64_t count = 0;
-    if (rc == 0 && cr->created && (rc = app_clients_count(s, &count, &err)) == 0 &&
+    if (rc == 0 && cr->created && (rc = api_clients_count(s, &count, &err)) == 0 &&
         count >= FG_CLIENTS_MAX)
         rc = fg_fail(&err, -FG_ELIMIT,
                      "the client registry holds its maximum of %d clients; nothing was added",
@@ -691,39 +667,39 @@ static int client_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     if (rc == 0) {
         char target[200];
         snprintf(target, sizeof(target), "%s/%s", cr->family, cr->key);
-        rc = app_audit(s, c->req, target, now_ms, &err);
+        rc = api_audit(s, c->req, target, now_ms, &err);
     }
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, cr->created ? 201 : 200, json_incref(cr->public_view));
+    api_respond_json(c->req, cr->created ? 201 : 200, json_incref(cr->public_view));
     return 0;
 }
 
-static void client_after_commit(struct app_cmd *c)
+static void client_after_commit(struct api_cmd *c)
 {
     struct client_req *cr = c->data;
     /* client_run checked FG_CLIENTS_MAX in the committed transaction; only
      * another process writing the same store could make this fail (logged). */
-    (void)app_client_cache_put(cr->family, cr->key, cr->config);
+    (void)api_client_cache_put(c->api, cr->family, cr->key, cr->config);
 }
 
 static int clients_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, NULL, &body) < 0)
+    if (api_parse_body(req, NULL, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     const char *family = NULL;
     int rc = jsonx_str(body, "family", true, 31, &family, &err);
-    const struct app_client_family *f = rc == 0 ? app_client_family_find(family) : NULL;
+    const struct api_client_kind *f = rc == 0 ? api_client_kind_find(api, family) : NULL;
     if (rc == 0 && !f)
         rc = fg_fail(&err, -FG_EBAD_FIELD, "unknown family '%.31s'", family);
     char key[FG_NAME_BYTES_MAX + 1] = "";
     json_t *rate_limit = NULL; /* the registry's field, not the family's (app.h) */
     if (rc == 0)
-        rc = app_client_rate_limit_take(body, &rate_limit, &err);
+        rc = api_client_rate_limit_take(body, &rate_limit, &err);
     if (rc == 0)
         rc = f->validate(body, key, sizeof(key), &err);
     if (rc < 0) {
@@ -734,19 +710,19 @@ static int clients_post(struct http_req *req, void *ctx)
     }
     if (rate_limit)
         json_object_set_new(body, "rate_limit", rate_limit);
-    struct app_cmd *c = app_cmd_new(req, client_run, sizeof(struct client_req));
+    struct api_cmd *c = api_cmd_new(api, req, client_run, sizeof(struct client_req));
     struct client_req *cr = c->data;
     c->data_free = client_req_free;
     c->after_commit = client_after_commit;
-    snprintf(cr->family, sizeof(cr->family), "%s", f->family);
+    snprintf(cr->family, sizeof(cr->family), "%s", family);
     snprintf(cr->key, sizeof(cr->key), "%s", key);
     cr->config = body;
     cr->public_view = json_deep_copy(body);
     for (int i = 0; f->secret_fields && f->secret_fields[i]; i++)
         json_object_del(cr->public_view, f->secret_fields[i]);
     json_object_set_new(cr->public_view, "client_key", json_string(key));
-    json_object_set_new(cr->public_view, "rate_limit", app_client_rate_limit_json(body));
-    return app_cmd_submit(c);
+    json_object_set_new(cr->public_view, "rate_limit", api_client_rate_limit_json(body));
+    return api_cmd_submit(c);
 }
 
 /* --- test hooks (off unless the server was started with their flag) ------ */
@@ -763,7 +739,7 @@ static bool test_hook_int(struct http_req *req, bool enabled, const char *flag, 
     }
     const char *const keys[] = {field, NULL};
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return false;
     struct fg_err err = {0};
     int rc = jsonx_int(body, field, true, 0, max, out, &err);
@@ -775,25 +751,24 @@ static bool test_hook_int(struct http_req *req, bool enabled, const char *flag, 
 
 static int test_clock_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     int64_t now = 0;
-    if (test_hook_int(req, app_config()->test_clock, "--test-clock", "now_ms", INT64_MAX / 2,
-                      &now)) {
+    if (test_hook_int(req, api->cfg.test_clock, "--test-clock", "now_ms", INT64_MAX / 2, &now)) {
         fg_clock_set_ms(now);
-        app_respond_json(req, 200, json_pack("{s:I}", "now_ms", (json_int_t)fg_clock_now_ms()));
+        api_respond_json(req, 200, json_pack("{s:I}", "now_ms", (json_int_t)fg_clock_now_ms()));
     }
     return HTTP_DONE;
 }
 
 static int test_fault_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     ADMIN_AUTH(req);
     int64_t n = 0;
-    if (test_hook_int(req, app_config()->test_faults, "--test-faults", "fail_commits", 1000, &n)) {
-        engine_fault_fail_commits(app_engine(), (int)n);
-        app_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
+    if (test_hook_int(req, api->cfg.test_faults, "--test-faults", "fail_commits", 1000, &n)) {
+        engine_fault_fail_commits(api->engine, (int)n);
+        api_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
     }
     return HTTP_DONE;
 }
@@ -812,8 +787,16 @@ static const struct http_route routes[] = {
     {"POST", "/admin/v1/test/fault", test_fault_post, NULL, "admin_test_fault_post"},
 };
 
-const struct http_route *admin_routes(int *count)
-{
-    *count = (int)(sizeof(routes) / sizeof(routes[0]));
-    return routes;
-}
+static const struct api_bootstrap_section sections[] = {
+    {"currencies", "POST", "/admin/v1/currencies"}, {"customers", "POST", "/admin/v1/customers"},
+    {"accounts", "POST", "/admin/v1/accounts"},     {"deposits", "POST", "/admin/v1/deposits"},
+    {"clients", "POST", "/admin/v1/clients"},
+};
+
+const struct api_family admin_family = {
+    .name = "admin",
+    .admin_routes = routes,
+    .admin_route_count = (int)(sizeof(routes) / sizeof(routes[0])),
+    .bootstrap = sections,
+    .bootstrap_count = (int)(sizeof(sections) / sizeof(sections[0])),
+};

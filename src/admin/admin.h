@@ -1,20 +1,17 @@
 /*
- * admin.h - what other modules may use of the admin plane: its bearer-token
- * check and rate limit, so that families adding admin routes
- * (families/funds_admin.c) share them.
+ * admin.h - the admin plane (/admin/v1/...): currencies, customers, accounts,
+ * deposits, transfers, reconciliation, API clients and the test hooks, as
+ * one entry of the family list (api/family.h). Its bootstrap sections come
+ * first: currencies, customers, accounts, deposits, clients.
+ *
+ * Families add their own admin routes through their descriptors
+ * (admin_routes) and gate them with api_admin_allowed (api/api.h).
  */
 #ifndef FG_ADMIN_H
 #define FG_ADMIN_H
 
-#include <stdbool.h>
+#include "api/family.h"
 
-#include "http/http.h"
-
-/* The request carries the admin bearer token (or is an internal bootstrap request). */
-bool admin_authorized(struct http_req *req);
-/* The gate of every admin route: the bearer token (else 401 unauthorized),
- * then the admin token's rate limit (else 429 rate_limited, with Retry-After).
- * Answers the refusal itself and returns false. */
-bool admin_request_allowed(struct http_req *req);
+extern const struct api_family admin_family;
 
 #endif

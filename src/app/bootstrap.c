@@ -16,20 +16,6 @@
 
 #define BOOTSTRAP_ITEMS_MAX 100000
 
-const struct bootstrap_section bootstrap_sections[] = {
-    {"currencies", "POST", "/admin/v1/currencies"},
-    {"customers", "POST", "/admin/v1/customers"},
-    {"accounts", "POST", "/admin/v1/accounts"},
-    {"deposits", "POST", "/admin/v1/deposits"},
-    {"clients", "POST", "/admin/v1/clients"},
-    {"banks", "POST", "/admin/v1/customers/{uuid}/banks"},
-    {"rates", "POST", "/admin/v1/rates"},
-    {"calendars", "POST", "/admin/v1/calendars/{currency}/holidays"},
-    {"withdrawal_rules", "POST", "/admin/v1/rules/withdrawal"},
-    {"operators", "POST", "/admin/v1/operators"},
-    {NULL, NULL, NULL},
-};
-
 struct waiter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -72,7 +58,7 @@ static bool expand_path(const char *tmpl, json_t *item, char *out, size_t cap)
     return true;
 }
 
-static int apply_item(const struct bootstrap_section *sec, int index, json_t *item,
+static int apply_item(const struct api_bootstrap_section *sec, int index, json_t *item,
                       const struct http_route *routes, int route_count, struct fg_err *err)
 {
     char path[FG_HTTP_PATH_BYTES_MAX];
@@ -141,8 +127,8 @@ static json_t *doc_load(const char *path, struct fg_err *err)
     return doc;
 }
 
-int app_bootstrap(const char *path, const struct http_route *routes, int route_count,
-                  struct fg_err *err)
+int app_bootstrap(const char *path, const struct api_bootstrap_section *sections,
+                  const struct http_route *routes, int route_count, struct fg_err *err)
 {
     json_t *doc = doc_load(path, err);
     if (!doc)
@@ -157,28 +143,28 @@ int app_bootstrap(const char *path, const struct http_route *routes, int route_c
     json_object_foreach(doc, key, v)
     {
         bool known = false;
-        for (int i = 0; bootstrap_sections[i].key; i++)
-            known |= strcmp(key, bootstrap_sections[i].key) == 0;
+        for (int i = 0; sections[i].key; i++)
+            known |= strcmp(key, sections[i].key) == 0;
         if (!known && key[0] != '_') {
             rc = fg_fail(err, -FG_EUNKNOWN_FIELD, "%s: unknown section '%s'", path, key);
             goto out;
         }
     }
     int applied = 0;
-    for (int i = 0; bootstrap_sections[i].key; i++) {
-        json_t *items = json_object_get(doc, bootstrap_sections[i].key);
+    for (int i = 0; sections[i].key; i++) {
+        json_t *items = json_object_get(doc, sections[i].key);
         if (!items)
             continue;
         if (!json_is_array(items) || json_array_size(items) > BOOTSTRAP_ITEMS_MAX) {
             rc = fg_fail(err, -FG_EBAD_FIELD, "%s: '%s' must be an array of at most %d items", path,
-                         bootstrap_sections[i].key, BOOTSTRAP_ITEMS_MAX);
+                         sections[i].key, BOOTSTRAP_ITEMS_MAX);
             goto out;
         }
         size_t j;
         json_t *item;
         json_array_foreach(items, j, item)
         {
-            rc = apply_item(&bootstrap_sections[i], (int)j, item, routes, route_count, err);
+            rc = apply_item(&sections[i], (int)j, item, routes, route_count, err);
             if (rc < 0)
                 goto out;
             applied++;

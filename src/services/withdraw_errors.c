@@ -7,7 +7,7 @@ static const struct fg_code_info rows[] = {
 #undef FG_X_ROW
 };
 
-static const struct fg_error_space space = {
+const struct fg_error_space withdraw_error_space = {
     .name = "withdraw",
     .base = FG_WD_ERROR_BASE,
     .count = (int)(sizeof(rows) / sizeof(rows[0])),
@@ -19,5 +19,5 @@ _Static_assert(sizeof(rows) / sizeof(rows[0]) == FG_WD_CODE_END - FG_WD_ERROR_BA
 
 void withdraw_errors_register(void)
 {
-    fg_error_space_register(&space);
+    fg_error_space_register(&withdraw_error_space);
 }

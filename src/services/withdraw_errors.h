@@ -4,9 +4,9 @@
  *
  * Same row shape as core/errors.h: X(NAME, http_status, "wire_name", "text").
  * The numbers start at FG_WD_ERROR_BASE; families/funds maps them to the
- * vendor's 110xxx codes in its code table. withdraw_errors_register() runs
- * once at start-up (the Funds family's init), before a request can meet one
- * of these codes; until then they read as "internal".
+ * vendor's 110xxx codes in its code table, and lists the space in its
+ * descriptor, so the root registers it at start-up, before a request can
+ * meet one of these codes; until then they read as "internal".
  */
 #ifndef FG_WITHDRAW_ERRORS_H
 #define FG_WITHDRAW_ERRORS_H
@@ -73,6 +73,8 @@ enum fg_wd_code {
         FG_WD_CODE_END
 };
 
+/* The space, for a family's descriptor (api/family.h: error_spaces). */
+extern const struct fg_error_space withdraw_error_space;
 /* Make the codes known to fg_code_name and friends (idempotent). */
 void withdraw_errors_register(void);
 

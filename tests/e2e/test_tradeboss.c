@@ -23,7 +23,7 @@
 
 #include <sqlite3.h>
 
-#include "families/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_auth.h"
 #include "harness.h"
 
 #define SECRET8 "e2e-tradeboss-secret-8"

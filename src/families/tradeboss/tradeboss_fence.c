@@ -1,5 +1,5 @@
 /* tradeboss_fence.c - the TCC fence state machine; see tradeboss_fence.h. */
-#include "families/tradeboss_fence.h"
+#include "families/tradeboss/tradeboss_fence.h"
 
 #include <stddef.h>
 

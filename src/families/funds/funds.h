@@ -14,7 +14,7 @@
  * OmnibusAccountId into a struct wd_actor.
  *
  * Threading: handlers run on the HTTP threads; writes go to the engine as
- * commands (create, cancel, appeal, transfer); reads use app_reader().
+ * commands (create, cancel, appeal, transfer); reads use api_reader().
  */
 #ifndef FG_FUNDS_H
 #define FG_FUNDS_H
@@ -24,15 +24,18 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "api/family.h"
 #include "core/errors.h"
 #include "http/http.h"
 
 struct wd_order;
 
-const struct http_route *funds_routes(int *count);
-const struct http_route *funds_admin_routes(int *count);
-/* Register the "funds" API-client family (POST /admin/v1/clients). */
-void funds_init(void);
+/* The family's entry in the root's list (api/family.h). */
+extern const struct api_family funds_family;
+
+/* Its admin routes (funds_admin.c). */
+#define FUNDS_ADMIN_ROUTE_COUNT 7
+extern const struct http_route funds_admin_routes[FUNDS_ADMIN_ROUTE_COUNT];
 /* The seed's code for a fundgate code (0 for 0); 0 when the code is an
  * operating error with no business meaning (answered 5xx). */
 int funds_code_of(int fg_code);

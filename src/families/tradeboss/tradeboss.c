@@ -31,7 +31,7 @@
  *     its descriptive fields are stored as given in its record and cut only
  *     for logs. Lengths count characters (UTF-8 code points).
  */
-#include "families/tradeboss.h"
+#include "families/tradeboss/tradeboss.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -40,7 +40,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/app.h"
+#include "api/api.h"
+#include "api/api_cmd.h"
+#include "api/clients.h"
+#include "api/family.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -50,8 +53,8 @@
 #include "core/money.h"
 #include "core/sig.h"
 #include "core/utf8.h"
-#include "families/tradeboss_auth.h"
-#include "families/tradeboss_fence.h"
+#include "families/tradeboss/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_fence.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
@@ -290,8 +293,7 @@ static int client_validate(json_t *body, char *key, size_t key_cap, struct fg_er
 }
 
 static const char *const client_secret_fields[] = {"secret", NULL};
-static const struct app_client_family tb_family = {
-    .family = TB_FAMILY,
+static const struct api_client_kind tb_clients = {
     .validate = client_validate,
     .secret_fields = client_secret_fields,
 };
@@ -309,11 +311,11 @@ static struct {
 } client_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* 0, or -FG_ENOT_FOUND for a company without a (valid) tradeboss client. */
-static int client_load(int64_t company_id, struct tb_client *out)
+static int client_load(struct api *api, int64_t company_id, struct tb_client *out)
 {
     char key[24];
     snprintf(key, sizeof(key), "%lld", (long long)company_id);
-    json_t *cfg = app_client_get(TB_FAMILY, key);
+    json_t *cfg = api_client_get(api, TB_FAMILY, key);
     if (!cfg)
         return -FG_ENOT_FOUND;
     pthread_mutex_lock(&client_cache.mu);
@@ -532,7 +534,7 @@ static void timestamp_check(struct http_req *req, struct tb_head *h)
  * completed), false to go on, with h->late_code perhaps holding a refusal.
  * windowed: the query and the execute check the client's timestamp window;
  * the cancel never does (refusing it could strand money). */
-static bool prelude(struct http_req *req, struct tb_head *h, bool windowed)
+static bool prelude(struct api *api, struct http_req *req, struct tb_head *h, bool windowed)
 {
     memset(h, 0, sizeof(*h));
     h->late_code = TB_OK;
@@ -543,7 +545,7 @@ static bool prelude(struct http_req *req, struct tb_head *h, bool windowed)
         return true;
     }
     h->company_id = strtoll(company, NULL, 10);
-    if (client_load(h->company_id, &h->client) < 0) {
+    if (client_load(api, h->company_id, &h->client) < 0) {
         char msg[96];
         snprintf(msg, sizeof(msg), "no tradeboss client for companyId %lld",
                  (long long)h->company_id);
@@ -554,7 +556,7 @@ static bool prelude(struct http_req *req, struct tb_head *h, bool windowed)
         return true;
     char rl_key[24]; /* issue 9.11: HTTP 429, the envelope, x-ratelimit-*; nothing recorded */
     snprintf(rl_key, sizeof(rl_key), "%lld", (long long)h->company_id);
-    if (!app_rate_take(req, TB_FAMILY, rl_key)) {
+    if (!api_rate_take(api, req, TB_FAMILY, rl_key)) {
         refuse_now(req, h->trace, TB_RATE_LIMITED, NULL);
         req->status = 429;
         return true;
@@ -866,14 +868,14 @@ static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, jso
     t->data = data;
 }
 
-static void tb_after_commit(struct app_cmd *c)
+static void tb_after_commit(struct api_cmd *c)
 {
     struct tb_cmd *t = c->data;
     envelope_send(c->req, t->trace, t->code, t->msg, t->data, t->data_len ? t->data_text : NULL,
                   t->data_len);
 }
 
-static void tb_fail(struct app_cmd *c, int code)
+static void tb_fail(struct api_cmd *c, int code)
 {
     struct tb_cmd *t = c->data;
     const char *msg = code == -FG_EOVERLOADED ? "engine queue is full; nothing was applied, retry"
@@ -885,7 +887,7 @@ static void tb_fail(struct app_cmd *c, int code)
 }
 
 /* An operating error inside run(): answer busy now and roll the command back. */
-static int run_busy(struct app_cmd *c, int rc, const struct fg_err *err)
+static int run_busy(struct api_cmd *c, int rc, const struct fg_err *err)
 {
     struct tb_cmd *t = c->data;
     fg_error(c->req->trace, "tradeboss %s: %s", t->key, err->msg[0] ? err->msg : "failed");
@@ -1092,7 +1094,7 @@ static bool exec_answer_text(struct tb_cmd *t, const struct exec_result *x, char
     return true;
 }
 
-static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int exec_run_new(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct tb_cmd *t = c->data;
     struct fg_err err = {0};
@@ -1166,7 +1168,7 @@ static int exec_run_new(struct app_cmd *c, struct store *s, int64_t now_ms)
     return 0;
 }
 
-static int exec_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int exec_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct tb_cmd *t = c->data;
     struct fg_err err = {0};
@@ -1270,9 +1272,9 @@ static int exec_fields_check(json_t *body, bool repaired, const struct tb_client
 
 static int exec_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     struct tb_head h;
-    if (prelude(req, &h, true))
+    if (prelude(api, req, &h, true))
         return HTTP_DONE;
     json_t *body = NULL;
     struct fg_err err = {0};
@@ -1287,7 +1289,7 @@ static int exec_post(struct http_req *req, void *ctx)
         return refuse_now(req, h.trace, h.late_code != TB_OK ? h.late_code : tb_code_of(rc),
                           h.late_code != TB_OK ? h.late_msg : err.msg);
     }
-    struct app_cmd *c = app_cmd_new(req, exec_run, sizeof(struct tb_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, exec_run, sizeof(struct tb_cmd));
     struct tb_cmd *t = c->data;
     /* Every refusal of an execute is recorded with nothing else written, and
      * it returns < 0 only for an operating error: no savepoint needed. */
@@ -1316,7 +1318,7 @@ static int exec_post(struct http_req *req, void *ctx)
     json_decref(body);
     if (t->pre_code == TB_BUSY) /* out of memory: transient, never recorded */
         return refuse_now(req, h.trace, TB_BUSY, t->pre_msg);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- cancel ---------------------------------------------------------------- */
@@ -1387,7 +1389,7 @@ static int cancel_reverse(struct tb_cmd *t, struct store *s, int64_t now_ms,
 /* A repeated cancel (its own record exists): its first answer, or a
  * conflict. Returns 1 when it answered, 0 when there is no record, < 0 on an
  * operating error (answered). */
-static int cancel_repeat(struct app_cmd *c, struct store *s)
+static int cancel_repeat(struct api_cmd *c, struct store *s)
 {
     struct tb_cmd *t = c->data;
     struct fg_err err = {0};
@@ -1416,7 +1418,7 @@ static int cancel_repeat(struct app_cmd *c, struct store *s)
  * reverse of a reverse): a refusal that says so, and nothing written, no
  * tombstone (the number was received, as a cancel). Returns 1 when it
  * answered, 0 when the number is no cancel's, < 0 on an operating error. */
-static int cancel_of_cancel(struct app_cmd *c, struct store *s)
+static int cancel_of_cancel(struct api_cmd *c, struct store *s)
 {
     struct tb_cmd *t = c->data;
     struct fg_err err = {0};
@@ -1504,7 +1506,7 @@ static int cancel_record(struct tb_cmd *t, struct store *s, int64_t reversal_id,
     return rc;
 }
 
-static int cancel_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int cancel_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct tb_cmd *t = c->data;
     struct fg_err err = {0};
@@ -1607,15 +1609,15 @@ static json_t *cancel_given_fields(struct http_req *req, json_t *body, bool repa
 
 static int cancel_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     struct tb_head h;
-    if (prelude(req, &h, false))
+    if (prelude(api, req, &h, false))
         return HTTP_DONE;
     json_t *body = NULL;
     struct fg_err err = {0};
     bool repaired = false;
     int rc = body_parse(req, &body, &repaired, &err);
-    struct app_cmd *c = app_cmd_new(req, cancel_run, sizeof(struct tb_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, cancel_run, sizeof(struct tb_cmd));
     struct tb_cmd *t = c->data;
     c->data_free = tb_cmd_free;
     c->fail = tb_fail;
@@ -1631,7 +1633,7 @@ static int cancel_post(struct http_req *req, void *ctx)
     json_decref(body);
     if (rc < 0)
         return refuse_now(req, h.trace, tb_code_of(rc), err.msg[0] ? err.msg : "out of memory");
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- get-user-amount ------------------------------------------------------- */
@@ -1640,9 +1642,9 @@ static int cancel_post(struct http_req *req, void *ctx)
  * thirdServerCode under the client's rule. */
 static int amount_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     struct tb_head h;
-    if (prelude(req, &h, true))
+    if (prelude(api, req, &h, true))
         return HTTP_DONE;
     if (h.late_code != TB_OK)
         return refuse_now(req, h.trace, h.late_code, h.late_msg);
@@ -1660,7 +1662,7 @@ static int amount_post(struct http_req *req, void *ctx)
         rc = text_field(body, "userName", FG_TB_USER_NAME_CHARS_MAX, repaired, &user, &err);
     if (rc == 0)
         rc = currency_field(body, &ccy, &err);
-    struct store *st = rc == 0 ? app_reader(&err) : NULL;
+    struct store *st = rc == 0 ? api_reader(api, &err) : NULL;
     if (rc == 0 && !st)
         rc = -FG_ESTORE;
     struct customer cu;
@@ -1707,7 +1709,6 @@ static int transport_refusal(struct http_req *req, void *ctx)
 }
 
 static const struct http_route routes[] = {
-    HTTP_ROUTE_OWNER("/api/cats-gateway/", transport_refusal),
     {"POST", "/api/cats-gateway/get-user-amount", amount_post, NULL, "tb_get_user_amount"},
     {"POST", "/api/cats-gateway/external-system-credit-limit-adjustment", exec_post, NULL,
      "tb_execute"},
@@ -1715,13 +1716,13 @@ static const struct http_route routes[] = {
      "tb_cancel"},
 };
 
-const struct http_route *tradeboss_routes(int *count)
-{
-    *count = (int)(sizeof(routes) / sizeof(routes[0]));
-    return routes;
-}
+static const char *const owner_prefixes[] = {"/api/cats-gateway/", NULL};
 
-void tradeboss_init(void)
-{
-    app_client_family_register(&tb_family);
-}
+const struct api_family tradeboss_family = {
+    .name = TB_FAMILY,
+    .routes = routes,
+    .route_count = (int)(sizeof(routes) / sizeof(routes[0])),
+    .owner_prefixes = owner_prefixes,
+    .refusal = transport_refusal,
+    .clients = &tb_clients,
+};

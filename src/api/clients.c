@@ -1,14 +1,14 @@
 /*
- * clients.c - the API-client registry (app.h) and its secrets at rest
- * (clients.h, issue 9.4).
+ * clients.c - the API-client registry and its secrets at rest; see
+ * clients.h (issues 9.4, 9.7, 11).
  *
- * The registry: families register a validator and the names of their secret
- * fields; clients live in the `clients` table and, for the request path, in a
- * fixed hash of at most FG_CLIENTS_MAX entries (issue 9.7), read under a
- * rwlock. In memory a config holds its secrets in plain text (the request
+ * The registry: families describe their clients (a validator and the names
+ * of their secret fields, api/family.h); clients live in the `clients` table
+ * and, for the request path, in a fixed hash of at most FG_CLIENTS_MAX
+ * entries, read under a rwlock. In memory a config holds its secrets in plain text (the request
  * path needs them); in the store each secret field holds an envelope of
  * core/seal.h, bound to (family, client key, field), under the process's
- * secret key. Only app_client_config_dump writes configs for the store and
+ * secret key. Only api_client_config_dump writes configs for the store and
  * only client_load_row reads them, so no other path sees an envelope.
  */
 #include <errno.h>
@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/clients.h"
+#include "api/clients.h"
+#include "api/family.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/jsonx.h"
@@ -28,53 +29,68 @@
 #include "core/seal.h"
 #include "store/store.h"
 
-#define APP_FAMILIES_MAX 8
-#define APP_FAMILY_BYTES_MAX 31
-#define APP_AAD_BYTES_MAX 512
-#define APP_SECRET_KEY_FILE "secret.key"
-#define APP_RATE_LIMIT_FIELD "rate_limit"
-
-static const struct app_client_family *families[APP_FAMILIES_MAX];
-static int family_count;
-
-static struct seal_key secret_key;
-static bool secret_key_ready;
+#define API_FAMILY_BYTES_MAX 31
+#define API_AAD_BYTES_MAX 512
+#define API_SECRET_KEY_FILE "secret.key"
+#define API_RATE_LIMIT_FIELD "rate_limit"
 
 /* Open addressing with linear probing over twice FG_CLIENTS_MAX slots, so a
  * probe always ends at an empty slot (config NULL). Entries are never removed;
  * a replaced config takes the same slot. */
-#define APP_CLIENT_SLOTS (2 * FG_CLIENTS_MAX)
+#define API_CLIENT_SLOTS (2 * FG_CLIENTS_MAX)
 
-static struct {
+struct api_clients {
     pthread_rwlock_t lock;
     int n;
+    struct seal_key secret_key;
+    bool secret_key_ready;
     struct client_entry {
-        char family[APP_FAMILY_BYTES_MAX + 1];
+        char family[API_FAMILY_BYTES_MAX + 1];
         char key[FG_NAME_BYTES_MAX + 1];
         json_t *config;
-    } e[APP_CLIENT_SLOTS];
-} clients = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+    } e[API_CLIENT_SLOTS];
+};
 
-void app_client_family_register(const struct app_client_family *f)
+struct api_clients *api_clients_create(void)
 {
-    FG_ASSERT(family_count < APP_FAMILIES_MAX && strlen(f->family) <= APP_FAMILY_BYTES_MAX);
-    if (app_client_family_find(f->family))
-        return;
-    families[family_count++] = f;
+    struct api_clients *c = calloc(1, sizeof(*c));
+    if (c)
+        pthread_rwlock_init(&c->lock, NULL);
+    return c;
 }
 
-const struct app_client_family *app_client_family_find(const char *family)
+static void clients_clear(struct api_clients *c)
 {
-    for (int i = 0; i < family_count; i++)
-        if (strcmp(families[i]->family, family) == 0)
-            return families[i];
-    return NULL;
+    pthread_rwlock_wrlock(&c->lock);
+    for (size_t i = 0; i < API_CLIENT_SLOTS; i++) {
+        json_decref(c->e[i].config);
+        c->e[i].config = NULL;
+    }
+    c->n = 0;
+    pthread_rwlock_unlock(&c->lock);
+    seal_key_wipe(&c->secret_key);
+    c->secret_key_ready = false;
+}
+
+void api_clients_destroy(struct api_clients *c)
+{
+    if (!c)
+        return;
+    clients_clear(c);
+    pthread_rwlock_destroy(&c->lock);
+    free(c);
+}
+
+const struct api_client_kind *api_client_kind_find(const struct api *api, const char *family)
+{
+    const struct api_family *f = api_family_find(api, family);
+    return f ? f->clients : NULL;
 }
 
 /* --- the registry -------------------------------------------------------------- */
 
 /* The slot holding (family, key), or the empty slot where it would go. */
-static size_t client_slot(const char *family, const char *key)
+static size_t client_slot(const struct api_clients *clients, const char *family, const char *key)
 {
     uint64_t h = UINT64_C(1469598103934665603); /* FNV-1a over family, NUL, key */
     for (const unsigned char *p = (const unsigned char *)family; *p; p++)
@@ -82,29 +98,31 @@ static size_t client_slot(const char *family, const char *key)
     h *= UINT64_C(1099511628211);
     for (const unsigned char *p = (const unsigned char *)key; *p; p++)
         h = (h ^ *p) * UINT64_C(1099511628211);
-    size_t i = (size_t)(h % APP_CLIENT_SLOTS);
-    for (int probes = 0; clients.e[i].config; probes++, i = (i + 1) % APP_CLIENT_SLOTS) {
-        FG_ASSERT(probes < APP_CLIENT_SLOTS); /* at most half the slots are used */
-        if (strcmp(clients.e[i].family, family) == 0 && strcmp(clients.e[i].key, key) == 0)
+    size_t i = (size_t)(h % API_CLIENT_SLOTS);
+    for (int probes = 0; clients->e[i].config; probes++, i = (i + 1) % API_CLIENT_SLOTS) {
+        FG_ASSERT(probes < API_CLIENT_SLOTS); /* at most half the slots are used */
+        if (strcmp(clients->e[i].family, family) == 0 && strcmp(clients->e[i].key, key) == 0)
             break;
     }
     return i;
 }
 
-json_t *app_client_get(const char *family, const char *key)
+json_t *api_client_get(struct api *api, const char *family, const char *key)
 {
-    pthread_rwlock_rdlock(&clients.lock);
-    json_t *found = json_incref(clients.e[client_slot(family, key)].config);
-    pthread_rwlock_unlock(&clients.lock);
+    struct api_clients *clients = api->clients;
+    pthread_rwlock_rdlock(&clients->lock);
+    json_t *found = json_incref(clients->e[client_slot(clients, family, key)].config);
+    pthread_rwlock_unlock(&clients->lock);
     return found;
 }
 
-static int client_put(const char *family, const char *key, json_t *config);
+static int client_put(struct api_clients *clients, const char *family, const char *key,
+                      json_t *config);
 
 /* The client's rate: its rate_limit, else the defaults (limits.h). */
 static void config_rate(const json_t *config, struct ratelimit_rate *rate)
 {
-    json_t *rl = json_object_get(config, APP_RATE_LIMIT_FIELD);
+    json_t *rl = json_object_get(config, API_RATE_LIMIT_FIELD);
     *rate = (struct ratelimit_rate){.per_s = FG_RATELIMIT_CLIENT_PER_S_DEFAULT,
                                     .burst = FG_RATELIMIT_CLIENT_BURST_DEFAULT};
     struct ratelimit_rate given = {
@@ -117,33 +135,32 @@ static void config_rate(const json_t *config, struct ratelimit_rate *rate)
         fg_error(NULL, "a stored rate_limit is out of bounds; the default applies");
 }
 
-int app_client_cache_put(const char *family, const char *key, json_t *config)
+int api_client_cache_put(struct api *api, const char *family, const char *key, json_t *config)
 {
-    if (strlen(family) > APP_FAMILY_BYTES_MAX || strlen(key) > FG_NAME_BYTES_MAX) {
+    if (strlen(family) > API_FAMILY_BYTES_MAX || strlen(key) > FG_NAME_BYTES_MAX) {
         fg_error(NULL, "client %.31s/%.64s: name or key too long to register", family, key);
         return -FG_ELIMIT;
     }
     /* The rate limit is the registry's; families see their own fields only. */
     struct ratelimit_rate rate;
     config_rate(config, &rate);
-    json_t *own = json_object_get(config, APP_RATE_LIMIT_FIELD) ? json_deep_copy(config)
+    json_t *own = json_object_get(config, API_RATE_LIMIT_FIELD) ? json_deep_copy(config)
                                                                 : json_incref(config);
     if (!own)
         return -FG_ENOMEM;
-    json_object_del(own, APP_RATE_LIMIT_FIELD);
-    int rc = client_put(family, key, own);
+    json_object_del(own, API_RATE_LIMIT_FIELD);
+    int rc = client_put(api->clients, family, key, own);
     json_decref(own);
-    struct ratelimit *rl = ratelimit_installed();
-    if (rc == 0 && rl)
-        rc = ratelimit_set(rl, family, key, &rate, fg_clock_mono_ns() / 1000000);
+    if (rc == 0 && api->limits)
+        rc = ratelimit_set(api->limits, family, key, &rate, fg_clock_mono_ns() / 1000000);
     return rc;
 }
 
-int app_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err)
+int api_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err)
 {
     static const char *const keys[] = {"per_s", "burst", NULL};
     *given = NULL;
-    json_t *v = json_object_get(body, APP_RATE_LIMIT_FIELD);
+    json_t *v = json_object_get(body, API_RATE_LIMIT_FIELD);
     if (!v)
         return 0;
     struct ratelimit_rate r = {0};
@@ -159,11 +176,11 @@ int app_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err)
     if (rc < 0)
         return rc;
     *given = json_pack("{s:I,s:I}", "per_s", (json_int_t)r.per_s, "burst", (json_int_t)r.burst);
-    json_object_del(body, APP_RATE_LIMIT_FIELD);
+    json_object_del(body, API_RATE_LIMIT_FIELD);
     return *given ? 0 : fg_fail(err, -FG_ENOMEM, "out of memory");
 }
 
-json_t *app_client_rate_limit_json(const json_t *config)
+json_t *api_client_rate_limit_json(const json_t *config)
 {
     struct ratelimit_rate rate;
     config_rate(config, &rate);
@@ -171,29 +188,30 @@ json_t *app_client_rate_limit_json(const json_t *config)
 }
 
 /* Add or replace (family, key) in the registry. */
-static int client_put(const char *family, const char *key, json_t *config)
+static int client_put(struct api_clients *clients, const char *family, const char *key,
+                      json_t *config)
 {
-    pthread_rwlock_wrlock(&clients.lock);
-    size_t i = client_slot(family, key);
-    struct client_entry *e = &clients.e[i];
+    pthread_rwlock_wrlock(&clients->lock);
+    size_t i = client_slot(clients, family, key);
+    struct client_entry *e = &clients->e[i];
     if (!e->config) {
-        if (clients.n >= FG_CLIENTS_MAX) {
-            pthread_rwlock_unlock(&clients.lock);
+        if (clients->n >= FG_CLIENTS_MAX) {
+            pthread_rwlock_unlock(&clients->lock);
             fg_error(NULL, "client registry full (%d): %s/%s not registered", FG_CLIENTS_MAX,
                      family, key);
             return -FG_ELIMIT;
         }
-        clients.n++;
+        clients->n++;
         snprintf(e->family, sizeof(e->family), "%s", family);
         snprintf(e->key, sizeof(e->key), "%s", key);
     }
     json_decref(e->config);
     e->config = json_incref(config);
-    pthread_rwlock_unlock(&clients.lock);
+    pthread_rwlock_unlock(&clients->lock);
     return 0;
 }
 
-int app_clients_count(struct store *s, int64_t *count, struct fg_err *err)
+int api_clients_count(struct store *s, int64_t *count, struct fg_err *err)
 {
     return store_query_int(s, "SELECT COUNT(*) FROM clients", STORE_NOARGS, count, err);
 }
@@ -204,16 +222,17 @@ int app_clients_count(struct store *s, int64_t *count, struct fg_err *err)
  * field) triples give the same bytes. */
 static size_t client_aad(char *buf, const char *family, const char *key, const char *field)
 {
-    int n = snprintf(buf, APP_AAD_BYTES_MAX, "fundgate.client.v1:%zu:%s:%zu:%s:%s", strlen(family),
+    int n = snprintf(buf, API_AAD_BYTES_MAX, "fundgate.client.v1:%zu:%s:%zu:%s:%s", strlen(family),
                      family, strlen(key), key, field);
-    FG_ASSERT(n > 0 && n < APP_AAD_BYTES_MAX); /* family, key and field are bounded */
+    FG_ASSERT(n > 0 && n < API_AAD_BYTES_MAX); /* family, key and field are bounded */
     return (size_t)n;
 }
 
-int app_client_config_dump(const char *family, const char *key, const json_t *config, char **text,
-                           size_t *len, struct fg_err *err)
+int api_client_config_dump(struct api *api, const char *family, const char *key,
+                           const json_t *config, char **text, size_t *len, struct fg_err *err)
 {
-    const struct app_client_family *f = app_client_family_find(family);
+    struct api_clients *clients = api->clients;
+    const struct api_client_kind *f = api_client_kind_find(api, family);
     json_t *copy = json_deep_copy(config);
     int rc = copy ? 0 : fg_fail(err, -FG_ENOMEM, "out of memory");
     *text = NULL;
@@ -222,15 +241,15 @@ int app_client_config_dump(const char *family, const char *key, const json_t *co
         json_t *v = json_object_get(copy, field);
         if (!v)
             continue;
-        if (!json_is_string(v) || !secret_key_ready) {
+        if (!json_is_string(v) || !clients->secret_key_ready) {
             rc = fg_fail(err, -FG_ESEAL, "client %s/%s: secret field '%s' cannot be sealed", family,
                          key, field);
             break;
         }
-        char aad[APP_AAD_BYTES_MAX], *sealed = NULL;
+        char aad[API_AAD_BYTES_MAX], *sealed = NULL;
         size_t aad_len = client_aad(aad, family, key, field);
-        rc = seal_text_seal(&secret_key, json_string_value(v), json_string_length(v), aad, aad_len,
-                            &sealed, err);
+        rc = seal_text_seal(&clients->secret_key, json_string_value(v), json_string_length(v), aad,
+                            aad_len, &sealed, err);
         if (rc == 0)
             json_object_set_new(copy, field, json_string(sealed));
         free(sealed);
@@ -243,10 +262,10 @@ int app_client_config_dump(const char *family, const char *key, const json_t *co
 
 /* Open the sealed secret fields of a stored config in place. *plain_found:
  * a secret field still in plain text (to be sealed by the caller). */
-static int config_open(const char *family, const char *key, json_t *cfg, bool *plain_found,
-                       struct fg_err *err)
+static int config_open(struct api *api, const char *family, const char *key, json_t *cfg,
+                       bool *plain_found, struct fg_err *err)
 {
-    const struct app_client_family *f = app_client_family_find(family);
+    const struct api_client_kind *f = api_client_kind_find(api, family);
     for (int i = 0; f && f->secret_fields && f->secret_fields[i]; i++) {
         const char *field = f->secret_fields[i];
         const char *v = json_string_value(json_object_get(cfg, field));
@@ -256,10 +275,11 @@ static int config_open(const char *family, const char *key, json_t *cfg, bool *p
             *plain_found = true;
             continue;
         }
-        char aad[APP_AAD_BYTES_MAX], *plain = NULL;
+        char aad[API_AAD_BYTES_MAX], *plain = NULL;
         size_t plain_len = 0, aad_len = client_aad(aad, family, key, field);
         struct fg_err inner;
-        if (seal_text_open(&secret_key, v, aad, aad_len, &plain, &plain_len, &inner) < 0)
+        if (seal_text_open(&api->clients->secret_key, v, aad, aad_len, &plain, &plain_len, &inner) <
+            0)
             return fg_fail(err, -FG_ESEAL, "client %s/%s, field '%s': %s", family, key, field,
                            inner.msg);
         json_object_set_new(cfg, field, json_stringn(plain, plain_len));
@@ -273,10 +293,11 @@ static int config_open(const char *family, const char *key, json_t *cfg, bool *p
 
 /* Clients whose stored config still holds a secret in plain text. */
 struct load_ctx {
+    struct api *api;
     struct fg_err *err;
     int plain_count;
     struct {
-        char family[APP_FAMILY_BYTES_MAX + 2]; /* as read by client_load_row */
+        char family[API_FAMILY_BYTES_MAX + 2]; /* as read by client_load_row */
         char key[FG_NAME_BYTES_MAX + 2];
     } plain[FG_CLIENTS_MAX];
 };
@@ -286,7 +307,7 @@ struct load_ctx {
 static int client_load_row(void *ctx, struct store_row *row)
 {
     struct load_ctx *l = ctx;
-    char family[APP_FAMILY_BYTES_MAX + 2], key[FG_NAME_BYTES_MAX + 2];
+    char family[API_FAMILY_BYTES_MAX + 2], key[FG_NAME_BYTES_MAX + 2];
     size_t len = 0;
     store_row_text_copy(row, 0, family, sizeof(family));
     store_row_text_copy(row, 1, key, sizeof(key));
@@ -297,8 +318,8 @@ static int client_load_row(void *ctx, struct store_row *row)
         return 0;
     }
     bool plain = false;
-    int rc = config_open(family, key, cfg, &plain, l->err);
-    if (rc == 0 && (rc = app_client_cache_put(family, key, cfg)) < 0)
+    int rc = config_open(l->api, family, key, cfg, &plain, l->err);
+    if (rc == 0 && (rc = api_client_cache_put(l->api, family, key, cfg)) < 0)
         fg_fail(l->err, rc, "client %.31s/%.64s cannot be registered (at most %d clients)", family,
                 key, FG_CLIENTS_MAX);
     json_decref(cfg);
@@ -317,10 +338,11 @@ static int clients_reseal(struct store *s, const struct load_ctx *l, struct fg_e
 {
     int rc = store_begin(s, err);
     for (int i = 0; rc == 0 && i < l->plain_count; i++) {
-        json_t *cfg = app_client_get(l->plain[i].family, l->plain[i].key);
+        json_t *cfg = api_client_get(l->api, l->plain[i].family, l->plain[i].key);
         char *text = NULL;
         size_t len = 0;
-        rc = app_client_config_dump(l->plain[i].family, l->plain[i].key, cfg, &text, &len, err);
+        rc = api_client_config_dump(l->api, l->plain[i].family, l->plain[i].key, cfg, &text, &len,
+                                    err);
         if (rc == 0)
             rc = store_exec_changes(
                 s, "UPDATE clients SET config = ? WHERE family = ? AND client_key = ?",
@@ -348,7 +370,8 @@ static int clients_reseal(struct store *s, const struct load_ctx *l, struct fg_e
 /* --- start and stop ----------------------------------------------------------------- */
 
 /* Load the secret key, or create it when the store holds nothing sealed. */
-static int secret_key_resolve(struct store *s, const struct app_config *cfg, struct fg_err *err)
+static int secret_key_resolve(struct api_clients *clients, struct store *s,
+                              const struct api_config *cfg, struct fg_err *err)
 {
     char path[FG_FILE_PATH_BYTES_MAX + 32];
     const char *given = cfg->secret_key_file && *cfg->secret_key_file
@@ -356,11 +379,11 @@ static int secret_key_resolve(struct store *s, const struct app_config *cfg, str
                             : getenv("FUNDGATE_SECRET_KEY_FILE");
     int n = given && *given
                 ? snprintf(path, sizeof(path), "%s", given)
-                : snprintf(path, sizeof(path), "%s/" APP_SECRET_KEY_FILE, cfg->data_dir);
+                : snprintf(path, sizeof(path), "%s/" API_SECRET_KEY_FILE, cfg->data_dir);
     if (n < 0 || (size_t)n > FG_FILE_PATH_BYTES_MAX)
         return fg_fail(err, -FG_EBAD_FIELD, "the secret key file's path is over %d bytes",
                        FG_FILE_PATH_BYTES_MAX);
-    int rc = seal_key_load(path, &secret_key, err);
+    int rc = seal_key_load(path, &clients->secret_key, err);
     if (rc == -FG_ENOT_FOUND) {
         int64_t sealed = 0;
         rc = store_query_int(s, "SELECT COUNT(*) FROM clients WHERE config LIKE ?",
@@ -371,22 +394,23 @@ static int secret_key_resolve(struct store *s, const struct app_config *cfg, str
                            "secrets sealed with a key: restore that key file (or name it with "
                            "--secret-key-file)",
                            path, (long long)sealed);
-        if (rc == 0 && (rc = seal_key_create(path, &secret_key, err)) == 0)
+        if (rc == 0 && (rc = seal_key_create(path, &clients->secret_key, err)) == 0)
             printf("secret key: created %s (back it up apart from the database)\n", path);
         else if (rc == -FG_EEXISTS)
-            rc = seal_key_load(path, &secret_key, err); /* another process made it first */
+            rc = seal_key_load(path, &clients->secret_key, err); /* another process made it first */
     }
-    secret_key_ready = rc == 0;
+    clients->secret_key_ready = rc == 0;
     return rc;
 }
 
-int app_clients_start(struct store *writer, const struct app_config *cfg, struct fg_err *err)
+int api_clients_start(struct api *api, struct store *writer, struct fg_err *err)
 {
     struct load_ctx *l = calloc(1, sizeof(*l));
     if (!l)
         return fg_fail(err, -FG_ENOMEM, "out of memory");
+    l->api = api;
     l->err = err;
-    int rc = secret_key_resolve(writer, cfg, err);
+    int rc = secret_key_resolve(api->clients, writer, &api->cfg, err);
     if (rc == 0)
         rc = store_exec(writer, "SELECT family, client_key, config FROM clients", STORE_NOARGS,
                         client_load_row, l, err);
@@ -394,19 +418,12 @@ int app_clients_start(struct store *writer, const struct app_config *cfg, struct
         rc = clients_reseal(writer, l, err);
     free(l);
     if (rc < 0)
-        app_clients_stop();
+        api_clients_stop(api);
     return rc;
 }
 
-void app_clients_stop(void)
+void api_clients_stop(struct api *api)
 {
-    pthread_rwlock_wrlock(&clients.lock);
-    for (size_t i = 0; i < APP_CLIENT_SLOTS; i++) {
-        json_decref(clients.e[i].config);
-        clients.e[i].config = NULL;
-    }
-    clients.n = 0;
-    pthread_rwlock_unlock(&clients.lock);
-    seal_key_wipe(&secret_key);
-    secret_key_ready = false;
+    if (api->clients)
+        clients_clear(api->clients);
 }

@@ -3,7 +3,7 @@
  * its withdrawals (issue 4): bank records, withdrawal rules, holiday
  * calendars, rates, operators, and the review moves of an order.
  *
- * Bearer-token protected (admin_authorized); errors in the admin envelope
+ * Bearer-token protected (api_admin_allowed); errors in the admin envelope
  * {"error":{"code","message"}} plus "funds_code" when the refusal has a seed
  * code (e.g. 110039). Configuration objects are upserts: 201 when created, 200
  * when the same key is posted again (replaced), so bootstrap files re-apply.
@@ -14,19 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin.h"
-#include "app/app.h"
+#include "api/api.h"
+#include "api/api_cmd.h"
 #include "core/jsonx.h"
 #include "core/limits.h"
 #include "core/money.h"
-#include "families/funds.h"
+#include "families/funds/funds.h"
 #include "services/directory.h"
 #include "services/withdraw.h"
 #include "store/store.h"
 
 #define FUNDS_ADMIN_AUTH(req)                                                                      \
     do {                                                                                           \
-        if (!admin_request_allowed(req))                                                           \
+        if (!api_admin_allowed(api, req))                                                          \
             return HTTP_DONE;                                                                      \
     } while (0)
 
@@ -41,7 +41,7 @@ static void admin_error(struct http_req *req, int code, const struct fg_err *err
     /* msg may quote a path parameter with bytes that are not UTF-8, which
      * jansson refuses (the answer was a 500): say the code's text instead. */
     json_t *text = json_string(msg);
-    app_respond_json(req, fg_code_http_status(code),
+    api_respond_json(req, fg_code_http_status(code),
                      json_pack("{s:{s:s,s:o,s:i}}", "error", "code", fg_code_name(code), "message",
                                text ? text : json_string(fg_strerror(code)), "funds_code", fc));
 }
@@ -89,9 +89,10 @@ static json_t *mask_json(unsigned mask, const char *const choices[])
     return a;
 }
 
-static int reader_currency(const char *code, struct currency *cur, struct fg_err *err)
+static int reader_currency(struct api *api, const char *code, struct currency *cur,
+                           struct fg_err *err)
 {
-    struct store *s = app_reader(err);
+    struct store *s = api_reader(api, err);
     return s ? currency_get(s, code, cur, err) : -FG_ESTORE;
 }
 
@@ -106,7 +107,7 @@ static json_t *bank_json(const struct wd_bank *b)
                      "holder_name", b->holder_name, "currency", b->currency, "status", b->status);
 }
 
-static int bank_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int bank_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct wd_bank *b = c->data;
     struct fg_err err = {0};
@@ -119,10 +120,10 @@ static int bank_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     if (rc == 0)
         rc = wd_bank_put(s, b, now_ms, &created, &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, b->client_bank_id, now_ms, &err);
+        rc = api_audit(s, c->req, b->client_bank_id, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, created ? 201 : 200, bank_json(b));
+    api_respond_json(c->req, created ? 201 : 200, bank_json(b));
     return 0;
 }
 
@@ -130,18 +131,18 @@ static int banks_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"client_bank_id", "bank_name", "account_no", "holder_name",
                                        "currency",       "status",    NULL};
-    (void)ctx;
+    struct api *api = ctx;
     FUNDS_ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     char uuid[FG_UUID_BYTES_MAX + 1];
-    if (!app_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid))) {
+    if (!api_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid))) {
         json_decref(body);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, bank_run, sizeof(struct wd_bank));
+    struct api_cmd *c = api_cmd_new(api, req, bank_run, sizeof(struct wd_bank));
     struct wd_bank *b = c->data;
     int st = 0;
     snprintf(b->uuid, sizeof(b->uuid), "%s", uuid);
@@ -164,7 +165,7 @@ static int banks_post(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     snprintf(b->status, sizeof(b->status), "%s", bank_statuses[st]);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- withdrawal rules ---------------------------------------------------------- */
@@ -191,17 +192,17 @@ static json_t *rule_json(const struct wd_rule *r, int d)
                      mask_json(r->account_types, customer_account_types));
 }
 
-static int rule_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int rule_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct rule_cmd *rc_ = c->data;
     struct fg_err err = {0};
     bool created = false;
     int rc = wd_rule_put(s, &rc_->r, now_ms, &created, &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, rc_->r.currency, now_ms, &err);
+        rc = api_audit(s, c->req, rc_->r.currency, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, created ? 201 : 200, rule_json(&rc_->r, rc_->digits));
+    api_respond_json(c->req, created ? 201 : 200, rule_json(&rc_->r, rc_->digits));
     return 0;
 }
 
@@ -211,13 +212,13 @@ static int rules_post(struct http_req *req, void *ctx)
         "currency",   "min",           "max",        "fee_fixed",       "fee_bp",
         "fee_min",    "fee_max",       "cooldown_s", "settlement_days", "cutoff",
         "utc_offset", "account_types", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     FUNDS_ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    struct app_cmd *c = app_cmd_new(req, rule_run, sizeof(struct rule_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, rule_run, sizeof(struct rule_cmd));
     struct rule_cmd *rcmd = c->data;
     struct wd_rule *r = &rcmd->r;
     struct currency cur;
@@ -225,7 +226,7 @@ static int rules_post(struct http_req *req, void *ctx)
     int64_t v = 0;
     int rc = jsonx_str_copy(body, "currency", true, r->currency, sizeof(r->currency), &err);
     if (rc == 0)
-        rc = reader_currency(r->currency, &cur, &err);
+        rc = reader_currency(api, r->currency, &cur, &err);
     if (rc == 0)
         rc = jsonx_amount(body, "min", true, cur.digits, &r->min, &err);
     if (rc == 0)
@@ -263,7 +264,7 @@ static int rules_post(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     rcmd->digits = cur.digits;
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- holidays --------------------------------------------------------------- */
@@ -275,7 +276,7 @@ struct holiday_cmd {
     int32_t through;
 };
 
-static int holiday_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int holiday_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct holiday_cmd *h = c->data;
     struct fg_err err = {0};
@@ -288,12 +289,12 @@ static int holiday_run(struct app_cmd *c, struct store *s, int64_t now_ms)
         rc = wd_holidays_add(s, h->currency, h->days, h->n, h->through, now_ms, &created, &through,
                              &count, &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, h->currency, now_ms, &err);
+        rc = api_audit(s, c->req, h->currency, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
     char t[WD_DATE_BYTES];
     wd_date_format(through, t);
-    app_respond_json(
+    api_respond_json(
         c->req, created ? 201 : 200,
         json_pack("{s:s,s:i,s:s}", "currency", h->currency, "holidays", count, "through", t));
     return 0;
@@ -302,18 +303,18 @@ static int holiday_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 static int holidays_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"dates", "through", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     FUNDS_ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
     char ccy[FG_CURRENCY_CODE_BYTES_MAX + 1];
-    if (!app_param_copy(req, 0, "currency", FG_CURRENCY_CODE_BYTES_MAX, ccy, sizeof(ccy))) {
+    if (!api_param_copy(req, 0, "currency", FG_CURRENCY_CODE_BYTES_MAX, ccy, sizeof(ccy))) {
         json_decref(body);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, holiday_run, sizeof(struct holiday_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, holiday_run, sizeof(struct holiday_cmd));
     struct holiday_cmd *h = c->data;
     memcpy(h->currency, ccy, sizeof(ccy));
     h->through = -1;
@@ -353,7 +354,7 @@ static int holidays_post(struct http_req *req, void *ctx)
         wd_civil_from_days(last, &y, &m, &dd);
         h->through = wd_days_from_civil(y, 12, 31);
     }
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- rates -------------------------------------------------------------------- */
@@ -364,7 +365,7 @@ struct rate_cmd {
     char bid_text[32], ask_text[32];
 };
 
-static int rate_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int rate_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct rate_cmd *r = c->data;
     struct fg_err err = {0};
@@ -378,12 +379,12 @@ static int rate_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     char pair[40];
     snprintf(pair, sizeof(pair), "%s/%s", r->base, r->quote);
     if (rc == 0)
-        rc = app_audit(s, c->req, pair, now_ms, &err);
+        rc = api_audit(s, c->req, pair, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
     char mid[32];
     money_rate_format(money_rate_mid(r->bid, r->ask), MONEY_RATE_DIGITS, mid, sizeof(mid));
-    app_respond_json(c->req, created ? 201 : 200,
+    api_respond_json(c->req, created ? 201 : 200,
                      json_pack("{s:s,s:s,s:s,s:s}", "pair", pair, "bid", r->bid_text, "ask",
                                r->ask_text, "mid", mid));
     return 0;
@@ -392,13 +393,13 @@ static int rate_run(struct app_cmd *c, struct store *s, int64_t now_ms)
 static int rates_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"pair", "bid", "ask", NULL};
-    (void)ctx;
+    struct api *api = ctx;
     FUNDS_ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    struct app_cmd *c = app_cmd_new(req, rate_run, sizeof(struct rate_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, rate_run, sizeof(struct rate_cmd));
     struct rate_cmd *r = c->data;
     const char *pair = NULL, *bid = NULL, *ask = NULL;
     int rc = jsonx_str(body, "pair", true, 2 * FG_CURRENCY_CODE_BYTES_MAX + 1, &pair, &err);
@@ -435,14 +436,14 @@ static int rates_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- operators ------------------------------------------------------------------ */
 
 static const char *const operator_statuses[] = {"active", "disabled", NULL};
 
-static int operator_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int operator_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct wd_operator *o = c->data;
     struct fg_err err = {0};
@@ -451,10 +452,10 @@ static int operator_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     char target[300];
     snprintf(target, sizeof(target), "%s/%s", o->app_id, o->user_name);
     if (rc == 0)
-        rc = app_audit(s, c->req, target, now_ms, &err);
+        rc = api_audit(s, c->req, target, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, created ? 201 : 200,
+    api_respond_json(c->req, created ? 201 : 200,
                      json_pack("{s:s,s:s,s:o,s:o,s:s}", "app_id", o->app_id, "user_name",
                                o->user_name, "roles", mask_json(o->roles, wd_roles),
                                "account_types", mask_json(o->account_types, customer_account_types),
@@ -466,13 +467,13 @@ static int operators_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"app_id",        "user_name", "roles",
                                        "account_types", "status",    NULL};
-    (void)ctx;
+    struct api *api = ctx;
     FUNDS_ADMIN_AUTH(req);
     json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
+    if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    struct app_cmd *c = app_cmd_new(req, operator_run, sizeof(struct wd_operator));
+    struct api_cmd *c = api_cmd_new(api, req, operator_run, sizeof(struct wd_operator));
     struct wd_operator *o = c->data;
     int st = 0;
     int rc = jsonx_str_copy(body, "app_id", true, o->app_id, sizeof(o->app_id), &err);
@@ -492,7 +493,7 @@ static int operators_post(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     snprintf(o->status, sizeof(o->status), "%s", operator_statuses[st]);
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- withdrawals ------------------------------------------------------------------ */
@@ -527,7 +528,7 @@ static bool status_known(const char *status)
 
 static int withdrawals_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     FUNDS_ADMIN_AUTH(req);
     struct fg_err err = {0};
     const char *status = NULL;
@@ -541,7 +542,7 @@ static int withdrawals_get(struct http_req *req, void *ctx)
     if (rc == 0 && status && !status_known(status))
         rc = fg_fail(&err, -FG_EBAD_FIELD, "query parameter 'status' must be one of %s",
                      ORDER_STATUSES_TEXT);
-    struct store *s = rc == 0 ? app_reader(&err) : NULL;
+    struct store *s = rc == 0 ? api_reader(api, &err) : NULL;
     if (rc == 0 && !s)
         rc = -FG_ESTORE;
     struct list_ctx l = {.arr = json_array()};
@@ -553,7 +554,7 @@ static int withdrawals_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     json_t *next = (int64_t)json_array_size(l.arr) == limit ? json_integer(l.last) : json_null();
-    app_respond_json(req, 200, json_pack("{s:o,s:o}", "withdrawals", l.arr, "next_after", next));
+    api_respond_json(req, 200, json_pack("{s:o,s:o}", "withdrawals", l.arr, "next_after", next));
     return HTTP_DONE;
 }
 
@@ -564,16 +565,16 @@ struct review_cmd {
     struct wd_order order;
 };
 
-static int review_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int review_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct review_cmd *r = c->data;
     struct fg_err err = {0};
     int rc = withdraw_act(s, now_ms, r->serial, r->action, NULL, r->reason, 0, &r->order, &err);
     if (rc == 0)
-        rc = app_audit(s, c->req, r->serial, now_ms, &err);
+        rc = api_audit(s, c->req, r->serial, now_ms, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    app_respond_json(c->req, 200, funds_order_json(&r->order, true));
+    api_respond_json(c->req, 200, funds_order_json(&r->order, true));
     return 0;
 }
 
@@ -581,7 +582,7 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
 {
     static const char *const keys[] = {"reason", NULL};
     static const enum wd_action actions[] = {WD_APPROVE, WD_REJECT, WD_PAID, WD_FAILED, WD_REOPEN};
-    (void)ctx;
+    struct api *api = ctx;
     FUNDS_ADMIN_AUTH(req);
     struct fg_err err = {0};
     int which = -1;
@@ -594,7 +595,7 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     }
     json_t *body = NULL;
     int rc = 0;
-    if (req->body_len > 0 && app_parse_body(req, keys, &body) < 0)
+    if (req->body_len > 0 && api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     size_t serial_len = strlen(req->params[0]);
     if (serial_len >= sizeof(((struct review_cmd *)0)->serial)) {
@@ -603,7 +604,7 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
         admin_error(req, err.code, &err);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, review_run, sizeof(struct review_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, review_run, sizeof(struct review_cmd));
     struct review_cmd *r = c->data;
     r->action = actions[which];
     memcpy(r->serial, req->params[0], serial_len + 1);
@@ -619,10 +620,10 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
         admin_error(req, rc, &err);
         return HTTP_DONE;
     }
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
-static const struct http_route routes[] = {
+const struct http_route funds_admin_routes[FUNDS_ADMIN_ROUTE_COUNT] = {
     {"POST", "/admin/v1/customers/{}/banks", banks_post, NULL, "admin_banks_post"},
     {"POST", "/admin/v1/rules/withdrawal", rules_post, NULL, "admin_rules_withdrawal_post"},
     {"POST", "/admin/v1/calendars/{}/holidays", holidays_post, NULL, "admin_holidays_post"},
@@ -632,9 +633,3 @@ static const struct http_route routes[] = {
     {"POST", "/admin/v1/withdrawals/{}/{}", withdrawal_action_post, NULL,
      "admin_withdrawals_action"},
 };
-
-const struct http_route *funds_admin_routes(int *count)
-{
-    *count = (int)(sizeof(routes) / sizeof(routes[0]));
-    return routes;
-}

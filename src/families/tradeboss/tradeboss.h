@@ -16,7 +16,7 @@
  * company_id, authenticated by allow-list or HMAC (tradeboss_auth.h).
  *
  * Threading: handlers run on the HTTP threads (auth, parsing, the balance query
- * on app_reader()); execute and cancel run as commands on the engine's writer,
+ * on api_reader()); execute and cancel run as commands on the engine's writer,
  * where the fence (tradeboss_fence.h) and the money move in one savepoint of
  * one transaction. An answer leaves only after its batch is durable.
  *
@@ -26,10 +26,9 @@
 #ifndef FG_TRADEBOSS_H
 #define FG_TRADEBOSS_H
 
-#include "http/http.h"
+#include "api/family.h"
 
-const struct http_route *tradeboss_routes(int *count);
-/* Register the "tradeboss" client family (idempotent). */
-void tradeboss_init(void);
+/* The family's entry in the root's list (api/family.h). */
+extern const struct api_family tradeboss_family;
 
 #endif

@@ -1,5 +1,5 @@
 /* tradeboss_auth.c - allow-lists and signatures of TradeBoss clients; see tradeboss_auth.h. */
-#include "families/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_auth.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -18,7 +18,7 @@
  * (the request may be retried once fixed). While a request id is in the
  * engine, the same id again answers 110027.
  */
-#include "families/funds.h"
+#include "families/funds/funds.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -27,7 +27,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "app/app.h"
+#include "api/api.h"
+#include "api/api_cmd.h"
+#include "api/clients.h"
+#include "api/family.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -291,7 +294,7 @@ static void answer(struct http_req *req, bool zh, int fg_code, json_t *data,
 
 /* A command's batch could not be committed (or the engine refused it):
  * nothing was applied; the answer stays in the family's envelope. */
-static void funds_fail(struct app_cmd *c, int code)
+static void funds_fail(struct api_cmd *c, int code)
 {
     answer(c->req, wants_zh(c->req), code < 0 ? code : -FG_EINTERNAL, NULL, NULL);
 }
@@ -324,7 +327,7 @@ static int omnibus_claim(json_t *sub, char out[FG_OMNIBUS_ID_BYTES_MAX + 1], str
     return 0;
 }
 
-static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth *a,
+static int authenticate(struct api *api, struct http_req *req, int64_t now_ms, struct funds_auth *a,
                         struct fg_err *err)
 {
     memset(a, 0, sizeof(*a));
@@ -358,7 +361,7 @@ static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth 
     }
     if ((rc = omnibus_claim(sub, a->actor.omnibus_id, err)) < 0)
         goto out;
-    a->app = app_client_get(FUNDS_FAMILY, appid);
+    a->app = api_client_get(api, FUNDS_FAMILY, appid);
     if (!a->app) {
         rc = fg_fail(err, -FG_EWD_UNKNOWN_APP, "app '%.64s' is not configured", appid);
         goto out;
@@ -375,7 +378,7 @@ static int authenticate(struct http_req *req, int64_t now_ms, struct funds_auth 
     }
     int64_t max_age = cfg_int(a->app, "token_max_age_s", FG_JWT_MAX_AGE_S_DEFAULT);
     rc = jwt_claims_time_check(claims, now_ms / 1000, max_age, FG_JWT_CLOCK_SKEW_S, err);
-    if (rc == 0 && !app_rate_take(req, FUNDS_FAMILY, appid)) /* issue 9.11: 990429, HTTP 429 */
+    if (rc == 0 && !api_rate_take(api, req, FUNDS_FAMILY, appid)) /* issue 9.11: 990429, HTTP 429 */
         rc = fg_fail(err, -FG_ERATE_LIMITED, "app '%.64s' is over its rate limit", appid);
     if (rc < 0)
         goto out;
@@ -559,7 +562,7 @@ static void create_free(void *p)
 
 /* A replay answers the stored bytes; a different request under the key is
  * 110020. Returns 1 when answered, 0 to go on, < 0 on failure. */
-static int idem_replay(struct app_cmd *c, struct store *s, const char *scope, const char *key,
+static int idem_replay(struct api_cmd *c, struct store *s, const char *scope, const char *key,
                        const uint8_t hash[FG_SHA256_BYTES], bool zh, struct fg_err *err)
 {
     struct idem_rec rec;
@@ -582,7 +585,7 @@ static int idem_replay(struct app_cmd *c, struct store *s, const char *scope, co
 }
 
 /* Answer success and keep the answer under the idempotency key. */
-static int answer_recorded(struct app_cmd *c, struct store *s, const char *scope, const char *key,
+static int answer_recorded(struct api_cmd *c, struct store *s, const char *scope, const char *key,
                            const uint8_t hash[FG_SHA256_BYTES], bool zh, json_t *data, int64_t ref,
                            int64_t now_ms, struct fg_err *err)
 {
@@ -601,7 +604,7 @@ static int answer_recorded(struct app_cmd *c, struct store *s, const char *scope
     return 0;
 }
 
-static int create_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int create_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct create_cmd *cc = c->data;
     struct fg_err err = {0};
@@ -713,17 +716,17 @@ static int create_hash(const struct wd_create_req *q, uint8_t out[FG_SHA256_BYTE
 
 static int create_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
     json_t *body = NULL;
-    int rc = authenticate(req, fg_clock_now_ms(), &a, &err);
+    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
     if (rc < 0) {
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, create_run, sizeof(struct create_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, create_run, sizeof(struct create_cmd));
     struct create_cmd *cc = c->data;
     c->data_free = create_free;
     c->fail = funds_fail;
@@ -754,14 +757,14 @@ static int create_post(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     cc->tracked = true;
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- detail and list (reads) ------------------------------------------------ */
 
 static int order_detail_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
@@ -769,14 +772,14 @@ static int order_detail_post(struct http_req *req, void *ctx)
     char serial[64] = "";
     struct wd_order *o = calloc(1, sizeof(*o));
     struct store *s = NULL;
-    int rc = o ? authenticate(req, fg_clock_now_ms(), &a, &err) : -FG_ENOMEM;
+    int rc = o ? authenticate(api, req, fg_clock_now_ms(), &a, &err) : -FG_ENOMEM;
     if (rc == 0) {
         json_decref(a.app);
         rc = parse_body(req, &body, &err);
     }
     if (rc == 0)
         rc = jsonx_str_copy(body, "order_serial", true, serial, sizeof(serial), &err);
-    if (rc == 0 && !(s = app_reader(&err)))
+    if (rc == 0 && !(s = api_reader(api, &err)))
         rc = -FG_ESTORE;
     if (rc == 0)
         rc = withdraw_get(s, serial, o, &err);
@@ -808,7 +811,7 @@ static int list_one(void *ctx, const struct wd_order *o)
 
 static int order_list_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
@@ -818,7 +821,7 @@ static int order_list_post(struct http_req *req, void *ctx)
     int64_t limit = FG_WD_LIST_LIMIT_DEFAULT, after = 0;
     struct store *s = NULL;
     struct customer cu;
-    int rc = authenticate(req, fg_clock_now_ms(), &a, &err);
+    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
     if (rc == 0) {
         json_decref(a.app);
         rc = parse_body(req, &body, &err);
@@ -833,7 +836,7 @@ static int order_list_post(struct http_req *req, void *ctx)
         rc = jsonx_int(body, "limit", false, 1, FG_WD_LIST_LIMIT_MAX, &limit, &err);
     if (rc == 0 && cursor[0] && parse_int64_text(cursor, 0, INT64_MAX, &after) < 0)
         rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'cursor' is not a cursor");
-    if (rc == 0 && !(s = app_reader(&err)))
+    if (rc == 0 && !(s = api_reader(api, &err)))
         rc = -FG_ESTORE;
     if (rc == 0)
         rc = customer_get(s, uuid, &cu, &err);
@@ -872,7 +875,7 @@ struct act_cmd {
     struct wd_order order;
 };
 
-static int act_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int act_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct act_cmd *ac = c->data;
     struct fg_err err = {0};
@@ -882,18 +885,18 @@ static int act_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     return rc;
 }
 
-static int act_post(struct http_req *req, enum wd_action action)
+static int act_post(struct api *api, struct http_req *req, enum wd_action action)
 {
     bool zh = wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
     json_t *body = NULL;
-    int rc = authenticate(req, fg_clock_now_ms(), &a, &err);
+    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
     if (rc < 0) {
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, act_run, sizeof(struct act_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, act_run, sizeof(struct act_cmd));
     struct act_cmd *ac = c->data;
     c->fail = funds_fail;
     ac->actor = a.actor;
@@ -914,19 +917,19 @@ static int act_post(struct http_req *req, enum wd_action action)
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 static int order_cancel_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    return act_post(req, WD_CANCEL);
+    struct api *api = ctx;
+    return act_post(api, req, WD_CANCEL);
 }
 
 static int order_appeal_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    return act_post(req, WD_APPEAL);
+    struct api *api = ctx;
+    return act_post(api, req, WD_APPEAL);
 }
 
 /* A transfer's ref "funds.transfer:<app_id>:<request_id>"; a key too long
@@ -975,7 +978,7 @@ static void transfer_free(void *p)
         inflight_remove(t->idem_key);
 }
 
-static int transfer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
+static int transfer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct transfer_cmd *t = c->data;
     struct fg_err err = {0};
@@ -1077,17 +1080,17 @@ static int transfer_flow_check(struct transfer_cmd *t, json_t *app, const char *
 
 static int transfer_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
     json_t *body = NULL;
-    int rc = authenticate(req, fg_clock_now_ms(), &a, &err);
+    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
     if (rc < 0) {
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    struct app_cmd *c = app_cmd_new(req, transfer_run, sizeof(struct transfer_cmd));
+    struct api_cmd *c = api_cmd_new(api, req, transfer_run, sizeof(struct transfer_cmd));
     struct transfer_cmd *t = c->data;
     c->fail = funds_fail;
     c->data_free = transfer_free;
@@ -1132,7 +1135,7 @@ static int transfer_post(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     t->tracked = true;
-    return app_cmd_submit(c);
+    return api_cmd_submit(c);
 }
 
 /* --- rate conversion (read) ---------------------------------------------------- */
@@ -1198,7 +1201,7 @@ static int convert_balances(struct store *s, const struct wd_actor *actor, const
 
 static int convert_post(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     bool zh = wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
@@ -1209,7 +1212,7 @@ static int convert_post(struct http_req *req, void *ctx)
     struct store *s = NULL;
     int64_t amount = 0, out = 0, rate = 0;
     bool inverted = false;
-    int rc = authenticate(req, fg_clock_now_ms(), &a, &err);
+    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
     if (rc == 0) {
         json_decref(a.app);
         rc = parse_body(req, &body, &err);
@@ -1223,7 +1226,7 @@ static int convert_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = jsonx_str_copy(body, "uuid", false, uuid, sizeof(uuid), &err);
     json_decref(body);
-    if (rc == 0 && !(s = app_reader(&err)))
+    if (rc == 0 && !(s = api_reader(api, &err)))
         rc = -FG_ESTORE;
     if (rc == 0)
         rc = currency_get(s, from, &fc, &err);
@@ -1327,17 +1330,10 @@ static int client_validate(json_t *body, char *key, size_t key_cap, struct fg_er
 
 static const char *const secret_fields[] = {"jwt_secret", NULL};
 
-static const struct app_client_family funds_family = {
-    .family = FUNDS_FAMILY,
+static const struct api_client_kind funds_clients = {
     .validate = client_validate,
     .secret_fields = secret_fields,
 };
-
-void funds_init(void)
-{
-    withdraw_errors_register();
-    app_client_family_register(&funds_family);
-}
 
 /* The transport's own refusals on the family's paths (unknown path or
  * method, body or path too large, malformed head): this envelope with 110001;
@@ -1355,9 +1351,6 @@ static int transport_refusal(struct http_req *req, void *ctx)
 }
 
 static const struct http_route routes[] = {
-    HTTP_ROUTE_OWNER("/order/v2/", transport_refusal),
-    HTTP_ROUTE_OWNER("/account/v2/", transport_refusal),
-    HTTP_ROUTE_OWNER("/rate/v2/", transport_refusal),
     {"POST", "/order/v2/create", create_post, NULL, "funds_order_create"},
     {"POST", "/order/v2/detail", order_detail_post, NULL, "funds_order_detail"},
     {"POST", "/order/v2/list", order_list_post, NULL, "funds_order_list"},
@@ -1367,8 +1360,28 @@ static const struct http_route routes[] = {
     {"POST", "/rate/v2/convert", convert_post, NULL, "funds_rate_convert"},
 };
 
-const struct http_route *funds_routes(int *count)
-{
-    *count = (int)(sizeof(routes) / sizeof(routes[0]));
-    return routes;
-}
+static const char *const owner_prefixes[] = {"/order/v2/", "/account/v2/", "/rate/v2/", NULL};
+
+static const struct fg_error_space *const error_spaces[] = {&withdraw_error_space, NULL};
+
+static const struct api_bootstrap_section sections[] = {
+    {"banks", "POST", "/admin/v1/customers/{uuid}/banks"},
+    {"rates", "POST", "/admin/v1/rates"},
+    {"calendars", "POST", "/admin/v1/calendars/{currency}/holidays"},
+    {"withdrawal_rules", "POST", "/admin/v1/rules/withdrawal"},
+    {"operators", "POST", "/admin/v1/operators"},
+};
+
+const struct api_family funds_family = {
+    .name = FUNDS_FAMILY,
+    .routes = routes,
+    .route_count = (int)(sizeof(routes) / sizeof(routes[0])),
+    .admin_routes = funds_admin_routes,
+    .admin_route_count = FUNDS_ADMIN_ROUTE_COUNT,
+    .owner_prefixes = owner_prefixes,
+    .refusal = transport_refusal,
+    .clients = &funds_clients,
+    .error_spaces = error_spaces,
+    .bootstrap = sections,
+    .bootstrap_count = (int)(sizeof(sections) / sizeof(sections[0])),
+};
