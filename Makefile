@@ -78,6 +78,7 @@ help:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-# Source checks (part of make test): clang-format clean.
+# Source checks (part of make test): clang-format clean, one-way layers.
 lint:
 	@scripts/check-format.sh
+	@scripts/check-layers.sh
