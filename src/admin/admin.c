@@ -137,7 +137,7 @@ static int currencies_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, currency_run, sizeof(struct currency));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, currency_run, sizeof(struct currency));
     struct currency *cur = c->data;
     snprintf(cur->code, sizeof(cur->code), "%s", code);
     cur->digits = (int)digits;
@@ -199,7 +199,7 @@ static int customers_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, customer_run, sizeof(struct customer));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, customer_run, sizeof(struct customer));
     struct customer *cu = c->data;
     snprintf(cu->uuid, sizeof(cu->uuid), "%s", uuid);
     snprintf(cu->user_name, sizeof(cu->user_name), "%s", user_name);
@@ -246,7 +246,7 @@ static int customers_patch(struct http_req *req, void *ctx)
     }
     if (!api_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid)))
         return HTTP_DONE;
-    struct api_cmd *c = api_cmd_new(api, req, customer_patch_run, sizeof(struct customer));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, customer_patch_run, sizeof(struct customer));
     struct customer *cu = c->data;
     memcpy(cu->uuid, uuid, sizeof(uuid));
     snprintf(cu->status, sizeof(cu->status), "%s", customer_statuses[status]);
@@ -308,7 +308,7 @@ static int accounts_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, account_run, sizeof(struct account_req));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, account_run, sizeof(struct account_req));
     struct account_req *a = c->data;
     snprintf(a->uuid, sizeof(a->uuid), "%s", uuid);
     snprintf(a->type, sizeof(a->type), "%s", customer_account_types[type]);
@@ -498,7 +498,7 @@ static int deposits_post(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, deposit_run, sizeof(struct deposit_req));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, deposit_run, sizeof(struct deposit_req));
     struct deposit_req *d = c->data;
     snprintf(d->request_id, sizeof(d->request_id), "%s", rid);
     snprintf(d->uuid, sizeof(d->uuid), "%s", uuid);
@@ -710,7 +710,7 @@ static int clients_post(struct http_req *req, void *ctx)
     }
     if (rate_limit)
         json_object_set_new(body, "rate_limit", rate_limit);
-    struct api_cmd *c = api_cmd_new(api, req, client_run, sizeof(struct client_req));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, client_run, sizeof(struct client_req));
     struct client_req *cr = c->data;
     c->data_free = client_req_free;
     c->after_commit = client_after_commit;

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "api/family.h"
 #include "core/assert.h"
 #include "core/log.h"
 
@@ -53,16 +54,18 @@ static void cmd_done(struct engine_cmd *ec, int status)
     http_req_complete(c->req);
 }
 
-struct api_cmd *api_cmd_new(struct api *api, struct http_req *req, api_cmd_run_fn run,
-                            size_t data_size)
+struct api_cmd *api_cmd_new(struct api *api, const struct api_family *family, struct http_req *req,
+                            api_cmd_run_fn run, size_t data_size)
 {
     struct api_cmd *c = calloc(1, sizeof(*c) + data_size);
     FG_ASSERT(c != NULL); /* small and bounded: out of memory here is not survivable */
     c->ec.run = cmd_run;
     c->ec.done = cmd_done;
     c->api = api;
+    c->family = family;
     c->req = req;
     c->run = run;
+    c->fail = family ? family->envelope.unavailable : NULL;
     c->data = data_size ? (void *)(c + 1) : NULL;
     FG_ASSERT(req->user == NULL);
     req->user = c;

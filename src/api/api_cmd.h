@@ -24,12 +24,14 @@
 #include "http/http.h"
 
 struct api_cmd;
+struct api_family;
 typedef int (*api_cmd_run_fn)(struct api_cmd *c, struct store *s, int64_t now_ms);
 typedef void (*api_cmd_fail_fn)(struct api_cmd *c, int code);
 
 struct api_cmd {
     struct engine_cmd ec; /* first: the engine hands this back */
     struct api *api;
+    const struct api_family *family;
     struct http_req *req;
     api_cmd_run_fn run;
     api_cmd_fail_fn fail;                    /* NULL: admin error envelope */
@@ -38,10 +40,12 @@ struct api_cmd {
     void (*data_free)(void *data);
 };
 
-/* A command bound to req (req->user owns it, freed when the request ends).
- * data_size bytes of zeroed state are allocated with it (c->data). Never NULL. */
-struct api_cmd *api_cmd_new(struct api *api, struct http_req *req, api_cmd_run_fn run,
-                            size_t data_size);
+/* A command of family bound to req (req->user owns it, freed when the
+ * request ends); its fail is the family's envelope.unavailable (family NULL:
+ * the admin plane, whose answers are the admin shape). data_size
+ * bytes of zeroed state are allocated with it (c->data). Never NULL. */
+struct api_cmd *api_cmd_new(struct api *api, const struct api_family *family, struct http_req *req,
+                            api_cmd_run_fn run, size_t data_size);
 /* Submit: returns HTTP_PENDING, or HTTP_DONE with an error answer set through
  * fail() (queue full, shutting down). */
 int api_cmd_submit(struct api_cmd *c);

@@ -23,8 +23,43 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/api_cmd.h"
 #include "core/errors.h"
 #include "http/http.h"
+
+/*
+ * A family's code map: one row per fg code it answers (several rows may
+ * carry the same wire code), the same shape for every family. An fg code no
+ * row names is an operating failure (store, memory, overload): it gets the
+ * fallback row. Rows with fg API_CODE_UNMAPPED document a wire code that no
+ * fg code produces (found only by api_code_by_wire).
+ */
+#define API_CODE_UNMAPPED 1 /* never a code: fg codes are 0 or negative */
+
+struct api_code {
+    int fg;           /* 0 (success), a negative fg code, or API_CODE_UNMAPPED */
+    const char *wire; /* the family's code as text: "US_1000001", "110001" */
+    const char *en;   /* its message */
+    const char *zh;   /* its message in Chinese, or NULL */
+    int http_status;  /* of the answer carrying it; 0: the fg code's (fg_code_http_status) */
+};
+
+struct api_code_map {
+    const struct api_code *rows;
+    int count;
+    const struct api_code *fallback; /* for a code no row maps */
+};
+
+/* The row for fg (0 or negative): the first row naming it, else the fallback. */
+const struct api_code *api_code_of(const struct api_code_map *m, int fg);
+/* The first row with that wire code, or NULL. */
+const struct api_code *api_code_by_wire(const struct api_code_map *m, const char *wire);
+/* True when fg has no row of its own (it answers the fallback). */
+bool api_code_is_fallback(const struct api_code_map *m, int fg);
+/* The HTTP status of an answer carrying row for fg. */
+int api_code_status(const struct api_code *row, int fg);
+/* The row's message, in Chinese when zh and it has one. */
+const char *api_code_text(const struct api_code *row, bool zh);
 
 /* A section of the --bootstrap file the family owns: each item of the array
  * under `key` is sent as the body of `method path` (an internal request);
@@ -45,6 +80,22 @@ struct api_client_kind {
     const char *const *secret_fields;
 };
 
+/* How a family answers, in its own shape (its "envelope"). The admin plane
+ * has none: its answers are {"error":{...}} and plain JSON (api.h). */
+struct api_envelope {
+    /* Answer req on the HTTP thread: code 0 is success with data (a
+     * reference taken over, may be NULL), a negative code a refusal, the
+     * detail in err (may be NULL). */
+    void (*answer)(struct http_req *req, int code, json_t *data, const struct fg_err *err);
+    /* A command of the family could not run or commit: nothing was applied
+     * (the default fail of api_cmd_new, api_cmd.h). */
+    api_cmd_fail_fn unavailable;
+    /* The transport's own refusals under owner_prefixes (404, 405, 413, 414,
+     * a malformed head): an http_handler_fn whose ctx is a struct
+     * http_refusal; its route_ctx is the struct api. */
+    http_handler_fn refusal;
+};
+
 struct api_family {
     const char *name; /* "tradeboss": clients, rate limits and logs use it */
     /* Routes (ctx is ignored: the root gives every route the struct api). */
@@ -54,11 +105,13 @@ struct api_family {
     const struct http_route *admin_routes;
     int admin_route_count;
     /* Path prefixes the family owns ("/order/v2/"), NULL-terminated: the
-     * transport's own refusals there (404, 405, 413, 414, a malformed head)
-     * are rendered by `refusal` (an http_handler_fn whose ctx is a struct
-     * http_refusal; its route_ctx is the struct api). */
+     * transport's own refusals there are rendered by envelope.refusal. */
     const char *const *owner_prefixes;
-    http_handler_fn refusal;
+    struct api_envelope envelope;
+    /* Refusals on its admin routes (NULL: the admin shape, http_req_error). */
+    void (*admin_refuse)(struct http_req *req, int code, const struct fg_err *err);
+    /* How its answers name fg codes (NULL: the admin shape, fg_code_name). */
+    const struct api_code_map *codes;
     /* NULL: the family has no API clients. */
     const struct api_client_kind *clients;
     /* Error spaces of the codes only it (or its services) produce, registered

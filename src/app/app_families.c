@@ -41,8 +41,9 @@ int app_routes_build(struct api *api, struct http_route *out, int cap)
     for (int i = 0; app_families[i]; i++) {
         const struct api_family *f = app_families[i];
         for (int k = 0; f->owner_prefixes && f->owner_prefixes[k]; k++) {
-            FG_ASSERT(n < cap && f->refusal);
-            out[n++] = (struct http_route)HTTP_ROUTE_OWNER(f->owner_prefixes[k], f->refusal, api);
+            FG_ASSERT(n < cap && f->envelope.refusal);
+            out[n++] =
+                (struct http_route)HTTP_ROUTE_OWNER(f->owner_prefixes[k], f->envelope.refusal, api);
         }
     }
     return n;

@@ -53,190 +53,6 @@
 #define FUNDS_APPEAL_DAYS_DEFAULT 7
 #define FUNDS_CREATE_SCOPE "funds.create"
 #define FUNDS_TRANSFER_SCOPE "funds.transfer"
-#define FUNDS_FG_PER_CODE 10
-/* The code of every answer whose cause has no business code: an operating
- * failure (store, memory, queue full, shutting down). Nothing was applied;
- * the caller retries. The seed's "failed to initiate distributed transaction"
- * is the nearest meaning, and keeps such answers in the family's envelope. */
-#define FUNDS_CODE_OPERATING 110017
-
-/* --- the code table ------------------------------------------------------ */
-
-/* Every code of the seed with both texts, and the fg codes that mean it. The
- * seed's 110004 repeats 110003's Chinese text; fundgate keeps the English
- * meaning and says it in Chinese (PROTOCOLS.md section A). */
-static const struct funds_code {
-    int code;
-    const char *en;
-    const char *zh;
-    int fg[FUNDS_FG_PER_CODE]; /* negative fg codes, 0-terminated */
-} codes[] = {
-    {0, "success", "成功", {0}},
-    {990009, "Unauthorized access is prohibited", "禁止未经授权的访问", {-FG_EUNAUTHORIZED}},
-    {990429,
-     "Too many requests, please retry later",
-     "请求过于频繁,请稍后重试",
-     {-FG_ERATE_LIMITED}},
-    {110001,
-     "Parameter error",
-     "参数错误",
-     {-FG_EBAD_REQUEST, -FG_EBAD_JSON, -FG_EUNKNOWN_FIELD, -FG_EMISSING_FIELD, -FG_EBAD_FIELD,
-      -FG_EBAD_AMOUNT, -FG_ETOO_LARGE, -FG_ETOO_DEEP, -FG_EOVERFLOW}},
-    {110002,
-     "Uuid does not exist or the status is abnormal",
-     "uuid不存在或状态异常",
-     {-FG_EUNKNOWN_CUSTOMER, -FG_ECUSTOMER_INACTIVE}},
-    {110003,
-     "Account type is incorrect or does not exist",
-     "账户类型错误或账号不存在",
-     {-FG_EUNKNOWN_ACCOUNT}},
-    {110004,
-     "The occurrence currency is different from the account currency",
-     "发生币种与账户币种不一致",
-     {-FG_EWD_WALLET_CURRENCY}},
-    {110005,
-     "The uuid of the initiator and the generation account is different",
-     "发起人和发生账户uuid不一致",
-     {-FG_EWD_INITIATOR_MISMATCH}},
-    {110006, "No operation permission", "无操作权限", {-FG_EWD_NO_PERMISSION}},
-    {110007, "Appid not exist", "APPID不存在", {-FG_EWD_UNKNOWN_APP}},
-    {110008,
-     "Operation not allowed mode id",
-     "不允许的operation_mode_id",
-     {-FG_EWD_MODE_NOT_ALLOWED}},
-    {110009,
-     "The administrator does not support account type when creating an order",
-     "管理员在创建订单时不支持账户类型",
-     {-FG_EWD_OPERATOR_ACCOUNT_TYPE}},
-    {110010, "Order does not exist", "订单不存在", {-FG_EWD_ORDER_UNKNOWN}},
-    {110011, "Order exist", "订单已存在", {-FG_EWD_ORDER_EXISTS}},
-    {110012, "Setting item is empty", "配置项为空", {-FG_EWD_NO_RULE}},
-    {110013,
-     "Insufficient funds available for withdrawal",
-     "可提资金不足",
-     {-FG_EINSUFFICIENT_FUNDS}},
-    {110014, "Invalid operator", "无效操作人", {-FG_EWD_OPERATOR}},
-    {110015,
-     "The initiator does not exist or is in an abnormal state",
-     "发起人不存在或状态异常",
-     {-FG_EWD_INITIATOR}},
-    {110016, "Initiate order status error", "发起订单状态错误", {-FG_EWD_ORDER_STATE}},
-    {110017, "Failed to initiate Distributed transaction", "分布式事务失败", {0}},
-    {110018, "Operation method does not exist", "操作方式不存在", {-FG_EWD_UNKNOWN_MODE}},
-    {110019, "Invalid order serial", "无效订单号", {-FG_EWD_ORDER_SERIAL}},
-    {110020, "Idempotent Check Failed", "幂等性校验失败", {-FG_EIDEMPOTENCY_CONFLICT}},
-    {110021, "Unknown source", "未知的来源", {-FG_EWD_UNKNOWN_SOURCE}},
-    {110022, "The trading system interface is error", "交易系统接口错误", {0}},
-    {110023, "Abnormal securities account status", "证券账户状态异常", {-FG_EACCOUNT_INACTIVE}},
-    {110024,
-     "Trading accounts do not have this currency",
-     "交易账户没有此币种",
-     {-FG_EWD_TRADING_CURRENCY}},
-    {110025,
-     "Failed to obtain currency accuracy of trading account",
-     "获取交易账号币种精度失败",
-     {-FG_EUNKNOWN_CURRENCY}},
-    {110026, "Unknown fund flow", "未知的资金流向", {-FG_EWD_FLOW_UNKNOWN}},
-    {110027, "Order is being processed in the system", "订单在系统处理中", {-FG_EIN_PROGRESS}},
-    {110028, "Rate not exist", "汇率不存在", {-FG_EWD_NO_RATE}},
-    {110029,
-     "The occurrence account uuid is different from the occurrence account",
-     "发生账户uuid与发生账户不一致",
-     {-FG_EWD_OTHER_APP}},
-    {110030,
-     "The account type does not match the capital flow",
-     "账户类型与资金流向不匹配",
-     {-FG_EWD_FLOW_TYPE}},
-    {110031,
-     "Appeal failed, exceeding the deadline",
-     "申诉失败,超出时限",
-     {-FG_EWD_APPEAL_DEADLINE}},
-    {110032, "No appeal authority", "无申诉权限", {-FG_EWD_APPEAL_AUTH}},
-    {110033, "Value Day failed to get", "结算日期获取失败", {-FG_EWD_VALUE_DAY}},
-    {110034, "Account is disabled", "账户已禁用", {-FG_EWD_CUSTOMER_DISABLED}},
-    {110035, "Account cancelled", "账户已注销", {-FG_EWD_CUSTOMER_CANCELLED}},
-    {110036, "Data is null", "数据为空", {-FG_EWD_EMPTY_BODY}},
-    {110037, "ClientBankId does not exist", "存取款信息不存在", {-FG_EWD_BANK_UNKNOWN}},
-    {110038,
-     "The ClientBankID should be either \"Approved\" or \"Approving\"",
-     "存取款信息状态应为“已通过”或“审核中”",
-     {-FG_EWD_BANK_STATUS}},
-    {110039,
-     "The ClientBankid associated with the order has not been approved",
-     "订单关联的存取款信息未审核通过",
-     {-FG_EWD_BANK_NOT_APPROVED}},
-    {110201, "Prohibit the flow of funds", "禁止资金流动", {-FG_EWD_FLOW_FORBIDDEN}},
-    {110202,
-     "Current withdrawal cooling, please try again later",
-     "当前取款冷却中,请稍后再试",
-     {-FG_EWD_COOLDOWN}},
-    {110203,
-     "Please do not resubmit, your withdrawal order pending review",
-     "当前有待审核取款订单,请勿重复提交",
-     {-FG_EWD_PENDING_REVIEW}},
-    {110204,
-     "The withdrawal amount is lower than the minimum withdrawal amount",
-     "取款金额低于最低取款金额",
-     {-FG_EWD_BELOW_MIN}},
-    {110205,
-     "The withdrawal amount is greater than the maximum withdrawal amount",
-     "取款金额大于最高取款金额",
-     {-FG_EWD_ABOVE_MAX}},
-    {110206,
-     "The platform prohibits third-party withdrawals",
-     "平台禁止第三方取款",
-     {-FG_EWD_THIRD_PARTY}},
-    {110207, "Bank info does not exist", "银行信息不存在", {-FG_EWD_BANK_INCOMPLETE}},
-    {110208,
-     "The withdrawal amount should be greater than 0 and not greater than the withdrawal amount",
-     "取款金额应大于0且不大于提现金额",
-     {-FG_EAMOUNT_ZERO}},
-    {110209,
-     "Service charge greater than or equal withdraw amount",
-     "手续费大于或等于取款金额",
-     {-FG_EWD_FEE_TOO_HIGH}},
-    {110210,
-     "The handling fee is greater than the amount incurred",
-     "手续费大于发生金额",
-     {-FG_EWD_FEE_OVER_AMOUNT}},
-    {110211, "Service charge miscalculation", "手续费计算错误", {-FG_EWD_FEE_MISMATCH}},
-    {110212, "No such digital currency", "无此数字货币", {-FG_EWD_NOT_DIGITAL}},
-    {110213, "Missing clearing ID", "缺少清算标识", {-FG_EWD_CLEARING_MISSING}},
-    {110214,
-     "The payment information does not exist/Inconsistent payment information with uuid",
-     "收款信息不存在/收款信息与uuid不一致",
-     {-FG_EWD_PAYEE}},
-    {110215,
-     "The currency is not consistent with the payee's currency",
-     "发生币种与收款人货币不一致",
-     {-FG_EWD_PAYEE_CURRENCY}},
-    {110216,
-     "The withdrawal amount is too small, which does not meet the accuracy of interface input "
-     "parameters",
-     "出金金额过小,不满足接口入参精度",
-     {-FG_EWD_AMOUNT_PRECISION}},
-};
-
-#define CODE_COUNT ((int)(sizeof(codes) / sizeof(codes[0])))
-
-int funds_code_of(int fg_code)
-{
-    if (fg_code == 0)
-        return 0;
-    for (int i = 0; i < CODE_COUNT; i++)
-        for (int j = 0; j < FUNDS_FG_PER_CODE && codes[i].fg[j]; j++)
-            if (codes[i].fg[j] == fg_code)
-                return codes[i].code;
-    return 0;
-}
-
-const char *funds_code_text(int funds_code, bool zh)
-{
-    for (int i = 0; i < CODE_COUNT; i++)
-        if (codes[i].code == funds_code)
-            return zh ? codes[i].zh : codes[i].en;
-    return zh ? "未知错误" : "unknown error";
-}
 
 /* --- envelope ------------------------------------------------------------ */
 
@@ -246,27 +62,17 @@ static bool wants_zh(struct http_req *req)
     return l && strncasecmp(l, "zh", 2) == 0;
 }
 
-/* The code an answer carries: the seed's for fg_code, FUNDS_CODE_OPERATING
- * for a failure with no business meaning. */
-static int wire_code(int fg_code)
-{
-    int code = funds_code_of(fg_code);
-    return fg_code < 0 && code == 0 ? FUNDS_CODE_OPERATING : code;
-}
-
 /* {code, msg, data, trace_id}; takes data's reference. Every answer of the
- * family has this shape: HTTP 200, 401 for 990009, and for an operating
- * failure (FUNDS_CODE_OPERATING) the admin plane's 5xx status. */
+ * family has this shape, with the status of its row in funds_code_map (200;
+ * 401 for 990009, 429 for 990429, an operating failure's 5xx for 110017). */
 static char *envelope_text(const char *trace, bool zh, int fg_code, json_t *data, size_t *len,
                            int *status)
 {
-    int code = wire_code(fg_code);
-    *status = code == 990009                 ? 401
-              : code == 990429               ? 429
-              : code == FUNDS_CODE_OPERATING ? fg_code_http_status(fg_code)
-                                             : 200;
-    json_t *o = json_pack("{s:i,s:s,s:o,s:s}", "code", code, "msg", funds_code_text(code, zh),
-                          "data", data ? data : json_null(), "trace_id", trace);
+    const struct api_code *row = api_code_of(&funds_code_map, fg_code);
+    *status = api_code_status(row, fg_code);
+    json_t *o =
+        json_pack("{s:i,s:s,s:o,s:s}", "code", atoi(row->wire), "msg", api_code_text(row, zh),
+                  "data", data ? data : json_null(), "trace_id", trace);
     char *text = jsonx_dump(o, len);
     json_decref(o);
     return text;
@@ -277,7 +83,7 @@ static void answer(struct http_req *req, bool zh, int fg_code, json_t *data,
 {
     if (fg_code < 0)
         fg_info(req->trace, "funds %s refused: %d %s", req->route_name ? req->route_name : "",
-                wire_code(fg_code), err && err->msg[0] ? err->msg : fg_strerror(fg_code));
+                funds_wire_code(fg_code), err && err->msg[0] ? err->msg : fg_strerror(fg_code));
     size_t len = 0;
     int status = 200;
     char *text = envelope_text(req->trace, zh, fg_code, data, &len, &status);
@@ -290,6 +96,12 @@ static void answer(struct http_req *req, bool zh, int fg_code, json_t *data,
     }
     req->content_type = "application/json";
     http_req_respond(req, status, text, len);
+}
+
+/* The envelope's answer on the HTTP thread, in the language asked for. */
+static void funds_answer(struct http_req *req, int code, json_t *data, const struct fg_err *err)
+{
+    answer(req, wants_zh(req), code, data, err);
 }
 
 /* A command's batch could not be committed (or the engine refused it):
@@ -726,10 +538,9 @@ static int create_post(struct http_req *req, void *ctx)
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, create_run, sizeof(struct create_cmd));
+    struct api_cmd *c = api_cmd_new(api, &funds_family, req, create_run, sizeof(struct create_cmd));
     struct create_cmd *cc = c->data;
     c->data_free = create_free;
-    c->fail = funds_fail;
     cc->zh = zh;
     struct wd_create_req *q = &cc->q;
     q->actor = a.actor;
@@ -896,9 +707,8 @@ static int act_post(struct api *api, struct http_req *req, enum wd_action action
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, act_run, sizeof(struct act_cmd));
+    struct api_cmd *c = api_cmd_new(api, &funds_family, req, act_run, sizeof(struct act_cmd));
     struct act_cmd *ac = c->data;
-    c->fail = funds_fail;
     ac->actor = a.actor;
     ac->action = action;
     ac->zh = zh;
@@ -1090,9 +900,9 @@ static int transfer_post(struct http_req *req, void *ctx)
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, transfer_run, sizeof(struct transfer_cmd));
+    struct api_cmd *c =
+        api_cmd_new(api, &funds_family, req, transfer_run, sizeof(struct transfer_cmd));
     struct transfer_cmd *t = c->data;
-    c->fail = funds_fail;
     c->data_free = transfer_free;
     t->actor = a.actor;
     t->zh = zh;
@@ -1379,7 +1189,9 @@ const struct api_family funds_family = {
     .admin_routes = funds_admin_routes,
     .admin_route_count = FUNDS_ADMIN_ROUTE_COUNT,
     .owner_prefixes = owner_prefixes,
-    .refusal = transport_refusal,
+    .envelope = {.answer = funds_answer, .unavailable = funds_fail, .refusal = transport_refusal},
+    .admin_refuse = funds_admin_refuse,
+    .codes = &funds_code_map,
     .clients = &funds_clients,
     .error_spaces = error_spaces,
     .bootstrap = sections,

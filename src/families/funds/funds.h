@@ -5,9 +5,9 @@
  *
  * What it is for: authenticating (jwt.h), decoding requests into service calls
  * (services/withdraw.h) and encoding answers in the family's envelope
- * {code, msg, data, trace_id} with the seed's codes and texts. The mapping from
- * fundgate's fg codes to the seed's codes is ONE table in funds.c
- * (funds_code_of). Not for: business rules.
+ * {code, msg, data, trace_id} with the vendor's codes and texts. The mapping
+ * from fundgate's fg codes to the vendor's codes is ONE table, funds_code_map
+ * (funds_codes.c). Not for: business rules.
  *
  * Who may act is decided in services/withdraw.c (operation modes, omnibus
  * accounts); this module reads the token's UserName, Appid and
@@ -33,14 +33,20 @@ struct wd_order;
 /* The family's entry in the root's list (api/family.h). */
 extern const struct api_family funds_family;
 
+/* A refusal on its admin routes: the admin shape plus "funds_code" when the
+ * code has one (funds_admin.c). */
+void funds_admin_refuse(struct http_req *req, int code, const struct fg_err *err);
+
 /* Its admin routes (funds_admin.c). */
 #define FUNDS_ADMIN_ROUTE_COUNT 7
 extern const struct http_route funds_admin_routes[FUNDS_ADMIN_ROUTE_COUNT];
-/* The seed's code for a fundgate code (0 for 0); 0 when the code is an
+/* The family's code map (funds_codes.c): fg codes to the vendor's. */
+extern const struct api_code_map funds_code_map;
+/* The vendor's code for a fundgate code (0 for 0); 0 when the code is an
  * operating error with no business meaning (answered 5xx). */
 int funds_code_of(int fg_code);
-/* The seed's text for a seed code, English or Chinese. */
-const char *funds_code_text(int funds_code, bool zh);
+/* The code an answer carries: funds_code_of, or 110017 for an operating error. */
+int funds_wire_code(int fg_code);
 
 /* Descriptive text (bank_address_details, bank_mark, reasons; issue 16):
  * stored as given, any characters including none and newlines, at most

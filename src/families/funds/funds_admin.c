@@ -30,7 +30,7 @@
             return HTTP_DONE;                                                                      \
     } while (0)
 
-static void admin_error(struct http_req *req, int code, const struct fg_err *err)
+void funds_admin_refuse(struct http_req *req, int code, const struct fg_err *err)
 {
     int fc = funds_code_of(code);
     const char *msg = err && err->msg[0] ? err->msg : fg_strerror(code);
@@ -48,7 +48,7 @@ static void admin_error(struct http_req *req, int code, const struct fg_err *err
 
 static int refuse(struct http_req *req, int code, const struct fg_err *err)
 {
-    admin_error(req, code, err);
+    funds_admin_refuse(req, code, err);
     return code;
 }
 
@@ -142,7 +142,7 @@ static int banks_post(struct http_req *req, void *ctx)
         json_decref(body);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, bank_run, sizeof(struct wd_bank));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, bank_run, sizeof(struct wd_bank));
     struct wd_bank *b = c->data;
     int st = 0;
     snprintf(b->uuid, sizeof(b->uuid), "%s", uuid);
@@ -218,7 +218,7 @@ static int rules_post(struct http_req *req, void *ctx)
     if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    struct api_cmd *c = api_cmd_new(api, req, rule_run, sizeof(struct rule_cmd));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, rule_run, sizeof(struct rule_cmd));
     struct rule_cmd *rcmd = c->data;
     struct wd_rule *r = &rcmd->r;
     struct currency cur;
@@ -314,7 +314,7 @@ static int holidays_post(struct http_req *req, void *ctx)
         json_decref(body);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, holiday_run, sizeof(struct holiday_cmd));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, holiday_run, sizeof(struct holiday_cmd));
     struct holiday_cmd *h = c->data;
     memcpy(h->currency, ccy, sizeof(ccy));
     h->through = -1;
@@ -399,7 +399,7 @@ static int rates_post(struct http_req *req, void *ctx)
     if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    struct api_cmd *c = api_cmd_new(api, req, rate_run, sizeof(struct rate_cmd));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, rate_run, sizeof(struct rate_cmd));
     struct rate_cmd *r = c->data;
     const char *pair = NULL, *bid = NULL, *ask = NULL;
     int rc = jsonx_str(body, "pair", true, 2 * FG_CURRENCY_CODE_BYTES_MAX + 1, &pair, &err);
@@ -473,7 +473,7 @@ static int operators_post(struct http_req *req, void *ctx)
     if (api_parse_body(req, keys, &body) < 0)
         return HTTP_DONE;
     struct fg_err err = {0};
-    struct api_cmd *c = api_cmd_new(api, req, operator_run, sizeof(struct wd_operator));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, operator_run, sizeof(struct wd_operator));
     struct wd_operator *o = c->data;
     int st = 0;
     int rc = jsonx_str_copy(body, "app_id", true, o->app_id, sizeof(o->app_id), &err);
@@ -601,10 +601,10 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     if (serial_len >= sizeof(((struct review_cmd *)0)->serial)) {
         json_decref(body);
         fg_fail(&err, -FG_EWD_ORDER_SERIAL, "the order serial is longer than any serial");
-        admin_error(req, err.code, &err);
+        funds_admin_refuse(req, err.code, &err);
         return HTTP_DONE;
     }
-    struct api_cmd *c = api_cmd_new(api, req, review_run, sizeof(struct review_cmd));
+    struct api_cmd *c = api_cmd_new(api, NULL, req, review_run, sizeof(struct review_cmd));
     struct review_cmd *r = c->data;
     r->action = actions[which];
     memcpy(r->serial, req->params[0], serial_len + 1);
@@ -617,7 +617,7 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     if (rc == 0 && !withdraw_serial_valid(r->serial))
         rc = fg_fail(&err, -FG_EWD_ORDER_SERIAL, "'%.40s' is not an order serial", r->serial);
     if (rc < 0) {
-        admin_error(req, rc, &err);
+        funds_admin_refuse(req, rc, &err);
         return HTTP_DONE;
     }
     return api_cmd_submit(c);

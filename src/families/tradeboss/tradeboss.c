@@ -23,7 +23,8 @@
  *     "tb.cancel"); a repeat returns it. Transient refusals (a reversal that
  *     finds the customer's balance short, busy) are not stored, so a retry can
  *     still succeed.
- *  5. Answers are HTTP 200 with a code from the one table below.
+ *  5. Answers are HTTP 200 (429 for the rate limit) with a code from the one
+ *     table, tb_code_map (tradeboss_codes.h); every answer starts as an fg code.
  *  6. Exact about money and identity, tolerant about the rest (issue 10):
  *     unknown body fields are ignored on every endpoint; a cancel is refused
  *     only when it cannot be trusted (company, authentication) or matched
@@ -54,11 +55,11 @@
 #include "core/sig.h"
 #include "core/utf8.h"
 #include "families/tradeboss/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_codes.h"
 #include "families/tradeboss/tradeboss_fence.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
-#include "services/withdraw_errors.h" /* TODO(issue 11): its own code */
 #include "store/store.h"
 
 #define TB_FAMILY "tradeboss"
@@ -76,95 +77,6 @@ static_assert(TB_KEY_BYTES_MAX < 256, "a fence key stays a short idempotency key
  * (above, escaped at most 6x; the fast path is ASCII only) well inside these. */
 #define TB_DATA_TEXT_BYTES_MAX 4096
 #define TB_ANSWER_TEXT_BYTES_MAX (TB_DATA_TEXT_BYTES_MAX + FG_ERR_MSG_MAX * 6 + 1024)
-
-/* --- the code table (README "TradeBoss webhooks" mirrors it) ------------- */
-
-enum tb_code {
-    TB_OK,
-    TB_CANCEL_REFUSED_BEFORE,
-    TB_CANCEL_NEVER_RECEIVED,
-    TB_PARAM,
-    TB_UNKNOWN_COMPANY,
-    TB_AUTH,
-    TB_TOO_OLD,
-    TB_UNKNOWN_USER,
-    TB_UNKNOWN_ACCOUNT,
-    TB_INSUFFICIENT,
-    TB_DUPLICATE,
-    TB_CANCELLED_BEFORE,
-    TB_CANCEL_MISMATCH,
-    TB_INACTIVE,
-    TB_THIRD_SERVER_CODE,
-    TB_CANCEL_OF_CANCEL,
-    TB_BUSY,
-    TB_RATE_LIMITED,
-    TB_CODE_COUNT
-};
-
-static const struct {
-    const char *code;
-    const char *text;
-} tb_codes[TB_CODE_COUNT] = {
-    [TB_OK] = {"0", "success"},
-    [TB_CANCEL_REFUSED_BEFORE] = {"US_0000001", "the adjustment was received but refused; "
-                                                "nothing was moved"},
-    [TB_CANCEL_NEVER_RECEIVED] = {"US_0000002", "the adjustment was never received; it is now "
-                                                "fenced off"},
-    [TB_PARAM] = {"US_1000001", "parameter error"},
-    [TB_UNKNOWN_COMPANY] = {"US_1000002", "unknown company"},
-    [TB_AUTH] = {"US_1000003", "signature refused or address not allowed"},
-    [TB_TOO_OLD] = {"US_1000004", "request too old"},
-    [TB_UNKNOWN_USER] = {"US_2000001", "unknown user"},
-    [TB_UNKNOWN_ACCOUNT] = {"US_2000002", "unknown currency or account"},
-    [TB_INSUFFICIENT] = {"US_2000003", "insufficient balance"},
-    [TB_DUPLICATE] = {"US_2000004", "requestUniqueNo already used with different content"},
-    [TB_CANCELLED_BEFORE] = {"US_2000005", "the adjustment was cancelled before it arrived"},
-    [TB_CANCEL_MISMATCH] = {"US_2000006", "the cancel does not match the adjustment"},
-    [TB_INACTIVE] = {"US_2000007", "customer or account not active"},
-    [TB_THIRD_SERVER_CODE] = {"US_2000008", "thirdServerCode does not name the user's customer"},
-    [TB_CANCEL_OF_CANCEL] = {"US_2000009", "reverseRequestUniqueNo is a cancel's number, not an "
-                                           "adjustment's; nothing was done"},
-    [TB_BUSY] = {"US_9000001", "server busy; nothing was applied, retry"},
-    [TB_RATE_LIMITED] = {"US_1000005", "rate limit exceeded; nothing was applied, retry later"},
-};
-
-/* Domain errors (negative fg codes) to this family's codes: the one mapping. */
-static enum tb_code tb_code_of(int fg)
-{
-    switch (-fg) {
-    case FG_EBAD_REQUEST:
-    case FG_EBAD_JSON:
-    case FG_EUNKNOWN_FIELD:
-    case FG_EMISSING_FIELD:
-    case FG_EBAD_FIELD:
-    case FG_EBAD_AMOUNT:
-    case FG_EAMOUNT_ZERO:
-    case FG_ETOO_DEEP:
-    case FG_ETOO_LARGE:
-    case FG_EOVERFLOW:
-        return TB_PARAM;
-    case FG_EUNAUTHORIZED:
-    case FG_EFORBIDDEN:
-        return TB_AUTH;
-    case FG_EUNKNOWN_CUSTOMER:
-        return TB_UNKNOWN_USER;
-    case FG_EUNKNOWN_CURRENCY:
-    case FG_EUNKNOWN_ACCOUNT:
-    case FG_ECURRENCY_MISMATCH:
-        return TB_UNKNOWN_ACCOUNT;
-    case FG_EINSUFFICIENT_FUNDS:
-        return TB_INSUFFICIENT;
-    case FG_EIDEMPOTENCY_CONFLICT:
-        return TB_DUPLICATE;
-    case FG_ECUSTOMER_INACTIVE:
-    case FG_EACCOUNT_INACTIVE:
-        return TB_INACTIVE;
-    case FG_EWD_INITIATOR_MISMATCH: /* thirdServerCode names another customer */
-        return TB_THIRD_SERVER_CODE;
-    default:
-        return TB_BUSY; /* operating errors: store, memory, overload, shutdown */
-    }
-}
 
 /* --- clients -------------------------------------------------------------- */
 
@@ -424,16 +336,16 @@ static void envelope_send(struct http_req *req, const char *trace, const char *c
 }
 
 /* Answer a refusal at once (before any command). */
-static int refuse_now(struct http_req *req, const char *trace, enum tb_code code,
-                      const char *detail)
+static int refuse_now(struct http_req *req, const char *trace, int code, const char *detail)
 {
+    const struct api_code *row = tb_code(code);
     char msg[FG_ERR_MSG_MAX];
-    snprintf(msg, sizeof(msg), "%s", detail && *detail ? detail : tb_codes[code].text);
+    snprintf(msg, sizeof(msg), "%s", detail && *detail ? detail : row->en);
     ascii_only(msg);
-    if (code != TB_OK)
-        fg_info(req->trace, "tradeboss %s refused %s: %s", req->route_name, tb_codes[code].code,
-                msg);
-    envelope_send(req, trace, tb_codes[code].code, msg, NULL, NULL, 0);
+    if (code != 0)
+        fg_info(req->trace, "tradeboss %s refused %s: %s", req->route_name, row->wire, msg);
+    envelope_send(req, trace, row->wire, msg, NULL, NULL, 0);
+    req->status = api_code_status(row, code); /* 200, or 429 for the rate limit */
     return HTTP_DONE;
 }
 
@@ -445,7 +357,7 @@ struct tb_head {
     struct tb_client client;
     /* A refusal found after authentication (trace or timestamp header):
      * execute records it in the fence, the others answer it at once. */
-    enum tb_code late_code;
+    int late_code; /* 0 or a negative fg code */
     char late_msg[FG_ERR_MSG_MAX];
 };
 
@@ -489,7 +401,8 @@ static bool authenticate(struct http_req *req, struct tb_head *h)
         };
         memset(h->client.secret, 0, sizeof(h->client.secret)); /* not needed past here */
         if (sig != TB_SIG_OK) {
-            refuse_now(req, h->trace, sig == TB_SIG_EXPIRED ? TB_TOO_OLD : TB_AUTH, why[sig]);
+            refuse_now(req, h->trace, sig == TB_SIG_EXPIRED ? -FG_ETB_TOO_OLD : -FG_EUNAUTHORIZED,
+                       why[sig]);
             return true;
         }
         return false;
@@ -501,7 +414,7 @@ static bool authenticate(struct http_req *req, struct tb_head *h)
         char msg[128];
         snprintf(msg, sizeof(msg), "address %s is not allowed for companyId %lld", req->peer,
                  (long long)h->company_id);
-        refuse_now(req, h->trace, TB_AUTH, msg);
+        refuse_now(req, h->trace, -FG_EFORBIDDEN, msg);
     }
     return !allowed;
 }
@@ -516,14 +429,14 @@ static void timestamp_check(struct http_req *req, struct tb_head *h)
         return;
     const char *ts = http_req_header(req, "timestamp");
     if (!ts || !digits_only(ts, 13, 13)) {
-        h->late_code = TB_PARAM;
+        h->late_code = -FG_EBAD_REQUEST;
         snprintf(h->late_msg, sizeof(h->late_msg),
                  "header 'timestamp' must be 13 digits of epoch milliseconds");
         return;
     }
     int64_t t = strtoll(ts, NULL, 10), d = 0;
     if (__builtin_sub_overflow(t, fg_clock_now_ms(), &d) || d > window_ms || d < -window_ms) {
-        h->late_code = TB_TOO_OLD;
+        h->late_code = -FG_ETB_TOO_OLD;
         snprintf(h->late_msg, sizeof(h->late_msg),
                  "header 'timestamp' is more than %lld s from the server clock",
                  (long long)h->client.timestamp_window_s);
@@ -537,11 +450,12 @@ static void timestamp_check(struct http_req *req, struct tb_head *h)
 static bool prelude(struct api *api, struct http_req *req, struct tb_head *h, bool windowed)
 {
     memset(h, 0, sizeof(*h));
-    h->late_code = TB_OK;
+    h->late_code = 0;
     trace_pick(req, h);
     const char *company = http_req_header(req, "companyId");
     if (!company || !digits_only(company, 1, 18)) {
-        refuse_now(req, h->trace, TB_PARAM, "header 'companyId' must be a positive integer");
+        refuse_now(req, h->trace, -FG_EBAD_REQUEST,
+                   "header 'companyId' must be a positive integer");
         return true;
     }
     h->company_id = strtoll(company, NULL, 10);
@@ -549,7 +463,7 @@ static bool prelude(struct api *api, struct http_req *req, struct tb_head *h, bo
         char msg[96];
         snprintf(msg, sizeof(msg), "no tradeboss client for companyId %lld",
                  (long long)h->company_id);
-        refuse_now(req, h->trace, TB_UNKNOWN_COMPANY, msg);
+        refuse_now(req, h->trace, -FG_ETB_UNKNOWN_COMPANY, msg);
         return true;
     }
     if (authenticate(req, h))
@@ -557,8 +471,7 @@ static bool prelude(struct api *api, struct http_req *req, struct tb_head *h, bo
     char rl_key[24]; /* issue 9.11: HTTP 429, the envelope, x-ratelimit-*; nothing recorded */
     snprintf(rl_key, sizeof(rl_key), "%lld", (long long)h->company_id);
     if (!api_rate_take(api, req, TB_FAMILY, rl_key)) {
-        refuse_now(req, h->trace, TB_RATE_LIMITED, NULL);
-        req->status = 429;
+        refuse_now(req, h->trace, -FG_ERATE_LIMITED, NULL); /* HTTP 429 */
         return true;
     }
     /* Authenticated: what follows may be recorded. */
@@ -828,7 +741,7 @@ struct tb_cmd {
     char fence_key[TB_KEY_BYTES_MAX + 1]; /* cancel: the execute's fence key */
     char reverse_no[TB_REQUEST_NO_BYTES_MAX + 1];
     uint8_t hash[FG_SHA256_BYTES];
-    enum tb_code pre_code; /* a refusal found on the HTTP thread (execute) */
+    int pre_code; /* a refusal found on the HTTP thread (execute): a negative fg code */
     char pre_msg[FG_ERR_MSG_MAX];
     char user_name[TB_USER_NAME_BYTES_MAX + 1];
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
@@ -858,11 +771,12 @@ static void tb_cmd_free(void *p)
     json_decref(t->given);
 }
 
-static void answer_set(struct tb_cmd *t, enum tb_code code, const char *msg, json_t *data)
+static void answer_set(struct tb_cmd *t, int code, const char *msg, json_t *data)
 {
+    const struct api_code *row = tb_code(code);
     t->data_len = 0;
-    snprintf(t->code, sizeof(t->code), "%s", tb_codes[code].code);
-    snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : tb_codes[code].text);
+    snprintf(t->code, sizeof(t->code), "%s", row->wire);
+    snprintf(t->msg, sizeof(t->msg), "%s", msg && *msg ? msg : row->en);
     ascii_only(t->msg);
     json_decref(t->data);
     t->data = data;
@@ -883,7 +797,7 @@ static void tb_fail(struct api_cmd *c, int code)
                                               : "the write could not be committed; nothing was "
                                                 "applied, retry";
     fg_warn(c->req->trace, "tradeboss %s: %s", t->key, msg);
-    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code, msg, NULL, NULL, 0);
+    envelope_send(c->req, t->trace, tb_code_map.fallback->wire, msg, NULL, NULL, 0);
 }
 
 /* An operating error inside run(): answer busy now and roll the command back. */
@@ -891,7 +805,7 @@ static int run_busy(struct api_cmd *c, int rc, const struct fg_err *err)
 {
     struct tb_cmd *t = c->data;
     fg_error(c->req->trace, "tradeboss %s: %s", t->key, err->msg[0] ? err->msg : "failed");
-    envelope_send(c->req, t->trace, tb_codes[TB_BUSY].code,
+    envelope_send(c->req, t->trace, tb_code_map.fallback->wire,
                   "the write could not be done; nothing was applied, retry", NULL, NULL, 0);
     return rc < 0 ? rc : -FG_EINTERNAL;
 }
@@ -977,7 +891,7 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
     if (rc < 0)
         return rc;
     if (!tsc_matches(&t->tsc, cu.uuid))
-        return fg_fail(err, -FG_EWD_INITIATOR_MISMATCH,
+        return fg_fail(err, -FG_ETB_THIRD_SERVER_CODE,
                        "thirdServerCode does not name the customer of user '%s'", t->user_name);
     if (strcmp(cu.status, "active") != 0)
         return fg_fail(err, -FG_ECUSTOMER_INACTIVE, "user '%s' is %s", t->user_name, cu.status);
@@ -1100,29 +1014,29 @@ static int exec_run_new(struct api_cmd *c, struct store *s, int64_t now_ms)
     struct fg_err err = {0};
     struct exec_result x = {0};
     char note[160] = "", refusal[FG_ERR_MSG_MAX];
-    enum tb_code code = t->pre_code;
+    int code = t->pre_code;
     const char *msg = t->pre_msg;
     int rc = 0;
-    if (code == TB_OK) {
+    if (code == 0) {
         /* No savepoint: a refusal from exec_apply has written nothing (a
          * refused ledger transfer leaves nothing behind), so the fence row that
          * records it is all the command keeps. An operating error fails the
          * batch (the command is savepoint-free, engine.h). */
         rc = exec_apply(t, s, now_ms, &x, note, sizeof(note), &err);
         if (rc < 0) {
-            code = tb_code_of(rc);
+            code = rc;
             snprintf(refusal, sizeof(refusal), "%s", err.msg);
             msg = refusal;
-            if (code == TB_BUSY)
+            if (tb_code_busy(code))
                 return run_busy(c, rc, &err);
         }
     }
 
     struct tb_fence_step step =
-        tb_fence_step(TB_FENCE_NONE, code == TB_OK ? TB_EV_EXECUTE_APPLIED : TB_EV_EXECUTE_REFUSED);
+        tb_fence_step(TB_FENCE_NONE, code == 0 ? TB_EV_EXECUTE_APPLIED : TB_EV_EXECUTE_REFUSED);
     FG_ASSERT(step.action == TB_FENCE_RECORD);
     json_t *fence = NULL;
-    if (code == TB_OK) {
+    if (code == 0) {
         char req_s[MONEY_FORMAT_BYTES_MAX], moved_s[MONEY_FORMAT_BYTES_MAX];
         money_amount_format(x.requested, x.digits, req_s, sizeof(req_s));
         money_amount_format(x.moved, x.digits, moved_s, sizeof(moved_s));
@@ -1133,7 +1047,7 @@ static int exec_run_new(struct api_cmd *c, struct store *s, int64_t now_ms)
                      req_s);
         else
             snprintf(text, sizeof(text), "%s", note[0] ? note : "success");
-        answer_set(t, TB_OK, text, NULL);
+        answer_set(t, 0, text, NULL);
         char stored[TB_ANSWER_TEXT_BYTES_MAX];
         size_t stored_len = 0;
         if (exec_answer_text(t, &x, stored, sizeof(stored), &stored_len)) {
@@ -1141,7 +1055,7 @@ static int exec_run_new(struct api_cmd *c, struct store *s, int64_t now_ms)
                           x.transfer_id, now_ms, &err);
             return rc < 0 ? run_busy(c, rc, &err) : 0;
         }
-        answer_set(t, TB_OK, text,
+        answer_set(t, 0, text,
                    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
                              "userName", t->user_name, "currency", t->currency, "operationType",
                              operations[t->op], "amount", json_string(t->amount_text),
@@ -1195,13 +1109,13 @@ static int exec_run(struct api_cmd *c, struct store *s, int64_t now_ms)
                  "requestUniqueNo '%.64s' was already used for a different adjustment; nothing "
                  "was applied",
                  t->request_no);
-        answer_set(t, TB_DUPLICATE, msg, NULL);
+        answer_set(t, -FG_EIDEMPOTENCY_CONFLICT, msg, NULL);
         break;
     case TB_FENCE_TOMBSTONE_HIT:
         snprintf(msg, sizeof(msg),
                  "requestUniqueNo '%.64s' was cancelled before it arrived; nothing was applied",
                  t->request_no);
-        answer_set(t, TB_CANCELLED_BEFORE, msg, NULL);
+        answer_set(t, -FG_ETB_CANCELLED_BEFORE, msg, NULL);
         fg_info(c->req->trace, "tradeboss execute %s hit a tombstone", t->key);
         break;
     default:
@@ -1286,16 +1200,15 @@ static int exec_post(struct http_req *req, void *ctx)
     if (rc < 0) {
         /* No usable number: nothing can be recorded. */
         json_decref(body);
-        return refuse_now(req, h.trace, h.late_code != TB_OK ? h.late_code : tb_code_of(rc),
-                          h.late_code != TB_OK ? h.late_msg : err.msg);
+        return refuse_now(req, h.trace, h.late_code ? h.late_code : rc,
+                          h.late_code ? h.late_msg : err.msg);
     }
-    struct api_cmd *c = api_cmd_new(api, req, exec_run, sizeof(struct tb_cmd));
+    struct api_cmd *c = api_cmd_new(api, &tradeboss_family, req, exec_run, sizeof(struct tb_cmd));
     struct tb_cmd *t = c->data;
     /* Every refusal of an execute is recorded with nothing else written, and
      * it returns < 0 only for an operating error: no savepoint needed. */
     c->ec.savepoint_free = true;
     c->data_free = tb_cmd_free;
-    c->fail = tb_fail;
     c->after_commit = tb_after_commit;
     snprintf(t->trace, sizeof(t->trace), "%s", h.trace);
     t->company_id = h.company_id;
@@ -1307,17 +1220,17 @@ static int exec_post(struct http_req *req, void *ctx)
     rc = defining_hash(body, "tb.exec.v1", exec_defining, t->hash);
     if (rc < 0) {
         json_decref(body);
-        return refuse_now(req, h.trace, TB_BUSY, "out of memory");
+        return refuse_now(req, h.trace, -FG_ENOMEM, "out of memory");
     }
     t->pre_code = h.late_code;
     snprintf(t->pre_msg, sizeof(t->pre_msg), "%s", h.late_msg);
-    if (t->pre_code == TB_OK && exec_fields_check(body, repaired, &h.client, t, &err) < 0) {
-        t->pre_code = tb_code_of(err.code);
+    if (t->pre_code == 0 && exec_fields_check(body, repaired, &h.client, t, &err) < 0) {
+        t->pre_code = err.code;
         snprintf(t->pre_msg, sizeof(t->pre_msg), "%s", err.msg);
     }
     json_decref(body);
-    if (t->pre_code == TB_BUSY) /* out of memory: transient, never recorded */
-        return refuse_now(req, h.trace, TB_BUSY, t->pre_msg);
+    if (t->pre_code && tb_code_busy(t->pre_code)) /* out of memory: transient, never recorded */
+        return refuse_now(req, h.trace, t->pre_code, t->pre_msg);
     return api_cmd_submit(c);
 }
 
@@ -1408,7 +1321,7 @@ static int cancel_repeat(struct api_cmd *c, struct store *s)
         snprintf(msg, sizeof(msg),
                  "cancel requestUniqueNo '%.64s' was already used with different content",
                  t->request_no);
-        answer_set(t, TB_DUPLICATE, msg, NULL);
+        answer_set(t, -FG_EIDEMPOTENCY_CONFLICT, msg, NULL);
     }
     idem_rec_release(&own);
     return rc < 0 ? rc : 1;
@@ -1435,7 +1348,7 @@ static int cancel_of_cancel(struct api_cmd *c, struct store *s)
              "reverseRequestUniqueNo '%.64s' is the number of a cancel, not of an adjustment; "
              "nothing was done",
              t->reverse_no);
-    answer_set(t, TB_CANCEL_OF_CANCEL, msg, NULL);
+    answer_set(t, -FG_ETB_CANCEL_OF_CANCEL, msg, NULL);
     fg_info(c->req->trace, "tradeboss cancel %s names the cancel %s", t->key, t->fence_key);
     return 1;
 }
@@ -1460,31 +1373,31 @@ static int cancel_step(struct tb_cmd *t, struct store *s, int64_t now_ms, struct
         snprintf(msg, sizeof(msg),
                  "requestUniqueNo '%.64s' was never received; a later execute of it is refused",
                  t->reverse_no);
-        answer_set(t, TB_CANCEL_NEVER_RECEIVED, msg, NULL);
+        answer_set(t, -FG_ETB_CANCEL_NEVER_RECEIVED, msg, NULL);
         return rc;
     case TB_FENCE_REFUSED_BEFORE:
         snprintf(msg, sizeof(msg),
                  "requestUniqueNo '%.64s' was received but refused; nothing moved", t->reverse_no);
-        answer_set(t, TB_CANCEL_REFUSED_BEFORE, msg, NULL);
+        answer_set(t, -FG_ETB_CANCEL_REFUSED_BEFORE, msg, NULL);
         return 0;
     case TB_FENCE_REVERSE:
         rc = cancel_reverse(t, s, now_ms, rec, fence, reversal_id, err);
-        if (rc < 0 && tb_code_of(rc) != TB_BUSY) {
+        if (rc < 0 && !tb_code_busy(rc)) {
             /* Transient (e.g. the customer already spent a closed position's
              * money): answer, record nothing, the fence stays APPLIED. */
-            answer_set(t, tb_code_of(rc), err->msg, NULL);
+            answer_set(t, rc, err->msg, NULL);
             *record = false;
             return 0;
         }
-        answer_set(t, TB_OK, moved > 0 ? "reversed" : "reversed; the adjustment had moved nothing",
+        answer_set(t, 0, moved > 0 ? "reversed" : "reversed; the adjustment had moved nothing",
                    cancel_data(t, moved, digits));
         return rc;
     case TB_FENCE_ALREADY_REVERSED:
-        answer_set(t, TB_OK, "already reversed by an earlier cancel; nothing moved now",
+        answer_set(t, 0, "already reversed by an earlier cancel; nothing moved now",
                    cancel_data(t, 0, digits));
         return 0;
     case TB_FENCE_MISMATCH:
-        answer_set(t, TB_CANCEL_MISMATCH, why, NULL);
+        answer_set(t, -FG_ETB_CANCEL_MISMATCH, why, NULL);
         return 0;
     default:
         FG_ASSERT(!"cancel: impossible fence step");
@@ -1617,10 +1530,9 @@ static int cancel_post(struct http_req *req, void *ctx)
     struct fg_err err = {0};
     bool repaired = false;
     int rc = body_parse(req, &body, &repaired, &err);
-    struct api_cmd *c = api_cmd_new(api, req, cancel_run, sizeof(struct tb_cmd));
+    struct api_cmd *c = api_cmd_new(api, &tradeboss_family, req, cancel_run, sizeof(struct tb_cmd));
     struct tb_cmd *t = c->data;
     c->data_free = tb_cmd_free;
-    c->fail = tb_fail;
     c->after_commit = tb_after_commit;
     snprintf(t->trace, sizeof(t->trace), "%s", h.trace);
     t->company_id = h.company_id;
@@ -1632,7 +1544,7 @@ static int cancel_post(struct http_req *req, void *ctx)
         rc = fg_fail(&err, -FG_ENOMEM, "out of memory");
     json_decref(body);
     if (rc < 0)
-        return refuse_now(req, h.trace, tb_code_of(rc), err.msg[0] ? err.msg : "out of memory");
+        return refuse_now(req, h.trace, rc, err.msg[0] ? err.msg : "out of memory");
     return api_cmd_submit(c);
 }
 
@@ -1646,7 +1558,7 @@ static int amount_post(struct http_req *req, void *ctx)
     struct tb_head h;
     if (prelude(api, req, &h, true))
         return HTTP_DONE;
-    if (h.late_code != TB_OK)
+    if (h.late_code != 0)
         return refuse_now(req, h.trace, h.late_code, h.late_msg);
     json_t *body = NULL;
     struct fg_err err = {0};
@@ -1671,7 +1583,7 @@ static int amount_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = customer_find_by_name(st, h.company_id, user, &cu, &err);
     if (rc == 0 && !tsc_matches(&tsc, cu.uuid))
-        rc = fg_fail(&err, -FG_EWD_INITIATOR_MISMATCH,
+        rc = fg_fail(&err, -FG_ETB_THIRD_SERVER_CODE,
                      "thirdServerCode does not name the customer of user '%s'", user);
     if (rc == 0)
         rc = currency_get(st, ccy, &cur, &err);
@@ -1680,13 +1592,13 @@ static int amount_post(struct http_req *req, void *ctx)
                      h.client.account_type, ccy);
     if (rc < 0) {
         json_decref(body);
-        return refuse_now(req, h.trace, tb_code_of(rc), err.msg);
+        return refuse_now(req, h.trace, rc, err.msg);
     }
     json_t *data = json_pack("{s:s,s:s,s:o,s:i}", "userName", user, "currency", ccy, "amount",
                              amount_json(ledger_account_available(&acct), cur.digits),
                              "amountDigits", cur.digits);
     json_decref(body);
-    envelope_send(req, h.trace, tb_codes[TB_OK].code, tb_codes[TB_OK].text, data, NULL, 0);
+    envelope_send(req, h.trace, tb_code(0)->wire, tb_code(0)->en, data, NULL, 0);
     json_decref(data);
     return HTTP_DONE;
 }
@@ -1694,7 +1606,7 @@ static int amount_post(struct http_req *req, void *ctx)
 /* The transport's own refusals under /api/cats-gateway/ (unknown path or
  * method, body or path too large, malformed head): this envelope with
  * US_1000001, echoing a usable `trace`; the HTTP status stays the transport's
- * (404, 405, 413, 414, 400). Other codes map as everywhere (tb_code_of). */
+ * (404, 405, 413, 414, 400). Other codes map as everywhere (tb_code_map). */
 static int transport_refusal(struct http_req *req, void *ctx)
 {
     const struct http_refusal *r = ctx;
@@ -1705,7 +1617,19 @@ static int transport_refusal(struct http_req *req, void *ctx)
     ascii_only(trace);
     bool transport = r->code == -FG_ENOT_FOUND || r->code == -FG_EMETHOD ||
                      r->code == -FG_ETOO_LARGE || r->code == -FG_EBAD_REQUEST;
-    return refuse_now(req, trace, transport ? TB_PARAM : tb_code_of(r->code), r->msg);
+    return refuse_now(req, trace, transport ? -FG_EBAD_REQUEST : r->code, r->msg);
+}
+
+/* The envelope's answer on the HTTP thread, echoing a usable `trace`. */
+static void tb_answer(struct http_req *req, int code, json_t *data, const struct fg_err *err)
+{
+    struct tb_head h;
+    trace_pick(req, &h);
+    if (code < 0)
+        refuse_now(req, h.trace, code, err ? err->msg : NULL);
+    else
+        envelope_send(req, h.trace, tb_code(0)->wire, tb_code(0)->en, data, NULL, 0);
+    json_decref(data);
 }
 
 static const struct http_route routes[] = {
@@ -1717,12 +1641,15 @@ static const struct http_route routes[] = {
 };
 
 static const char *const owner_prefixes[] = {"/api/cats-gateway/", NULL};
+static const struct fg_error_space *const error_spaces[] = {&tb_error_space, NULL};
 
 const struct api_family tradeboss_family = {
     .name = TB_FAMILY,
     .routes = routes,
     .route_count = (int)(sizeof(routes) / sizeof(routes[0])),
     .owner_prefixes = owner_prefixes,
-    .refusal = transport_refusal,
+    .envelope = {.answer = tb_answer, .unavailable = tb_fail, .refusal = transport_refusal},
+    .codes = &tb_code_map,
     .clients = &tb_clients,
+    .error_spaces = error_spaces,
 };

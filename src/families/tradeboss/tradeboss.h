@@ -9,7 +9,7 @@
  * cancel-external-system-credit-limit-adjustment (cancel). Every
  * protocol-level answer is HTTP 200 with the vendor envelope
  * {bizCode, code, msg, tm, trace, msgParams, data, ok, fail}; `code` is "0" or
- * one of the US_ codes of the table in tradeboss.c (README "TradeBoss
+ * one of the US_ codes of the table in tradeboss_codes.c (README "TradeBoss
  * webhooks").
  *
  * Clients: POST /admin/v1/clients with family "tradeboss", keyed by
