@@ -17,6 +17,7 @@
 #include "admin/admin.h"
 #include "api/api.h"
 #include "api/api_cmd.h"
+#include "api/api_idem.h"
 #include "api/clients.h"
 #include "api/family.h"
 #include "core/clock.h"
@@ -24,6 +25,7 @@
 #include "core/jsonx.h"
 #include "core/limits.h"
 #include "core/money.h"
+#include "core/reqhash.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
@@ -397,31 +399,21 @@ struct deposit_req {
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     int digits;
     int64_t amount;
-    uint8_t hash[FG_SHA256_BYTES];
+    struct api_idem idem;
 };
 
 static int deposit_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct deposit_req *d = c->data;
     struct fg_err err = {0};
-    struct idem_rec rec;
-    int rc = idem_get(s, ADMIN_DEPOSIT_SCOPE, d->request_id, &rec, &err);
+    int rc = api_idem_replay(c, s, &d->idem, &err);
+    if (rc > 0)
+        return 0; /* a replay: the original answer, byte for byte */
+    if (rc == -FG_EIDEMPOTENCY_CONFLICT)
+        fg_fail(&err, rc, "request_id '%s' was used for a different deposit; nothing was applied",
+                d->request_id);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    if (rec.found) {
-        if (idem_same_hash(&rec, d->hash)) {
-            /* A replay: the original answer, byte for byte. */
-            http_req_respond(c->req, rec.status, rec.response, rec.response_len);
-            rec.response = NULL;
-            idem_rec_release(&rec);
-            return 0;
-        }
-        idem_rec_release(&rec);
-        fg_fail(&err, -FG_EIDEMPOTENCY_CONFLICT,
-                "request_id '%s' was used for a different deposit; nothing was applied",
-                d->request_id);
-        return refuse(c->req, err.code, &err);
-    }
     struct customer cu;
     struct ledger_account acct, cash;
     rc = customer_get(s, d->uuid, &cu, &err);
@@ -442,23 +434,15 @@ static int deposit_run(struct api_cmd *c, struct store *s, int64_t now_ms)
         rc = ledger_account_get(s, acct.id, &acct, &err);
     if (rc < 0)
         return refuse(c->req, rc, &err);
-    json_t *resp =
-        json_pack("{s:s,s:o,s:o}", "request_id", d->request_id, "transfer",
-                  transfer_json(&t, d->digits), "account", account_json(&acct, d->digits));
-    size_t len = 0;
-    char *text = jsonx_dump(resp, &len);
-    json_decref(resp);
-    if (!text)
-        return refuse(c->req, -FG_ENOMEM, &err);
-    rc = idem_put(s, ADMIN_DEPOSIT_SCOPE, d->request_id, d->hash, 1, 201, text, len, t.id, now_ms,
-                  &err);
+    api_respond_json(c->req, 201,
+                     json_pack("{s:s,s:o,s:o}", "request_id", d->request_id, "transfer",
+                               transfer_json(&t, d->digits), "account",
+                               account_json(&acct, d->digits)));
+    rc = api_idem_record(c, s, &d->idem, t.id, now_ms, &err);
     if (rc == 0)
         rc = api_audit(s, c->req, d->request_id, now_ms, &err);
-    if (rc < 0) {
-        free(text);
+    if (rc < 0)
         return refuse(c->req, rc, &err);
-    }
-    http_req_respond(c->req, 201, text, len);
     return 0;
 }
 
@@ -506,11 +490,16 @@ static int deposits_post(struct http_req *req, void *ctx)
     snprintf(d->currency, sizeof(d->currency), "%s", ccy);
     d->digits = cur.digits;
     d->amount = amount;
-    char canon[512];
-    int n = snprintf(canon, sizeof(canon), "deposit\n%s\n%s\n%s\n%lld", d->uuid, d->type,
-                     d->currency, (long long)amount);
-    fg_sha256(canon, (size_t)n, d->hash);
+    api_idem_key(&d->idem, ADMIN_DEPOSIT_SCOPE, d->request_id, NULL);
     json_decref(body);
+    /* The defining content: the amount in minor units ("100" is "100.00"). */
+    json_t *canon = json_pack("[s,s,s,I]", d->uuid, d->type, d->currency, (json_int_t)amount);
+    rc = canon ? reqhash_values(canon, "admin.deposit.v2", d->idem.hash) : -FG_ENOMEM;
+    json_decref(canon);
+    if (rc < 0) {
+        http_req_error(req, rc, "out of memory");
+        return HTTP_DONE;
+    }
     return api_cmd_submit(c);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/clients.h"
+#include "api/api_idem.h"
 #include "api/family.h"
 #include "core/assert.h"
 #include "core/clock.h"
@@ -63,6 +64,8 @@ int api_init(struct api *api, const struct api_config *cfg,
     int rc = limits_create(api, err);
     if (rc == 0 && !(api->clients = api_clients_create()))
         rc = fg_fail(err, -FG_ENOMEM, "out of memory for the client registry");
+    if (rc == 0 && !(api->inflight = api_inflight_create()))
+        rc = fg_fail(err, -FG_ENOMEM, "out of memory for the in-flight table");
     return rc;
 }
 
@@ -77,6 +80,8 @@ void api_release(struct api *api)
     api->clients = NULL;
     ratelimit_destroy(api->limits);
     api->limits = NULL;
+    api_inflight_destroy(api->inflight);
+    api->inflight = NULL;
 }
 
 const struct api_family *api_family_find(const struct api *api, const char *name)

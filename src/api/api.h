@@ -32,6 +32,7 @@
 #include "http/http.h"
 
 struct api_clients;
+struct api_inflight;
 struct api_family;
 struct engine;
 struct ratelimit;
@@ -66,7 +67,8 @@ struct api {
     pthread_mutex_t readers_mu;
     struct store *readers[API_READERS_MAX];
     int reader_count;
-    bool draining; /* atomic: SIGTERM seen */
+    struct api_inflight *inflight; /* request ids in the engine (api_idem.h) */
+    bool draining;                 /* atomic: SIGTERM seen */
 };
 
 /* The admin plane's rate-limit bucket: one for the admin token. */

@@ -39,7 +39,8 @@
 #define FG_JSON_STRING_BYTES_MAX 4096 /* one string field, unless a field says less */
 
 /* Seams (issue 11): registries fixed at start-up */
-#define FG_ERROR_SPACES_MAX 8 /* error spaces of services and families (core/errors.h) */
+#define FG_ERROR_SPACES_MAX 8     /* error spaces of services and families (core/errors.h) */
+#define FG_IDEM_INFLIGHT_MAX 4096 /* request ids in the engine, tracked (api/api_idem.h) */
 
 /* Engine */
 #define FG_ENGINE_QUEUE_DEPTH_MAX 65536      /* commands waiting for the writer */
@@ -115,8 +116,7 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_WD_APPEAL_DAYS_MAX 365
 #define FG_WD_LIST_LIMIT_DEFAULT 20 /* orders in one /order/v2/list page */
 #define FG_WD_LIST_LIMIT_MAX 100
-#define FG_WD_INFLIGHT_MAX 4096 /* creates being processed, tracked for 110027 */
-#define FG_WD_ROLES_MAX 8       /* roles of one operator */
+#define FG_WD_ROLES_MAX 8 /* roles of one operator */
 
 /* Signatures (core/sig.h, issue 12) */
 #define FG_SIG_RSA_BITS_MIN 2048 /* RSA keys taken for SHA256withRSA */

@@ -21,7 +21,6 @@
 #include "families/funds/funds.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 
 #include "api/api.h"
 #include "api/api_cmd.h"
+#include "api/api_idem.h"
 #include "api/clients.h"
 #include "api/family.h"
 #include "core/assert.h"
@@ -40,6 +40,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "core/parse.h"
+#include "core/reqhash.h"
 #include "core/sig.h"
 #include "core/utf8.h"
 #include "ledger/idem.h"
@@ -285,42 +286,6 @@ static void amount_canon(const char *in, char *out, size_t cap)
         *dot = '\0';
 }
 
-/* --- in-flight request ids (110027) ------------------------------------- */
-
-static struct {
-    pthread_mutex_t mu;
-    int n;
-    char keys[FG_WD_INFLIGHT_MAX][FG_NAME_BYTES_MAX + FG_REQUEST_ID_BYTES_MAX + 2];
-} inflight = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-/* false when key is in flight already. A full table tracks nothing more (the
- * engine still serialises; only the 110027 answer is lost). */
-static bool inflight_add(const char *key)
-{
-    bool ok = true;
-    pthread_mutex_lock(&inflight.mu);
-    for (int i = 0; i < inflight.n; i++)
-        if (strcmp(inflight.keys[i], key) == 0)
-            ok = false;
-    if (ok && inflight.n < FG_WD_INFLIGHT_MAX)
-        snprintf(inflight.keys[inflight.n++], sizeof(inflight.keys[0]), "%s", key);
-    pthread_mutex_unlock(&inflight.mu);
-    return ok;
-}
-
-static void inflight_remove(const char *key)
-{
-    pthread_mutex_lock(&inflight.mu);
-    for (int i = 0; i < inflight.n; i++)
-        if (strcmp(inflight.keys[i], key) == 0) {
-            inflight.n--;
-            if (i != inflight.n)
-                memcpy(inflight.keys[i], inflight.keys[inflight.n], sizeof(inflight.keys[0]));
-            break;
-        }
-    pthread_mutex_unlock(&inflight.mu);
-}
-
 /* --- order JSON ------------------------------------------------------------ */
 
 json_t *funds_order_json(const struct wd_order *o, bool full)
@@ -359,74 +324,36 @@ json_t *funds_order_json(const struct wd_order *o, bool full)
 struct create_cmd {
     struct wd_create_req q;
     bool zh;
-    char idem_key[FG_NAME_BYTES_MAX + FG_REQUEST_ID_BYTES_MAX + 2];
-    bool tracked;
-    uint8_t hash[FG_SHA256_BYTES];
+    struct api_idem idem;
     struct wd_order order;
 };
 
 static void create_free(void *p)
 {
     struct create_cmd *c = p;
-    if (c->tracked)
-        inflight_remove(c->idem_key);
+    api_idem_untrack(&c->idem);
 }
 
-/* A replay answers the stored bytes; a different request under the key is
- * 110020. Returns 1 when answered, 0 to go on, < 0 on failure. */
-static int idem_replay(struct api_cmd *c, struct store *s, const char *scope, const char *key,
-                       const uint8_t hash[FG_SHA256_BYTES], bool zh, struct fg_err *err)
+/* Answer success with data and keep the answer under the command's key. */
+static int answer_recorded(struct api_cmd *c, struct store *s, const struct api_idem *id, bool zh,
+                           json_t *data, int64_t ref, int64_t now_ms, struct fg_err *err)
 {
-    struct idem_rec rec;
-    int rc = idem_get(s, scope, key, &rec, err);
-    if (rc < 0)
-        return rc;
-    if (!rec.found)
-        return 0;
-    if (!idem_same_hash(&rec, hash)) {
-        idem_rec_release(&rec);
-        rc = fg_fail(err, -FG_EIDEMPOTENCY_CONFLICT, "request_id was used for another request");
-        answer(c->req, zh, rc, NULL, err);
-        return rc;
-    }
-    http_req_respond(c->req, rec.status, rec.response, rec.response_len);
-    c->req->content_type = "application/json";
-    rec.response = NULL;
-    idem_rec_release(&rec);
-    return 1;
-}
-
-/* Answer success and keep the answer under the idempotency key. */
-static int answer_recorded(struct api_cmd *c, struct store *s, const char *scope, const char *key,
-                           const uint8_t hash[FG_SHA256_BYTES], bool zh, json_t *data, int64_t ref,
-                           int64_t now_ms, struct fg_err *err)
-{
-    size_t len = 0;
-    int status = 200;
-    char *text = envelope_text(c->req->trace, zh, 0, data, &len, &status);
-    if (!text)
-        return fg_fail(err, -FG_ENOMEM, "out of memory");
-    int rc = idem_put(s, scope, key, hash, 1, status, text, len, ref, now_ms, err);
-    if (rc < 0) {
-        free(text);
-        return rc;
-    }
-    c->req->content_type = "application/json";
-    http_req_respond(c->req, status, text, len);
-    return 0;
+    answer(c->req, zh, 0, data, NULL);
+    return api_idem_record(c, s, id, ref, now_ms, err);
 }
 
 static int create_run(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct create_cmd *cc = c->data;
     struct fg_err err = {0};
-    int rc = idem_replay(c, s, FUNDS_CREATE_SCOPE, cc->idem_key, cc->hash, cc->zh, &err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
-    rc = withdraw_create(s, now_ms, &cc->q, &cc->order, &err);
+    int rc = api_idem_replay(c, s, &cc->idem, &err);
+    if (rc > 0)
+        return 0;
     if (rc == 0)
-        rc = answer_recorded(c, s, FUNDS_CREATE_SCOPE, cc->idem_key, cc->hash, cc->zh,
-                             funds_order_json(&cc->order, false), cc->order.id, now_ms, &err);
+        rc = withdraw_create(s, now_ms, &cc->q, &cc->order, &err);
+    if (rc == 0)
+        rc = answer_recorded(c, s, &cc->idem, cc->zh, funds_order_json(&cc->order, false),
+                             cc->order.id, now_ms, &err);
     if (rc < 0)
         answer(c->req, cc->zh, rc, NULL, &err);
     return rc;
@@ -516,14 +443,9 @@ static int create_hash(const struct wd_create_req *q, uint8_t out[FG_SHA256_BYTE
         "[s,s,s,s,s,s,s,i,s,s,s,s,s,s,s,s]", q->actor.user_name, q->uuid, q->account_type,
         q->currency, amt, fee, q->source, q->mode, q->client_bank_id, q->payee_id, q->chain,
         q->address, q->bank_address_details, q->bank_mark, q->request_id, q->actor.omnibus_id);
-    size_t clen = 0;
-    char *ctext = canon ? jsonx_dump(canon, &clen) : NULL;
+    int rc = canon ? reqhash_values(canon, NULL, out) : -FG_ENOMEM;
     json_decref(canon);
-    if (!ctext)
-        return -FG_ENOMEM;
-    fg_sha256(ctext, clen, out);
-    free(ctext);
-    return 0;
+    return rc;
 }
 
 static int create_post(struct http_req *req, void *ctx)
@@ -556,18 +478,15 @@ static int create_post(struct http_req *req, void *ctx)
         rc = fg_fail(&err, -FG_EWD_UNKNOWN_SOURCE, "unknown source '%.8s'", q->source);
     json_decref(body);
     if (rc == 0)
-        rc = create_hash(q, cc->hash);
+        rc = create_hash(q, cc->idem.hash);
+    if (rc == 0) {
+        api_idem_key(&cc->idem, FUNDS_CREATE_SCOPE, q->actor.app_id, q->request_id);
+        rc = api_idem_track(api, &cc->idem, &err); /* 110027 */
+    }
     if (rc < 0) {
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    snprintf(cc->idem_key, sizeof(cc->idem_key), "%s:%s", q->actor.app_id, q->request_id);
-    if (!inflight_add(cc->idem_key)) {
-        rc = fg_fail(&err, -FG_EIN_PROGRESS, "request_id %.64s is being processed", q->request_id);
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    cc->tracked = true;
     return api_cmd_submit(c);
 }
 
@@ -771,21 +690,18 @@ struct transfer_cmd {
     struct wd_actor actor;
     bool zh;
     char request_id[FG_REQUEST_ID_BYTES_MAX + 1];
-    char idem_key[FG_NAME_BYTES_MAX + FG_REQUEST_ID_BYTES_MAX + 2];
+    struct api_idem idem;
     char uuid[FG_UUID_BYTES_MAX + 1];
     char flow[40];
     char from[16], to[16];
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     char amount[40];
-    uint8_t hash[FG_SHA256_BYTES];
-    bool tracked;
 };
 
 static void transfer_free(void *p)
 {
     struct transfer_cmd *t = p;
-    if (t->tracked)
-        inflight_remove(t->idem_key);
+    api_idem_untrack(&t->idem);
 }
 
 static int transfer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
@@ -795,10 +711,11 @@ static int transfer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
     struct customer cu;
     struct currency cur;
     int64_t amount = 0, tid = 0, accounts = 0;
-    int rc = idem_replay(c, s, FUNDS_TRANSFER_SCOPE, t->idem_key, t->hash, t->zh, &err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
-    rc = customer_get(s, t->uuid, &cu, &err);
+    int rc = api_idem_replay(c, s, &t->idem, &err);
+    if (rc > 0)
+        return 0;
+    if (rc == 0)
+        rc = customer_get(s, t->uuid, &cu, &err);
     if (rc == 0 && strcmp(cu.app_id, t->actor.app_id) != 0)
         rc = fg_fail(&err, -FG_EWD_OTHER_APP, "customer %.64s is not of this app", t->uuid);
     if (rc == 0)
@@ -835,7 +752,7 @@ static int transfer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
         rc = fg_fail(&err, -FG_EAMOUNT_ZERO, "amount must be greater than zero");
     if (rc == 0) {
         char ref[LEDGER_REF_BYTES_MAX];
-        transfer_ref(ref, t->idem_key);
+        transfer_ref(ref, t->idem.key);
         rc = withdraw_own_transfer(s, now_ms, t->uuid, t->from, t->to, t->currency, amount, ref,
                                    &tid, &err);
         if (rc == -FG_EUNKNOWN_ACCOUNT)
@@ -847,8 +764,7 @@ static int transfer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
             json_pack("{s:s,s:s,s:s,s:s,s:o,s:I}", "request_id", t->request_id, "uuid", t->uuid,
                       "flow", t->flow, "currency", t->currency, "amount",
                       jsonx_amount_new(amount, cur.digits), "transfer_id", (json_int_t)tid);
-        rc = answer_recorded(c, s, FUNDS_TRANSFER_SCOPE, t->idem_key, t->hash, t->zh, data, tid,
-                             now_ms, &err);
+        rc = answer_recorded(c, s, &t->idem, t->zh, data, tid, now_ms, &err);
     }
     if (rc < 0)
         answer(c->req, t->zh, rc, NULL, &err);
@@ -886,6 +802,19 @@ static int transfer_flow_check(struct transfer_cmd *t, json_t *app, const char *
         return fg_fail(err, -FG_EWD_FLOW_TYPE, "flow %.39s moves money out of %s, not %.16s",
                        t->flow, t->from, type);
     return 0;
+}
+
+/* The transfer's defining content ("100" and "100.00" are one amount); the
+ * token's omnibus account is part of it, as for a create. */
+static int transfer_hash(struct transfer_cmd *t)
+{
+    char amt[48];
+    amount_canon(t->amount, amt, sizeof(amt));
+    json_t *canon = json_pack("[s,s,s,s,s,s]", t->actor.user_name, t->uuid, t->flow, t->currency,
+                              amt, t->actor.omnibus_id);
+    int rc = canon ? reqhash_values(canon, "funds.transfer.v2", t->idem.hash) : -FG_ENOMEM;
+    json_decref(canon);
+    return rc;
 }
 
 static int transfer_post(struct http_req *req, void *ctx)
@@ -933,18 +862,14 @@ static int transfer_post(struct http_req *req, void *ctx)
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    snprintf(t->idem_key, sizeof(t->idem_key), "%s:%s", t->actor.app_id, t->request_id);
-    char amt[48], canon[512];
-    amount_canon(t->amount, amt, sizeof(amt));
-    int n = snprintf(canon, sizeof(canon), "transfer\n%s\n%s\n%s\n%s\n%s\n%s", t->actor.user_name,
-                     t->uuid, t->flow, t->currency, amt, t->actor.omnibus_id);
-    fg_sha256(canon, (size_t)n < sizeof(canon) ? (size_t)n : sizeof(canon) - 1, t->hash);
-    if (!inflight_add(t->idem_key)) {
-        rc = fg_fail(&err, -FG_EIN_PROGRESS, "request_id is being processed");
+    api_idem_key(&t->idem, FUNDS_TRANSFER_SCOPE, t->actor.app_id, t->request_id);
+    rc = transfer_hash(t);
+    if (rc == 0)
+        rc = api_idem_track(api, &t->idem, &err); /* 110027 */
+    if (rc < 0) {
         answer(req, zh, rc, NULL, &err);
         return HTTP_DONE;
     }
-    t->tracked = true;
     return api_cmd_submit(c);
 }
 

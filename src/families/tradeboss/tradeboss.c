@@ -52,6 +52,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/reqhash.h"
 #include "core/sig.h"
 #include "core/utf8.h"
 #include "families/tradeboss/tradeboss_auth.h"
@@ -661,64 +662,6 @@ static int amount_minor(int64_t units, int amount_digits, int cur_digits, int64_
     return 0;
 }
 
-/* SHA-256 of the defining fields as sent (JSON values; absent is null), so
- * key order and spacing do not matter and nothing depends on parsing them. */
-/* The text jansson gives for [tag, fields...] (compact, sorted keys), built
- * directly when every value is a string, integer, true, false or null and all
- * is ASCII (the execute's case: a fifth of the HTTP thread's parse work went
- * to the array and its dump); NULL means use jansson. */
-static bool defining_text_fast(json_t *body, const char *tag, const char *const fields[],
-                               struct jsonx_buf *b)
-{
-    jsonx_buf_lit(b, "[");
-    jsonx_buf_str(b, tag);
-    for (int i = 0; fields[i] && !b->failed; i++) {
-        json_t *v = json_object_get(body, fields[i]);
-        jsonx_buf_lit(b, ",");
-        if (!v || json_is_null(v))
-            jsonx_buf_lit(b, "null");
-        else if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v))
-            jsonx_buf_str(b, json_string_value(v));
-        else if (json_is_integer(v))
-            jsonx_buf_int(b, json_integer_value(v));
-        else if (json_is_boolean(v))
-            jsonx_buf_lit(b, json_is_true(v) ? "true" : "false");
-        else
-            return false; /* reals, objects, arrays, strings holding NUL */
-    }
-    jsonx_buf_lit(b, "]");
-    return !b->failed;
-}
-
-static int defining_hash(json_t *body, const char *tag, const char *const fields[],
-                         uint8_t out[FG_SHA256_BYTES])
-{
-    char mem[2048];
-    struct jsonx_buf b;
-    jsonx_buf_init(&b, mem, sizeof(mem));
-    if (defining_text_fast(body, tag, fields, &b)) {
-        fg_sha256(b.p, b.len, out);
-        return 0;
-    }
-    json_t *a = json_array();
-    if (!a)
-        return -FG_ENOMEM;
-    json_array_append_new(a, json_string(tag));
-    for (int i = 0; fields[i]; i++) {
-        json_t *v = json_object_get(body, fields[i]);
-        json_array_append(a, v ? v : json_null());
-    }
-    size_t len = 0;
-    char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(a);
-    if (!text)
-        return -FG_ENOMEM;
-    len = strlen(text);
-    fg_sha256(text, len, out);
-    free(text);
-    return 0;
-}
-
 /* --- commands ------------------------------------------------------------- */
 
 /* thirdServerCode, when the client says it must equal the customer's uuid:
@@ -1217,7 +1160,7 @@ static int exec_post(struct http_req *req, void *ctx)
     snprintf(t->account_type, sizeof(t->account_type), "%s", h.client.account_type);
     t->overtrading = h.client.overtrading;
     (void)order_id_field(body, NULL); /* "42" and 42 hash alike; a bad one is refused below */
-    rc = defining_hash(body, "tb.exec.v1", exec_defining, t->hash);
+    rc = reqhash_fields(body, "tb.exec.v1", exec_defining, t->hash);
     if (rc < 0) {
         json_decref(body);
         return refuse_now(req, h.trace, -FG_ENOMEM, "out of memory");
@@ -1539,7 +1482,7 @@ static int cancel_post(struct http_req *req, void *ctx)
     if (rc == 0)
         rc = cancel_fields(body, repaired, t, &err);
     if (rc == 0)
-        rc = defining_hash(body, "tb.cancel.v2", cancel_defining, t->hash);
+        rc = reqhash_fields(body, "tb.cancel.v2", cancel_defining, t->hash);
     if (rc == 0 && !(t->given = cancel_given_fields(req, body, repaired)))
         rc = fg_fail(&err, -FG_ENOMEM, "out of memory");
     json_decref(body);
