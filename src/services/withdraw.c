@@ -521,10 +521,18 @@ int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const ch
 
 /* --- orders: create ----------------------------------------------------- */
 
-static bool fraction_too_long(const char *text, int digits)
+int wd_amount_parse(const char *text, const struct currency *cur, int64_t *out, struct fg_err *err)
 {
-    const char *dot = strchr(text, '.');
-    return dot && (int)strlen(dot + 1) > digits;
+    struct money_text t;
+    struct fg_err inner;
+    if (money_text_read(text, strlen(text), true, &t, &inner) < 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "'%.40s' is not a %.16s amount", text, cur->code);
+    if (t.places > cur->digits)
+        return fg_fail(err, -FG_EWD_AMOUNT_PRECISION, "%.16s amounts have %d fraction digits",
+                       cur->code, cur->digits);
+    if (money_text_minor(&t, cur->digits, false, out, &inner) < 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "'%.40s' is not a %.16s amount", text, cur->code);
+    return 0;
 }
 
 /* Who creates the order (110015, 110014). Mode 1: a customer of the app,
@@ -678,8 +686,7 @@ static int check_amounts(const struct wd_create_req *q, const struct wd_rule *r,
     if (!q->fee[0])
         return 0;
     int64_t sent = 0;
-    if (fraction_too_long(q->fee, cur->digits) ||
-        money_amount_parse(q->fee, strlen(q->fee), cur->digits, &sent, NULL) < 0)
+    if (q->fee[0] == '-' || wd_amount_parse(q->fee, cur, &sent, NULL) < 0)
         return fg_fail(err, -FG_EWD_FEE_MISMATCH, "fee '%.32s' is not a %.16s amount", q->fee,
                        cur->code);
     if (sent > amount)
@@ -737,24 +744,6 @@ static int hold_create(struct store *s, int64_t now_ms, const struct wd_order *o
     if (rc < 0)
         return rc;
     *hold_id = t.id;
-    return 0;
-}
-
-/* The amount as sent (its shape checked by the adapter): more fraction
- * digits than the currency has is 110216; a '-' gives a negative value,
- * refused with zero at the limits (110208). */
-static int create_amount(const struct wd_create_req *q, const struct currency *cur, int64_t *amount,
-                         struct fg_err *err)
-{
-    bool neg = q->amount[0] == '-';
-    const char *text = q->amount + neg;
-    if (fraction_too_long(text, cur->digits))
-        return fg_fail(err, -FG_EWD_AMOUNT_PRECISION, "%.16s amounts have %d fraction digits",
-                       cur->code, cur->digits);
-    if (money_amount_parse(text, strlen(text), cur->digits, amount, err) < 0)
-        return fg_fail(err, -FG_EBAD_FIELD, "field 'amount' is not a %.16s amount", cur->code);
-    if (neg)
-        *amount = -*amount;
     return 0;
 }
 
@@ -869,7 +858,7 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
     if (rc == 0)
         rc = currency_get(s, q->currency, &cur, err);
     if (rc == 0)
-        rc = create_amount(q, &cur, &amount, err);
+        rc = wd_amount_parse(q->amount, &cur, &amount, err);
     /* Flow permission (110012 when no rule, 110201). */
     if (rc == 0)
         rc = wd_rule_get(s, q->currency, &rule, err);

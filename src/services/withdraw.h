@@ -40,6 +40,7 @@
 #include "core/limits.h"
 #include "services/withdraw_rules.h"
 
+struct currency;
 struct customer;
 struct store;
 
@@ -175,6 +176,11 @@ int wd_rate_put(struct store *s, const char *base, const char *quote, int64_t bi
  * rounded DOWN (the side a customer receives); *rate_mid is quote units per
  * base unit of the stored pair and *inverted tells whether from is the quote.
  * Same currency: rate 1. -FG_EWD_NO_RATE when neither direction is stored. */
+/* An amount as sent (its shape checked by the adapter, a '-' allowed: a
+ * negative value is refused with zero, 110208) in minor units of cur: more
+ * fraction digits than cur has is -FG_EWD_AMOUNT_PRECISION (110216, even
+ * zeros), anything else unreadable -FG_EBAD_FIELD. */
+int wd_amount_parse(const char *text, const struct currency *cur, int64_t *out, struct fg_err *err);
 int wd_convert(struct store *s, const char *from, int from_digits, const char *to, int to_digits,
                int64_t amount, int64_t *out, int64_t *rate_mid, bool *inverted, struct fg_err *err);
 int wd_operator_put(struct store *s, const struct wd_operator *o, int64_t now_ms, bool *created,

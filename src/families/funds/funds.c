@@ -221,32 +221,14 @@ static int parse_body(struct http_req *req, json_t **body, struct fg_err *err)
     return jsonx_parse_object(req->body, req->body_len, body, err);
 }
 
-/* ^[0-9]{1,18}(\.[0-9]+)?$ : the amount's shape; its digits are checked per currency. */
-static bool amount_shape(const char *s)
-{
-    size_t n = 0;
-    while (s[n] >= '0' && s[n] <= '9')
-        n++;
-    if (n < 1 || n > MONEY_INT_DIGITS_MAX)
-        return false;
-    if (!s[n])
-        return true;
-    if (s[n] != '.' || !s[n + 1])
-        return false;
-    for (const char *p = s + n + 1; *p; p++)
-        if (*p < '0' || *p > '9')
-            return false;
-    return strlen(s) < 40;
-}
-
 /* A decimal string amount; with negative_ok a leading '-' is kept for the
  * service to refuse with its own code (a withdrawal's 110208). */
 static int amount_field(json_t *body, const char *key, bool required, bool negative_ok, char *buf,
                         size_t cap, struct fg_err *err)
 {
+    struct money_text t;
     int rc = jsonx_str_copy(body, key, required, buf, cap, err);
-    bool neg = negative_ok && buf[0] == '-';
-    if (rc == 0 && buf[0] && !amount_shape(buf + neg))
+    if (rc == 0 && buf[0] && money_text_read(buf, strlen(buf), negative_ok, &t, NULL) < 0)
         rc = fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a decimal string", key);
     return rc;
 }
@@ -270,20 +252,14 @@ int funds_text_copy(json_t *obj, const char *key, bool required, size_t max_char
     return 0;
 }
 
-/* Canonical decimal text for hashing: "100", "100.0" and "0100.00" are one amount. */
+/* Canonical decimal text for hashing: "100", "100.0" and "0100.00" are one
+ * amount ("" when absent; the text's shape was checked). */
 static void amount_canon(const char *in, char *out, size_t cap)
 {
-    while (in[0] == '0' && in[1] && in[1] != '.')
-        in++;
-    snprintf(out, cap, "%s", in);
-    char *dot = strchr(out, '.');
-    if (!dot)
-        return;
-    char *end = out + strlen(out) - 1;
-    while (end > dot && *end == '0')
-        *end-- = '\0';
-    if (end == dot)
-        *dot = '\0';
+    struct money_text t;
+    out[0] = '\0';
+    if (in[0] && money_text_read(in, strlen(in), true, &t, NULL) == 0)
+        money_text_canon(&t, out, cap);
 }
 
 /* --- order JSON ------------------------------------------------------------ */
@@ -738,16 +714,8 @@ static int transfer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
         rc = fg_fail(&err, -FG_EUNKNOWN_ACCOUNT, "no %s or %s account", t->from, t->to);
     if (rc == 0 && currency_get(s, t->currency, &cur, NULL) < 0)
         rc = fg_fail(&err, -FG_EWD_WALLET_CURRENCY, "no accounts in %.16s", t->currency);
-    if (rc == 0) {
-        bool neg = t->amount[0] == '-'; /* refused as zero is: 110208 */
-        const char *text = t->amount + neg, *dot = strchr(text, '.');
-        if (dot && (int)strlen(dot + 1) > cur.digits)
-            rc = fg_fail(&err, -FG_EWD_AMOUNT_PRECISION, "too many fraction digits");
-        else if (money_amount_parse(text, strlen(text), cur.digits, &amount, &err) < 0)
-            rc = -FG_EBAD_FIELD;
-        if (neg)
-            amount = -amount;
-    }
+    if (rc == 0) /* a '-' is refused as zero is: 110208 */
+        rc = wd_amount_parse(t->amount, &cur, &amount, &err);
     if (rc == 0 && amount <= 0)
         rc = fg_fail(&err, -FG_EAMOUNT_ZERO, "amount must be greater than zero");
     if (rc == 0) {
@@ -967,13 +935,8 @@ static int convert_post(struct http_req *req, void *ctx)
         rc = currency_get(s, from, &fc, &err);
     if (rc == 0)
         rc = currency_get(s, to, &tc, &err);
-    if (rc == 0) {
-        const char *dot = strchr(amount_text, '.');
-        if (dot && (int)strlen(dot + 1) > fc.digits)
-            rc = fg_fail(&err, -FG_EWD_AMOUNT_PRECISION, "too many fraction digits");
-        else
-            rc = money_amount_parse(amount_text, strlen(amount_text), fc.digits, &amount, &err);
-    }
+    if (rc == 0)
+        rc = wd_amount_parse(amount_text, &fc, &amount, &err);
     if (rc == 0)
         rc = wd_convert(s, fc.code, fc.digits, tc.code, tc.digits, amount, &out, &rate, &inverted,
                         &err);

@@ -72,7 +72,6 @@
 #define TB_REQUEST_NO_BYTES_MAX (FG_TB_REQUEST_NO_CHARS_MAX * UTF8_CHAR_BYTES_MAX)
 #define TB_USER_NAME_BYTES_MAX (FG_TB_USER_NAME_CHARS_MAX * UTF8_CHAR_BYTES_MAX)
 #define TB_KEY_BYTES_MAX (20 + 1 + TB_REQUEST_NO_BYTES_MAX) /* <companyId>:<number> */
-#define TB_AMOUNT_TEXT_BYTES_MAX 32                         /* "-" 18 digits "." 8 digits */
 static_assert(TB_KEY_BYTES_MAX < 256, "a fence key stays a short idempotency key");
 /* An execute's data and stored answer as text: field values are bounded
  * (above, escaped at most 6x; the fast path is ASCII only) well inside these. */
@@ -610,9 +609,8 @@ static int metadata_check(json_t *body, struct fg_err *err)
  * with 2, "100" with 0), a '-' first for ABNORMAL_OVERTRADING and never
  * otherwise. This is the rule that gives every accepted pair one meaning:
  * "150" with amountDigits 2 could be 150.00 or 1.50 in minor units, so it is
- * refused, never guessed. *units gets the absolute value in
- * 10^-amountDigits, text the amount as sent (cap TB_AMOUNT_TEXT_BYTES_MAX). */
-static int amount_field(json_t *body, int digits, bool negative, int64_t *units, char *text,
+ * refused, never guessed. *out gets the text as sent (core/money.h). */
+static int amount_field(json_t *body, int digits, bool negative, struct money_text *out,
                         struct fg_err *err)
 {
     json_t *v = json_object_get(body, "amount");
@@ -634,31 +632,29 @@ static int amount_field(json_t *body, int digits, bool negative, int64_t *units,
                        "agree",
                        places, digits);
     struct fg_err inner;
-    if (money_amount_parse(s + neg, n - neg, digits, units, &inner) < 0)
+    int64_t units = 0;
+    if (money_text_read(s, n, negative, out, &inner) < 0 ||
+        money_text_minor(out, digits, false, &units, &inner) < 0)
         return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount': %s", inner.msg);
-    if (*units == 0)
+    if (units == 0)
         return fg_fail(err, -FG_EAMOUNT_ZERO, "field 'amount' must not be zero");
-    snprintf(text, TB_AMOUNT_TEXT_BYTES_MAX, "%s", s); /* parsed: at most 28 bytes */
     return 0;
 }
 
-/* The amount (units of 10^-amount_digits) in minor units of a currency with
- * cur_digits: fewer amountDigits are scaled up; more only when the extra
- * digits are zeros ("100.00" with 2 is 100 JPY; "100.50" is no JPY amount). */
-static int amount_minor(int64_t units, int amount_digits, int cur_digits, int64_t *out,
+/* The amount's absolute value in minor units of a currency with cur_digits:
+ * fewer places are scaled up; more only when the extra digits are zeros
+ * ("100.00" with 2 is 100 JPY; "100.50" is no JPY amount). */
+static int amount_minor(const struct money_text *a, int cur_digits, int64_t *out,
                         struct fg_err *err)
 {
-    if (amount_digits <= cur_digits) {
-        if (!money_mul(units, money_pow10(cur_digits - amount_digits), out))
-            return fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' is too large");
-        return 0;
-    }
-    int64_t scale = money_pow10(amount_digits - cur_digits);
-    if (units % scale != 0)
-        return fg_fail(err, -FG_EBAD_AMOUNT,
-                       "field 'amount' is not exact in a currency of %d decimal places",
-                       cur_digits);
-    *out = units / scale;
+    int64_t v = 0;
+    if (money_text_minor(a, cur_digits, true, &v, NULL) < 0)
+        return a->places > cur_digits
+                   ? fg_fail(err, -FG_EBAD_AMOUNT,
+                             "field 'amount' is not exact in a currency of %d decimal places",
+                             cur_digits)
+                   : fg_fail(err, -FG_EBAD_AMOUNT, "field 'amount' is too large");
+    *out = v < 0 ? -v : v; /* at most 18 digits: no overflow */
     return 0;
 }
 
@@ -689,9 +685,8 @@ struct tb_cmd {
     char user_name[TB_USER_NAME_BYTES_MAX + 1];
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     int op;
-    int64_t amount_units; /* absolute, in 10^-amount_digits */
     int amount_digits;
-    char amount_text[TB_AMOUNT_TEXT_BYTES_MAX]; /* as sent: echoed in the execute's answer */
+    struct money_text amount; /* as sent: echoed in the execute's answer */
     char account_type[LEDGER_TYPE_BYTES_MAX];
     int overtrading;
     struct tb_tsc tsc;
@@ -841,7 +836,7 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
     if ((rc = currency_get_cached(s, t->currency, &cur, err)) < 0)
         return rc;
     x->digits = cur.digits;
-    if ((rc = amount_minor(t->amount_units, t->amount_digits, cur.digits, &x->requested, err)) < 0)
+    if ((rc = amount_minor(&t->amount, cur.digits, &x->requested, err)) < 0)
         return rc;
     if ((rc = ledger_account_id_cached(s, cu.uuid, t->account_type, t->currency, &acct_id, err)) <
         0)
@@ -910,7 +905,7 @@ static bool exec_answer_text(struct tb_cmd *t, const struct exec_result *x, char
     jsonx_buf_lit(&d, ",\"operationType\":");
     jsonx_buf_str(&d, operations[t->op]);
     jsonx_buf_lit(&d, ",\"amount\":");
-    jsonx_buf_str(&d, t->amount_text);
+    jsonx_buf_str(&d, t->amount.text);
     jsonx_buf_lit(&d, ",\"appliedAmount\":");
     jsonx_buf_str(&d, moved_s);
     jsonx_buf_lit(&d, ",\"amountDigits\":");
@@ -1001,7 +996,7 @@ static int exec_run_new(struct api_cmd *c, struct store *s, int64_t now_ms)
         answer_set(t, 0, text,
                    json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
                              "userName", t->user_name, "currency", t->currency, "operationType",
-                             operations[t->op], "amount", json_string(t->amount_text),
+                             operations[t->op], "amount", json_string(t->amount.text),
                              "appliedAmount", amount_json(x.moved, x.digits), "amountDigits",
                              x.digits, "availableAmount", amount_json(x.available, x.digits)));
         fence = json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "requested", (json_int_t)x.requested,
@@ -1118,8 +1113,7 @@ static int exec_fields_check(json_t *body, bool repaired, const struct tb_client
         (rc = jsonx_int(body, "amountDigits", true, 0, FG_CURRENCY_DIGITS_MAX, &v, err)) == 0)
         t->amount_digits = (int)v;
     if (rc == 0)
-        rc = amount_field(body, t->amount_digits, op == TB_OP_OVERTRADING, &t->amount_units,
-                          t->amount_text, err);
+        rc = amount_field(body, t->amount_digits, op == TB_OP_OVERTRADING, &t->amount, err);
     if (rc == 0)
         rc = order_id_field(body, err);
     if (rc == 0)
@@ -1197,8 +1191,7 @@ static bool cancel_matches(const struct tb_cmd *t, json_t *fence, char *why, siz
         return false;
     }
     int64_t amount = 0;
-    if (amount_minor(t->amount_units, t->amount_digits, digits, &amount, NULL) < 0 ||
-        amount != requested) {
+    if (amount_minor(&t->amount, digits, &amount, NULL) < 0 || amount != requested) {
         char want[MONEY_FORMAT_BYTES_MAX];
         money_amount_format(requested, digits, want, sizeof(want));
         snprintf(why, cap, "amount differs from the adjustment's %s", want);
@@ -1431,7 +1424,7 @@ static int cancel_fields(json_t *body, bool repaired, struct tb_cmd *t, struct f
     if (rc == 0)
         rc = jsonx_int(body, "amountDigits", true, 0, FG_CURRENCY_DIGITS_MAX, &digits, err);
     if (rc == 0)
-        rc = amount_field(body, (int)digits, false, &t->amount_units, t->amount_text, err);
+        rc = amount_field(body, (int)digits, false, &t->amount, err);
     if (rc < 0)
         return rc;
     snprintf(t->request_no, sizeof(t->request_no), "%s", no);
