@@ -37,6 +37,7 @@ struct api_cmd {
     api_cmd_fail_fn fail;                    /* NULL: admin error envelope */
     void (*after_commit)(struct api_cmd *c); /* optional, on the writer, batch durable */
     void *data;                              /* the handler's state, freed with the command */
+    const void *spec;                        /* a generic runner's description (admin_write.h) */
     void (*data_free)(void *data);
 };
 

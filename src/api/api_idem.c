@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/assert.h"
+#include "core/sig.h"
 #include "ledger/idem.h"
 
 #define API_IDEM_RECORDED 1 /* idem.state of a recorded answer */
@@ -41,6 +42,22 @@ void api_idem_key(struct api_idem *id, const char *scope, const char *a, const c
               : snprintf(id->key, sizeof(id->key), "%s", a);
     FG_ASSERT(n > 0 && (size_t)n < sizeof(id->key)); /* bounded parts */
     id->scope = scope;
+}
+
+void api_idem_ref(char ref[LEDGER_REF_BYTES_MAX], const char *scope, const char *key)
+{
+    size_t ns = strlen(scope), nk = strlen(key);
+    if (ns + 1 + nk < LEDGER_REF_BYTES_MAX) {
+        memcpy(ref, scope, ns);
+        ref[ns] = ':';
+        memcpy(ref + ns + 1, key, nk + 1);
+        return;
+    }
+    uint8_t h[FG_SHA256_BYTES];
+    char hex[2 * FG_SHA256_BYTES + 1];
+    fg_sha256(key, nk, h);
+    sig_hex_encode(h, sizeof(h), hex);
+    snprintf(ref, LEDGER_REF_BYTES_MAX, "%s:sha256:%s", scope, hex);
 }
 
 int api_idem_track(struct api *api, struct api_idem *id, struct fg_err *err)

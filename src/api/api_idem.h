@@ -38,6 +38,7 @@
 #include "api/api_cmd.h"
 #include "core/crypto.h"
 #include "core/limits.h"
+#include "ledger/ledger.h"
 
 #define API_IDEM_KEY_BYTES_MAX (FG_NAME_BYTES_MAX + 1 + FG_REQUEST_ID_BYTES_MAX)
 
@@ -59,6 +60,10 @@ int api_idem_replay(struct api_cmd *c, struct store *s, const struct api_idem *i
  * ref names what the command made (a transfer or order id). */
 int api_idem_record(struct api_cmd *c, struct store *s, const struct api_idem *id, int64_t ref,
                     int64_t now_ms, struct fg_err *err);
+
+/* A journal ref for what the command with key made: "<scope>:<key>", or
+ * "<scope>:sha256:<hex of the key>" when that would not fit (never cut). */
+void api_idem_ref(char ref[LEDGER_REF_BYTES_MAX], const char *scope, const char *key);
 
 /* The in-flight table of a struct api (api_init, api_release). */
 struct api_inflight *api_inflight_create(void);

@@ -1,26 +1,19 @@
 /*
- * funds.c - the Funds family's wire: X-Auth-Token, the envelope, the seed's
- * code table, and the /order/v2, /account/v2 and /rate/v2 endpoints; see
- * funds.h. Checks before the engine (token and app, parameters, mode, source)
- * happen here on the HTTP thread; the rest of SYSTEM.md's order runs in
- * withdraw_create on the writer, where the customer's state cannot change
- * underneath it.
+ * funds.c - the Funds family: its descriptor and routes, the envelope, the
+ * X-Auth-Token, the request prelude every route shares (token, body,
+ * fields) and the API-client validation; see funds.h. The routes' handlers
+ * are in funds_orders.c and funds_account.c, the code map in funds_codes.c,
+ * the admin routes in funds_admin.c.
  *
  * Wire tolerance (issues 10, 16): unknown body fields are ignored, known ones
- * typed strictly; descriptive text is kept as given (funds_text_copy). Every
+ * typed strictly (core/fields.h); descriptive text is kept as given. Every
  * answer is the family's envelope: a failure without a business code (store,
  * memory, queue, a failed commit through funds_fail) is 110017 with a 5xx.
- *
- * Idempotency of create and transfer: the record (scope, app_id:request_id)
- * is looked up first, before any check, so that a replay answers its original
- * bytes even though the order it created now blocks new ones (110203); a
- * different request under the same id is 110020. Refusals are not recorded
- * (the request may be retried once fixed). While a request id is in the
- * engine, the same id again answers 110027.
  */
 #include "families/funds/funds.h"
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,33 +24,21 @@
 #include "api/api_idem.h"
 #include "api/clients.h"
 #include "api/family.h"
-#include "core/assert.h"
 #include "core/clock.h"
-#include "core/crypto.h"
+#include "core/fields.h"
 #include "core/jsonx.h"
 #include "core/jwt.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
-#include "core/parse.h"
-#include "core/reqhash.h"
-#include "core/sig.h"
-#include "core/utf8.h"
-#include "ledger/idem.h"
-#include "ledger/ledger.h"
-#include "services/directory.h"
 #include "services/withdraw.h"
-#include "store/store.h"
 
 #define FUNDS_FAMILY "funds"
 #define FUNDS_ISS_DEFAULT "Trading-Auth"
-#define FUNDS_APPEAL_DAYS_DEFAULT 7
-#define FUNDS_CREATE_SCOPE "funds.create"
-#define FUNDS_TRANSFER_SCOPE "funds.transfer"
 
 /* --- envelope ------------------------------------------------------------ */
 
-static bool wants_zh(struct http_req *req)
+bool funds_wants_zh(struct http_req *req)
 {
     const char *l = http_req_header(req, "Accept-Language");
     return l && strncasecmp(l, "zh", 2) == 0;
@@ -79,8 +60,8 @@ static char *envelope_text(const char *trace, bool zh, int fg_code, json_t *data
     return text;
 }
 
-static void answer(struct http_req *req, bool zh, int fg_code, json_t *data,
-                   const struct fg_err *err)
+void funds_answer_in(struct http_req *req, bool zh, int fg_code, json_t *data,
+                     const struct fg_err *err)
 {
     if (fg_code < 0)
         fg_info(req->trace, "funds %s refused: %d %s", req->route_name ? req->route_name : "",
@@ -102,24 +83,19 @@ static void answer(struct http_req *req, bool zh, int fg_code, json_t *data,
 /* The envelope's answer on the HTTP thread, in the language asked for. */
 static void funds_answer(struct http_req *req, int code, json_t *data, const struct fg_err *err)
 {
-    answer(req, wants_zh(req), code, data, err);
+    funds_answer_in(req, funds_wants_zh(req), code, data, err);
 }
 
 /* A command's batch could not be committed (or the engine refused it):
  * nothing was applied; the answer stays in the family's envelope. */
 static void funds_fail(struct api_cmd *c, int code)
 {
-    answer(c->req, wants_zh(c->req), code < 0 ? code : -FG_EINTERNAL, NULL, NULL);
+    funds_answer_in(c->req, funds_wants_zh(c->req), code < 0 ? code : -FG_EINTERNAL, NULL, NULL);
 }
 
 /* --- token ---------------------------------------------------------------- */
 
-struct funds_auth {
-    struct wd_actor actor;
-    json_t *app; /* the app's client config (a reference) */
-};
-
-static int64_t cfg_int(json_t *app, const char *key, int64_t dflt)
+int64_t funds_cfg_int(json_t *app, const char *key, int64_t dflt)
 {
     json_t *v = json_object_get(app, key);
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
@@ -189,7 +165,7 @@ static int authenticate(struct api *api, struct http_req *req, int64_t now_ms, s
         rc = fg_fail(err, -FG_EUNAUTHORIZED, "token iss is not accepted");
         goto out;
     }
-    int64_t max_age = cfg_int(a->app, "token_max_age_s", FG_JWT_MAX_AGE_S_DEFAULT);
+    int64_t max_age = funds_cfg_int(a->app, "token_max_age_s", FG_JWT_MAX_AGE_S_DEFAULT);
     rc = jwt_claims_time_check(claims, now_ms / 1000, max_age, FG_JWT_CLOCK_SKEW_S, err);
     if (rc == 0 && !api_rate_take(api, req, FUNDS_FAMILY, appid)) /* issue 9.11: 990429, HTTP 429 */
         rc = fg_fail(err, -FG_ERATE_LIMITED, "app '%.64s' is over its rate limit", appid);
@@ -221,40 +197,33 @@ static int parse_body(struct http_req *req, json_t **body, struct fg_err *err)
     return jsonx_parse_object(req->body, req->body_len, body, err);
 }
 
-/* A decimal string amount; with negative_ok a leading '-' is kept for the
- * service to refuse with its own code (a withdrawal's 110208). */
-static int amount_field(json_t *body, const char *key, bool required, bool negative_ok, char *buf,
-                        size_t cap, struct fg_err *err)
+int funds_authenticate(struct api *api, struct http_req *req, struct funds_auth *a,
+                       struct fg_err *err)
 {
-    struct money_text t;
-    int rc = jsonx_str_copy(body, key, required, buf, cap, err);
-    if (rc == 0 && buf[0] && money_text_read(buf, strlen(buf), negative_ok, &t, NULL) < 0)
-        rc = fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a decimal string", key);
+    return authenticate(api, req, fg_clock_now_ms(), a, err);
+}
+
+int funds_fields(struct http_req *req, const struct field_spec *specs, void *dst,
+                 struct fg_err *err)
+{
+    json_t *body = NULL;
+    int rc = parse_body(req, &body, err);
+    if (rc == 0)
+        rc = fields_read(body, specs, dst, NULL, err);
+    json_decref(body);
     return rc;
 }
 
-int funds_text_copy(json_t *obj, const char *key, bool required, size_t max_chars, char *buf,
-                    size_t cap, struct fg_err *err)
+int funds_answer_recorded(struct api_cmd *c, const struct api_idem *id, bool zh, json_t *data,
+                          int64_t ref, struct store *s, int64_t now_ms, struct fg_err *err)
 {
-    FG_ASSERT(cap > max_chars * UTF8_CHAR_BYTES_MAX); /* the caller's buffer, not input */
-    json_t *v = json_object_get(obj, key);
-    buf[0] = '\0';
-    if (!v || json_is_null(v))
-        return required ? fg_fail(err, -FG_EMISSING_FIELD, "field '%s' is required", key) : 0;
-    if (!json_is_string(v))
-        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a string", key);
-    const char *t = json_string_value(v);
-    size_t n = json_string_length(v);
-    if (utf8_chars(t, n) > max_chars || strlen(t) != n)
-        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is longer than %zu characters", key,
-                       max_chars);
-    memcpy(buf, t, n + 1);
-    return 0;
+    funds_answer_in(c->req, zh, 0, data, NULL);
+    return api_idem_record(c, s, id, ref, now_ms, err);
 }
 
 /* Canonical decimal text for hashing: "100", "100.0" and "0100.00" are one
  * amount ("" when absent; the text's shape was checked). */
-static void amount_canon(const char *in, char *out, size_t cap)
+void funds_amount_canon(const char *in, char *out, size_t cap)
 {
     struct money_text t;
     out[0] = '\0';
@@ -295,673 +264,79 @@ json_t *funds_order_json(const struct wd_order *o, bool full)
     return j;
 }
 
-/* --- create ---------------------------------------------------------------- */
-
-struct create_cmd {
-    struct wd_create_req q;
-    bool zh;
-    struct api_idem idem;
-    struct wd_order order;
-};
-
-static void create_free(void *p)
-{
-    struct create_cmd *c = p;
-    api_idem_untrack(&c->idem);
-}
-
-/* Answer success with data and keep the answer under the command's key. */
-static int answer_recorded(struct api_cmd *c, struct store *s, const struct api_idem *id, bool zh,
-                           json_t *data, int64_t ref, int64_t now_ms, struct fg_err *err)
-{
-    answer(c->req, zh, 0, data, NULL);
-    return api_idem_record(c, s, id, ref, now_ms, err);
-}
-
-static int create_run(struct api_cmd *c, struct store *s, int64_t now_ms)
-{
-    struct create_cmd *cc = c->data;
-    struct fg_err err = {0};
-    int rc = api_idem_replay(c, s, &cc->idem, &err);
-    if (rc > 0)
-        return 0;
-    if (rc == 0)
-        rc = withdraw_create(s, now_ms, &cc->q, &cc->order, &err);
-    if (rc == 0)
-        rc = answer_recorded(c, s, &cc->idem, cc->zh, funds_order_json(&cc->order, false),
-                             cc->order.id, now_ms, &err);
-    if (rc < 0)
-        answer(c->req, cc->zh, rc, NULL, &err);
-    return rc;
-}
-
-static const char *const sources[] = {"app", "web", "admin", "api", NULL};
-
-/* The app's settings a create needs: allowed modes (default 1 and 2; mode 3
- * only when the app lists it) and whether third parties may be paid. */
-static void create_app_settings(json_t *app, struct wd_create_req *q)
-{
-    json_t *modes = json_object_get(app, "allowed_modes");
-    size_t i;
-    json_t *m;
-    if (!modes)
-        q->allowed_modes = 1u << WD_MODE_SELF | 1u << WD_MODE_OPERATOR;
-    json_array_foreach(modes, i, m)
-    {
-        if (json_is_integer(m) && json_integer_value(m) >= 1 && json_integer_value(m) <= 3)
-            q->allowed_modes |= 1u << json_integer_value(m);
-    }
-    q->third_party_allowed = json_is_true(json_object_get(app, "third_party_allowed"));
-}
-
-/* The create's known fields, strictly typed; unknown ones are ignored. The
- * bank texts are descriptive: stored as given. The first failure wins:
- * parameters (110001), then operation mode (110018) and source (110021). */
-static int create_fields(json_t *body, struct wd_create_req *q, struct fg_err *err)
-{
-    int64_t mode = 0;
-    char chain[FG_NAME_BYTES_MAX + 1] = "", clearing[FG_NAME_BYTES_MAX + 1] = "";
-    int rc = jsonx_str_copy(body, "request_id", true, q->request_id, sizeof(q->request_id), err);
-    if (rc == 0)
-        rc = jsonx_id_chars("request_id", q->request_id, err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "uuid", true, q->uuid, sizeof(q->uuid), err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "account_type", true, q->account_type, sizeof(q->account_type),
-                            err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "currency", true, q->currency, sizeof(q->currency), err);
-    if (rc == 0)
-        rc = amount_field(body, "amount", true, true, q->amount, sizeof(q->amount), err);
-    if (rc == 0)
-        rc = amount_field(body, "fee", false, false, q->fee, sizeof(q->fee), err);
-    if (rc == 0)
-        rc = jsonx_int(body, "operation_mode_id", true, INT32_MIN, INT32_MAX, &mode, err);
-    if (rc == 0) {
-        rc = jsonx_str_copy(body, "source", true, q->source, sizeof(q->source), err);
-        if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "source")))
-            rc = fg_fail(err, -FG_EWD_UNKNOWN_SOURCE, "unknown source"); /* too long for one */
-    }
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "client_bank_id", false, q->client_bank_id,
-                            sizeof(q->client_bank_id), err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "payee_id", false, q->payee_id, sizeof(q->payee_id), err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "chain", false, chain, sizeof(chain), err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "clearing_id", false, clearing, sizeof(clearing), err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "address", false, q->address, sizeof(q->address), err);
-    if (rc == 0)
-        rc = funds_text_copy(body, "bank_address_details", false, FG_WD_TEXT_CHARS_MAX,
-                             q->bank_address_details, sizeof(q->bank_address_details), err);
-    if (rc == 0)
-        rc = funds_text_copy(body, "bank_mark", false, FG_WD_TEXT_CHARS_MAX, q->bank_mark,
-                             sizeof(q->bank_mark), err);
-    if (rc == 0 && (mode < 1 || mode > 3))
-        rc = fg_fail(err, -FG_EWD_UNKNOWN_MODE, "operation_mode_id %lld does not exist",
-                     (long long)mode);
-    q->mode = (int)mode;
-    snprintf(q->chain, sizeof(q->chain), "%s", chain[0] ? chain : clearing);
-    return rc;
-}
-
-/* The request's defining content, not its JSON text: "100" and "100.00" are
- * one request. The token's omnibus account is part of it (a replay under
- * another one is a different request: 110020). */
-static int create_hash(const struct wd_create_req *q, uint8_t out[FG_SHA256_BYTES])
-{
-    char amt[48], fee[48];
-    amount_canon(q->amount, amt, sizeof(amt));
-    amount_canon(q->fee, fee, sizeof(fee));
-    json_t *canon = json_pack(
-        "[s,s,s,s,s,s,s,i,s,s,s,s,s,s,s,s]", q->actor.user_name, q->uuid, q->account_type,
-        q->currency, amt, fee, q->source, q->mode, q->client_bank_id, q->payee_id, q->chain,
-        q->address, q->bank_address_details, q->bank_mark, q->request_id, q->actor.omnibus_id);
-    int rc = canon ? reqhash_values(canon, NULL, out) : -FG_ENOMEM;
-    json_decref(canon);
-    return rc;
-}
-
-static int create_post(struct http_req *req, void *ctx)
-{
-    struct api *api = ctx;
-    bool zh = wants_zh(req);
-    struct fg_err err = {0};
-    struct funds_auth a;
-    json_t *body = NULL;
-    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
-    if (rc < 0) {
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    struct api_cmd *c = api_cmd_new(api, &funds_family, req, create_run, sizeof(struct create_cmd));
-    struct create_cmd *cc = c->data;
-    c->data_free = create_free;
-    cc->zh = zh;
-    struct wd_create_req *q = &cc->q;
-    q->actor = a.actor;
-    create_app_settings(a.app, q);
-    json_decref(a.app);
-    rc = parse_body(req, &body, &err);
-    if (rc == 0)
-        rc = create_fields(body, q, &err);
-    bool known = false;
-    for (int k = 0; rc == 0 && sources[k]; k++)
-        known |= strcmp(q->source, sources[k]) == 0;
-    if (rc == 0 && !known)
-        rc = fg_fail(&err, -FG_EWD_UNKNOWN_SOURCE, "unknown source '%.8s'", q->source);
-    json_decref(body);
-    if (rc == 0)
-        rc = create_hash(q, cc->idem.hash);
-    if (rc == 0) {
-        api_idem_key(&cc->idem, FUNDS_CREATE_SCOPE, q->actor.app_id, q->request_id);
-        rc = api_idem_track(api, &cc->idem, &err); /* 110027 */
-    }
-    if (rc < 0) {
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    return api_cmd_submit(c);
-}
-
-/* --- detail and list (reads) ------------------------------------------------ */
-
-static int order_detail_post(struct http_req *req, void *ctx)
-{
-    struct api *api = ctx;
-    bool zh = wants_zh(req);
-    struct fg_err err = {0};
-    struct funds_auth a;
-    json_t *body = NULL;
-    char serial[64] = "";
-    struct wd_order *o = calloc(1, sizeof(*o));
-    struct store *s = NULL;
-    int rc = o ? authenticate(api, req, fg_clock_now_ms(), &a, &err) : -FG_ENOMEM;
-    if (rc == 0) {
-        json_decref(a.app);
-        rc = parse_body(req, &body, &err);
-    }
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "order_serial", true, serial, sizeof(serial), &err);
-    if (rc == 0 && !(s = api_reader(api, &err)))
-        rc = -FG_ESTORE;
-    if (rc == 0)
-        rc = withdraw_get(s, serial, o, &err);
-    if (rc == 0 && strcmp(o->app_id, a.actor.app_id) != 0)
-        rc = fg_fail(&err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
-    if (rc == 0)
-        rc = withdraw_actor_check(s, &a.actor, o->uuid, &err);
-    answer(req, zh, rc, rc == 0 ? funds_order_json(o, true) : NULL, &err);
-    json_decref(body);
-    free(o);
-    return HTTP_DONE;
-}
-
-static const char *const order_statuses[] = {"pending_review", "approved", "paid",      "rejected",
-                                             "appealed",       "failed",   "cancelled", NULL};
-
-struct list_ctx {
-    json_t *arr;
-    int64_t last;
-};
-
-static int list_one(void *ctx, const struct wd_order *o)
-{
-    struct list_ctx *l = ctx;
-    json_array_append_new(l->arr, funds_order_json(o, true));
-    l->last = o->id;
-    return 0;
-}
-
-static int order_list_post(struct http_req *req, void *ctx)
-{
-    struct api *api = ctx;
-    bool zh = wants_zh(req);
-    struct fg_err err = {0};
-    struct funds_auth a;
-    json_t *body = NULL;
-    char uuid[FG_UUID_BYTES_MAX + 1] = "", cursor[24] = "";
-    int status = -1;
-    int64_t limit = FG_WD_LIST_LIMIT_DEFAULT, after = 0;
-    struct store *s = NULL;
-    struct customer cu;
-    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
-    if (rc == 0) {
-        json_decref(a.app);
-        rc = parse_body(req, &body, &err);
-    }
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "uuid", true, uuid, sizeof(uuid), &err);
-    if (rc == 0)
-        rc = jsonx_enum(body, "status", false, order_statuses, &status, &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "cursor", false, cursor, sizeof(cursor), &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "limit", false, 1, FG_WD_LIST_LIMIT_MAX, &limit, &err);
-    if (rc == 0 && cursor[0] && parse_int64_text(cursor, 0, INT64_MAX, &after) < 0)
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'cursor' is not a cursor");
-    if (rc == 0 && !(s = api_reader(api, &err)))
-        rc = -FG_ESTORE;
-    if (rc == 0)
-        rc = customer_get(s, uuid, &cu, &err);
-    if (rc == 0 && strcmp(cu.app_id, a.actor.app_id) != 0)
-        rc = fg_fail(&err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", uuid);
-    if (rc == 0)
-        rc = withdraw_actor_check(s, &a.actor, uuid, &err);
-    struct list_ctx l = {.arr = json_array()};
-    if (rc == 0)
-        rc = withdraw_list(s, a.actor.app_id, uuid, status >= 0 ? order_statuses[status] : "",
-                           after, (int)limit, list_one, &l, &err);
-    json_decref(body);
-    if (rc < 0) {
-        json_decref(l.arr);
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    char next[24];
-    snprintf(next, sizeof(next), "%lld", (long long)l.last);
-    json_t *data =
-        json_pack("{s:o,s:o}", "orders", l.arr, "next_cursor",
-                  (int64_t)json_array_size(l.arr) == limit ? json_string(next) : json_null());
-    answer(req, zh, 0, data, &err);
-    return HTTP_DONE;
-}
-
-/* --- cancel and appeal (writes) -------------------------------------------- */
-
-struct act_cmd {
-    struct wd_actor actor;
-    enum wd_action action;
-    char serial[64];
-    char reason[WD_REASON_BYTES_MAX + 1];
-    int64_t appeal_window_ms;
-    bool zh;
-    struct wd_order order;
-};
-
-static int act_run(struct api_cmd *c, struct store *s, int64_t now_ms)
-{
-    struct act_cmd *ac = c->data;
-    struct fg_err err = {0};
-    int rc = withdraw_act(s, now_ms, ac->serial, ac->action, &ac->actor, ac->reason,
-                          ac->appeal_window_ms, &ac->order, &err);
-    answer(c->req, ac->zh, rc, rc == 0 ? funds_order_json(&ac->order, true) : NULL, &err);
-    return rc;
-}
-
-static int act_post(struct api *api, struct http_req *req, enum wd_action action)
-{
-    bool zh = wants_zh(req);
-    struct fg_err err = {0};
-    struct funds_auth a;
-    json_t *body = NULL;
-    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
-    if (rc < 0) {
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    struct api_cmd *c = api_cmd_new(api, &funds_family, req, act_run, sizeof(struct act_cmd));
-    struct act_cmd *ac = c->data;
-    ac->actor = a.actor;
-    ac->action = action;
-    ac->zh = zh;
-    ac->appeal_window_ms = cfg_int(a.app, "appeal_days", FUNDS_APPEAL_DAYS_DEFAULT) * 86400000;
-    json_decref(a.app);
-    rc = parse_body(req, &body, &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "order_serial", true, ac->serial, sizeof(ac->serial), &err);
-    if (rc == 0 && action == WD_APPEAL) /* descriptive: as given, may be empty */
-        rc = funds_text_copy(body, "reason", false, FG_WD_REASON_CHARS_MAX, ac->reason,
-                             sizeof(ac->reason), &err);
-    json_decref(body);
-    if (rc == 0 && !withdraw_serial_valid(ac->serial))
-        rc = fg_fail(&err, -FG_EWD_ORDER_SERIAL, "'%.40s' is not an order serial", ac->serial);
-    if (rc < 0) {
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    return api_cmd_submit(c);
-}
-
-static int order_cancel_post(struct http_req *req, void *ctx)
-{
-    struct api *api = ctx;
-    return act_post(api, req, WD_CANCEL);
-}
-
-static int order_appeal_post(struct http_req *req, void *ctx)
-{
-    struct api *api = ctx;
-    return act_post(api, req, WD_APPEAL);
-}
-
-/* A transfer's ref "funds.transfer:<app_id>:<request_id>"; a key too long
- * for it is named by its SHA-256, never cut. */
-static void transfer_ref(char ref[LEDGER_REF_BYTES_MAX], const char *key)
-{
-    static const char prefix[] = "funds.transfer:";
-    size_t nk = strlen(key);
-    if (sizeof(prefix) - 1 + nk < LEDGER_REF_BYTES_MAX) {
-        memcpy(ref, prefix, sizeof(prefix) - 1);
-        memcpy(ref + sizeof(prefix) - 1, key, nk + 1);
-        return;
-    }
-    uint8_t h[FG_SHA256_BYTES];
-    char hex[2 * FG_SHA256_BYTES + 1];
-    fg_sha256(key, nk, h);
-    sig_hex_encode(h, sizeof(h), hex);
-    snprintf(ref, LEDGER_REF_BYTES_MAX, "%ssha256:%s", prefix, hex);
-}
-
-/* --- own-account transfer ---------------------------------------------------- */
-
-/* Flows are named "<from>_to_<to>"; an app allows a list (default: the wallet
- * to and from each trading account). */
-static const char *const default_flows[] = {"wallet_to_securities", "securities_to_wallet",
-                                            "wallet_to_futures", "futures_to_wallet", NULL};
-
-struct transfer_cmd {
-    struct wd_actor actor;
-    bool zh;
-    char request_id[FG_REQUEST_ID_BYTES_MAX + 1];
-    struct api_idem idem;
-    char uuid[FG_UUID_BYTES_MAX + 1];
-    char flow[40];
-    char from[16], to[16];
-    char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
-    char amount[40];
-};
-
-static void transfer_free(void *p)
-{
-    struct transfer_cmd *t = p;
-    api_idem_untrack(&t->idem);
-}
-
-static int transfer_run(struct api_cmd *c, struct store *s, int64_t now_ms)
-{
-    struct transfer_cmd *t = c->data;
-    struct fg_err err = {0};
-    struct customer cu;
-    struct currency cur;
-    int64_t amount = 0, tid = 0, accounts = 0;
-    int rc = api_idem_replay(c, s, &t->idem, &err);
-    if (rc > 0)
-        return 0;
-    if (rc == 0)
-        rc = customer_get(s, t->uuid, &cu, &err);
-    if (rc == 0 && strcmp(cu.app_id, t->actor.app_id) != 0)
-        rc = fg_fail(&err, -FG_EWD_OTHER_APP, "customer %.64s is not of this app", t->uuid);
-    if (rc == 0)
-        rc = withdraw_omnibus_check(&cu, &t->actor, &err); /* 110006, as everywhere */
-    if (rc == 0) {
-        rc = withdraw_actor_check(s, &t->actor, t->uuid, &err);
-        if (rc == -FG_EWD_NO_PERMISSION)
-            rc = fg_fail(&err, -FG_EWD_INITIATOR_MISMATCH, "%.64s may not move %.64s's money",
-                         t->actor.user_name, t->uuid);
-    }
-    if (rc == 0 && strcmp(cu.status, "disabled") == 0)
-        rc = fg_fail(&err, -FG_EWD_CUSTOMER_DISABLED, "customer is disabled");
-    if (rc == 0 && strcmp(cu.status, "cancelled") == 0)
-        rc = fg_fail(&err, -FG_EWD_CUSTOMER_CANCELLED, "customer is cancelled");
-    if (rc == 0)
-        rc = store_query_int(s, "SELECT COUNT(*) FROM accounts WHERE owner = ? AND type IN (?, ?)",
-                             STORE_ARGS(SA_TEXT(t->uuid), SA_TEXT(t->from), SA_TEXT(t->to)),
-                             &accounts, &err);
-    if (rc == 0 && accounts == 0)
-        rc = fg_fail(&err, -FG_EUNKNOWN_ACCOUNT, "no %s or %s account", t->from, t->to);
-    if (rc == 0 && currency_get(s, t->currency, &cur, NULL) < 0)
-        rc = fg_fail(&err, -FG_EWD_WALLET_CURRENCY, "no accounts in %.16s", t->currency);
-    if (rc == 0) /* a '-' is refused as zero is: 110208 */
-        rc = wd_amount_parse(t->amount, &cur, &amount, &err);
-    if (rc == 0 && amount <= 0)
-        rc = fg_fail(&err, -FG_EAMOUNT_ZERO, "amount must be greater than zero");
-    if (rc == 0) {
-        char ref[LEDGER_REF_BYTES_MAX];
-        transfer_ref(ref, t->idem.key);
-        rc = withdraw_own_transfer(s, now_ms, t->uuid, t->from, t->to, t->currency, amount, ref,
-                                   &tid, &err);
-        if (rc == -FG_EUNKNOWN_ACCOUNT)
-            rc = fg_fail(&err, -FG_EWD_WALLET_CURRENCY, "%.64s has no %s and %s accounts in %.16s",
-                         t->uuid, t->from, t->to, t->currency);
-    }
-    if (rc == 0) {
-        json_t *data =
-            json_pack("{s:s,s:s,s:s,s:s,s:o,s:I}", "request_id", t->request_id, "uuid", t->uuid,
-                      "flow", t->flow, "currency", t->currency, "amount",
-                      jsonx_amount_new(amount, cur.digits), "transfer_id", (json_int_t)tid);
-        rc = answer_recorded(c, s, &t->idem, t->zh, data, tid, now_ms, &err);
-    }
-    if (rc < 0)
-        answer(c->req, t->zh, rc, NULL, &err);
-    return rc;
-}
-
-/* Flow: known (110026), allowed for the app (110201), matching the type
- * (110030). Fills t->from and t->to. */
-static int transfer_flow_check(struct transfer_cmd *t, json_t *app, const char *type,
-                               struct fg_err *err)
-{
-    const char *sep = strstr(t->flow, "_to_");
-    /* Each side must fit whole: a name too long is unknown, never cut. */
-    if (sep && (size_t)(sep - t->flow) < sizeof(t->from))
-        snprintf(t->from, sizeof(t->from), "%.*s", (int)(sep - t->flow), t->flow);
-    if (sep && strlen(sep + 4) < sizeof(t->to))
-        memcpy(t->to, sep + 4, strlen(sep + 4) + 1);
-    if (!sep || customer_account_type_index(t->from) < 0 ||
-        customer_account_type_index(t->to) < 0 || strcmp(t->from, t->to) == 0)
-        return fg_fail(err, -FG_EWD_FLOW_UNKNOWN, "unknown flow '%.39s'", t->flow);
-    json_t *flows = json_object_get(app, "transfer_flows");
-    bool allowed = false;
-    if (json_is_array(flows)) {
-        size_t i;
-        json_t *f;
-        json_array_foreach(flows, i, f) allowed |=
-            json_is_string(f) && strcmp(json_string_value(f), t->flow) == 0;
-    } else {
-        for (int i = 0; default_flows[i]; i++)
-            allowed |= strcmp(default_flows[i], t->flow) == 0;
-    }
-    if (!allowed)
-        return fg_fail(err, -FG_EWD_FLOW_FORBIDDEN, "flow %.39s is not allowed", t->flow);
-    if (strcmp(type, t->from) != 0)
-        return fg_fail(err, -FG_EWD_FLOW_TYPE, "flow %.39s moves money out of %s, not %.16s",
-                       t->flow, t->from, type);
-    return 0;
-}
-
-/* The transfer's defining content ("100" and "100.00" are one amount); the
- * token's omnibus account is part of it, as for a create. */
-static int transfer_hash(struct transfer_cmd *t)
-{
-    char amt[48];
-    amount_canon(t->amount, amt, sizeof(amt));
-    json_t *canon = json_pack("[s,s,s,s,s,s]", t->actor.user_name, t->uuid, t->flow, t->currency,
-                              amt, t->actor.omnibus_id);
-    int rc = canon ? reqhash_values(canon, "funds.transfer.v2", t->idem.hash) : -FG_ENOMEM;
-    json_decref(canon);
-    return rc;
-}
-
-static int transfer_post(struct http_req *req, void *ctx)
-{
-    struct api *api = ctx;
-    bool zh = wants_zh(req);
-    struct fg_err err = {0};
-    struct funds_auth a;
-    json_t *body = NULL;
-    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
-    if (rc < 0) {
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    struct api_cmd *c =
-        api_cmd_new(api, &funds_family, req, transfer_run, sizeof(struct transfer_cmd));
-    struct transfer_cmd *t = c->data;
-    c->data_free = transfer_free;
-    t->actor = a.actor;
-    t->zh = zh;
-    char type[FG_NAME_BYTES_MAX + 1] = "";
-    rc = parse_body(req, &body, &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "request_id", true, t->request_id, sizeof(t->request_id), &err);
-    if (rc == 0)
-        rc = jsonx_id_chars("request_id", t->request_id, &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "uuid", true, t->uuid, sizeof(t->uuid), &err);
-    if (rc == 0) {
-        rc = jsonx_str_copy(body, "flow", true, t->flow, sizeof(t->flow), &err);
-        if (rc == -FG_EBAD_FIELD && json_is_string(json_object_get(body, "flow")))
-            rc = fg_fail(&err, -FG_EWD_FLOW_UNKNOWN, "unknown flow");
-    }
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "account_type", true, type, sizeof(type), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "currency", true, t->currency, sizeof(t->currency), &err);
-    if (rc == 0)
-        rc = amount_field(body, "amount", true, true, t->amount, sizeof(t->amount), &err);
-    json_decref(body);
-    if (rc == 0)
-        rc = transfer_flow_check(t, a.app, type, &err);
-    json_decref(a.app);
-    if (rc < 0) {
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    api_idem_key(&t->idem, FUNDS_TRANSFER_SCOPE, t->actor.app_id, t->request_id);
-    rc = transfer_hash(t);
-    if (rc == 0)
-        rc = api_idem_track(api, &t->idem, &err); /* 110027 */
-    if (rc < 0) {
-        answer(req, zh, rc, NULL, &err);
-        return HTTP_DONE;
-    }
-    return api_cmd_submit(c);
-}
-
-/* --- rate conversion (read) ---------------------------------------------------- */
-
-struct balance_ctx {
-    struct store *s;
-    const struct currency *base;
-    json_t *arr;
-    int64_t total;
-    int rc;
-    struct fg_err *err;
-};
-
-static int balance_one(void *ctx, const struct ledger_account *acct)
-{
-    struct balance_ctx *b = ctx;
-    struct currency cur;
-    int64_t v = 0, rate = 0;
-    bool inv = false;
-    int rc = currency_get(b->s, acct->currency, &cur, b->err);
-    if (rc == 0)
-        rc = wd_convert(b->s, cur.code, cur.digits, b->base->code, b->base->digits,
-                        ledger_account_balance(acct), &v, &rate, &inv, b->err);
-    if (rc == 0 && !money_add(b->total, v, &b->total))
-        rc = fg_fail(b->err, -FG_EOVERFLOW, "total overflows");
-    if (rc < 0) {
-        b->rc = rc;
-        return 1;
-    }
-    json_array_append_new(
-        b->arr, json_pack("{s:s,s:s,s:o,s:o}", "type", acct->type, "currency", acct->currency,
-                          "balance", jsonx_amount_new(ledger_account_balance(acct), cur.digits),
-                          "base_amount", jsonx_amount_new(v, b->base->digits)));
-    return 0;
-}
-
-/* Every balance of the customer in its base currency, added to data. */
-static int convert_balances(struct store *s, const struct wd_actor *actor, const char *uuid,
-                            json_t *data, struct fg_err *err)
-{
-    struct customer cu;
-    struct currency base;
-    int rc = customer_get(s, uuid, &cu, err);
-    if (rc == 0 && strcmp(cu.app_id, actor->app_id) != 0)
-        rc = fg_fail(err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", uuid);
-    if (rc == 0)
-        rc = withdraw_actor_check(s, actor, uuid, err);
-    if (rc == 0)
-        rc = currency_get(s, cu.base_currency, &base, err);
-    struct balance_ctx b = {.s = s, .base = &base, .arr = json_array(), .err = err};
-    if (rc == 0)
-        rc = ledger_account_list(s, uuid, balance_one, &b, err);
-    if (rc == 0)
-        rc = b.rc;
-    if (rc == 0) {
-        json_object_set_new(data, "base_currency", json_string(base.code));
-        json_object_set_new(data, "balances", json_incref(b.arr));
-        json_object_set_new(data, "total_base_amount", jsonx_amount_new(b.total, base.digits));
-    }
-    json_decref(b.arr);
-    return rc;
-}
-
-static int convert_post(struct http_req *req, void *ctx)
-{
-    struct api *api = ctx;
-    bool zh = wants_zh(req);
-    struct fg_err err = {0};
-    struct funds_auth a;
-    json_t *body = NULL, *data = NULL;
-    char from[FG_CURRENCY_CODE_BYTES_MAX + 1] = "", to[FG_CURRENCY_CODE_BYTES_MAX + 1] = "";
-    char amount_text[40] = "", uuid[FG_UUID_BYTES_MAX + 1] = "";
-    struct currency fc, tc;
-    struct store *s = NULL;
-    int64_t amount = 0, out = 0, rate = 0;
-    bool inverted = false;
-    int rc = authenticate(api, req, fg_clock_now_ms(), &a, &err);
-    if (rc == 0) {
-        json_decref(a.app);
-        rc = parse_body(req, &body, &err);
-    }
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "from_currency", true, from, sizeof(from), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "to_currency", true, to, sizeof(to), &err);
-    if (rc == 0)
-        rc = amount_field(body, "amount", true, false, amount_text, sizeof(amount_text), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "uuid", false, uuid, sizeof(uuid), &err);
-    json_decref(body);
-    if (rc == 0 && !(s = api_reader(api, &err)))
-        rc = -FG_ESTORE;
-    if (rc == 0)
-        rc = currency_get(s, from, &fc, &err);
-    if (rc == 0)
-        rc = currency_get(s, to, &tc, &err);
-    if (rc == 0)
-        rc = wd_amount_parse(amount_text, &fc, &amount, &err);
-    if (rc == 0)
-        rc = wd_convert(s, fc.code, fc.digits, tc.code, tc.digits, amount, &out, &rate, &inverted,
-                        &err);
-    if (rc == 0) {
-        char rate_text[40];
-        money_rate_format(rate, MONEY_RATE_DIGITS, rate_text, sizeof(rate_text));
-        char pair[40];
-        snprintf(pair, sizeof(pair), "%s/%s", inverted ? tc.code : fc.code,
-                 inverted ? fc.code : tc.code);
-        data = json_pack("{s:s,s:s,s:o,s:o,s:s,s:s,s:s}", "from_currency", fc.code, "to_currency",
-                         tc.code, "amount", jsonx_amount_new(amount, fc.digits), "converted_amount",
-                         jsonx_amount_new(out, tc.digits), "pair", pair, "mid_rate", rate_text,
-                         "rounding", "down");
-    }
-    if (rc == 0 && uuid[0])
-        rc = convert_balances(s, &a.actor, uuid, data, &err);
-    if (rc < 0) {
-        json_decref(data);
-        data = NULL;
-    }
-    answer(req, zh, rc, data, &err);
-    return HTTP_DONE;
-}
-
 /* --- client registration ---------------------------------------------------- */
+
+/* What a client's config holds once checked; only the key is kept. */
+struct client_cfg {
+    char app_id[FG_NAME_BYTES_MAX + 1];
+    char secret[FG_JWT_SECRET_BYTES_MAX + 1];
+    char iss[FG_NAME_BYTES_MAX + 1];
+    int64_t max_age_s, appeal_days;
+    bool third_party_allowed;
+};
+
+static int secret_check(const char *name, const char *v, struct fg_err *err)
+{
+    if (strlen(v) < FG_JWT_SECRET_BYTES_MIN)
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' needs at least %d bytes", name,
+                       FG_JWT_SECRET_BYTES_MIN);
+    return 0;
+}
+
+/* A list of at most max_len entries, each an integer 1..3 (modes) or a
+ * string (flows). */
+static int list_check(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                      struct fg_err *err)
+{
+    (void)dst, (void)ctx;
+    json_t *v = json_object_get(body, f->name), *e;
+    size_t i;
+    bool modes = f->max == 3;
+    const char *what = modes ? "a list of 1, 2, 3" : "a list of flows";
+    if (!v)
+        return 0;
+    if (!json_is_array(v) || json_array_size(v) > (size_t)f->max)
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is %s", f->name, what);
+    json_array_foreach(v, i, e)
+    {
+        bool ok =
+            modes ? json_is_integer(e) && json_integer_value(e) >= 1 && json_integer_value(e) <= 3
+                  : json_is_string(e);
+        if (!ok)
+            return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is %s", f->name, what);
+    }
+    return 0;
+}
+
+static const struct field_spec client_fields[] = {
+    {.name = "app_id",
+     .kind = FIELD_ID,
+     .required = true,
+     .max = FG_NAME_BYTES_MAX,
+     FIELD_AT(struct client_cfg, app_id)},
+    {.name = "jwt_secret",
+     .kind = FIELD_STR,
+     .required = true,
+     .max = FG_JWT_SECRET_BYTES_MAX,
+     FIELD_AT(struct client_cfg, secret),
+     .check = secret_check},
+    {.name = "iss", .kind = FIELD_STR, .max = FG_NAME_BYTES_MAX, FIELD_AT(struct client_cfg, iss)},
+    {.name = "token_max_age_s",
+     .kind = FIELD_INT,
+     .min = 1,
+     .max = FG_JWT_MAX_AGE_S_MAX,
+     FIELD_AT(struct client_cfg, max_age_s)},
+    {.name = "appeal_days",
+     .kind = FIELD_INT,
+     .max = FG_WD_APPEAL_DAYS_MAX,
+     FIELD_AT(struct client_cfg, appeal_days)},
+    {.name = "third_party_allowed",
+     .kind = FIELD_BOOL,
+     FIELD_AT(struct client_cfg, third_party_allowed)},
+    {.name = "allowed_modes", .kind = FIELD_CUSTOM, .read = list_check, .max = 3},
+    {.name = "transfer_flows", .kind = FIELD_CUSTOM, .read = list_check, .max = 6},
+    {0},
+};
 
 static int client_validate(json_t *body, char *key, size_t key_cap, struct fg_err *err)
 {
@@ -975,54 +350,20 @@ static int client_validate(json_t *body, char *key, size_t key_cap, struct fg_er
                                        "appeal_days",
                                        "transfer_flows",
                                        NULL};
-    const char *app_id = NULL, *secret = NULL, *iss = NULL;
-    int64_t v = 0;
-    bool b = false;
-    int rc = jsonx_check_keys(body, keys, err);
+    struct client_cfg *cfg = calloc(1, sizeof(*cfg));
+    int rc = cfg ? jsonx_check_keys(body, keys, err) : fg_fail(err, -FG_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = jsonx_str(body, "app_id", true, FG_NAME_BYTES_MAX, &app_id, err);
-    if (rc == 0)
-        rc = jsonx_id_chars("app_id", app_id, err);
-    if (rc == 0)
-        rc = jsonx_str(body, "jwt_secret", true, FG_JWT_SECRET_BYTES_MAX, &secret, err);
-    if (rc == 0 && strlen(secret) < FG_JWT_SECRET_BYTES_MIN)
-        rc = fg_fail(err, -FG_EBAD_FIELD, "field 'jwt_secret' needs at least %d bytes",
-                     FG_JWT_SECRET_BYTES_MIN);
-    if (rc == 0)
-        rc = jsonx_str(body, "iss", false, FG_NAME_BYTES_MAX, &iss, err);
-    if (rc == 0)
-        rc = jsonx_int(body, "token_max_age_s", false, 1, FG_JWT_MAX_AGE_S_MAX, &v, err);
-    if (rc == 0)
-        rc = jsonx_int(body, "appeal_days", false, 0, FG_WD_APPEAL_DAYS_MAX, &v, err);
-    if (rc == 0)
-        rc = jsonx_bool(body, "third_party_allowed", false, &b, err);
-    json_t *modes = json_object_get(body, "allowed_modes");
-    if (rc == 0 && modes) {
-        size_t i;
-        json_t *m;
-        if (!json_is_array(modes) || json_array_size(modes) > 3)
-            rc = fg_fail(err, -FG_EBAD_FIELD, "field 'allowed_modes' is a list of 1, 2, 3");
-        json_array_foreach(modes, i,
-                           m) if (rc == 0 && (!json_is_integer(m) || json_integer_value(m) < 1 ||
-                                              json_integer_value(m) > 3)) rc =
-            fg_fail(err, -FG_EBAD_FIELD, "field 'allowed_modes' is a list of 1, 2, 3");
-    }
-    json_t *flows = json_object_get(body, "transfer_flows");
-    if (rc == 0 && flows) {
-        size_t i;
-        json_t *f;
-        if (!json_is_array(flows) || json_array_size(flows) > 6)
-            rc = fg_fail(err, -FG_EBAD_FIELD, "field 'transfer_flows' is a list of flows");
-        json_array_foreach(flows, i, f) if (rc == 0 && !json_is_string(f)) rc =
-            fg_fail(err, -FG_EBAD_FIELD, "field 'transfer_flows' is a list of flows");
-    }
+        rc = fields_read(body, client_fields, cfg, NULL, err);
     /* The default, stored so the config says what is in force: mode 3 (the
      * app's server) only when the app asks for it, and then only for an
      * operator with role `api` (issue 9). */
-    if (rc == 0 && !modes)
+    if (rc == 0 && !json_object_get(body, "allowed_modes"))
         json_object_set_new(body, "allowed_modes", json_pack("[i,i]", 1, 2));
     if (rc == 0)
-        snprintf(key, key_cap, "%s", app_id);
+        snprintf(key, key_cap, "%s", cfg->app_id);
+    if (cfg)
+        OPENSSL_cleanse(cfg->secret, sizeof(cfg->secret));
+    free(cfg);
     return rc;
 }
 
@@ -1044,18 +385,18 @@ static int transport_refusal(struct http_req *req, void *ctx)
     snprintf(err.msg, sizeof(err.msg), "%s", r->msg);
     bool transport = r->code == -FG_ENOT_FOUND || r->code == -FG_EMETHOD ||
                      r->code == -FG_ETOO_LARGE || r->code == -FG_EBAD_REQUEST;
-    answer(req, wants_zh(req), transport ? -FG_EBAD_REQUEST : r->code, NULL, &err);
+    funds_answer_in(req, funds_wants_zh(req), transport ? -FG_EBAD_REQUEST : r->code, NULL, &err);
     return HTTP_DONE;
 }
 
 static const struct http_route routes[] = {
-    {"POST", "/order/v2/create", create_post, NULL, "funds_order_create"},
-    {"POST", "/order/v2/detail", order_detail_post, NULL, "funds_order_detail"},
-    {"POST", "/order/v2/list", order_list_post, NULL, "funds_order_list"},
-    {"POST", "/order/v2/cancel", order_cancel_post, NULL, "funds_order_cancel"},
-    {"POST", "/order/v2/appeal", order_appeal_post, NULL, "funds_order_appeal"},
-    {"POST", "/account/v2/transfer", transfer_post, NULL, "funds_account_transfer"},
-    {"POST", "/rate/v2/convert", convert_post, NULL, "funds_rate_convert"},
+    {"POST", "/order/v2/create", funds_create_post, NULL, "funds_order_create"},
+    {"POST", "/order/v2/detail", funds_detail_post, NULL, "funds_order_detail"},
+    {"POST", "/order/v2/list", funds_list_post, NULL, "funds_order_list"},
+    {"POST", "/order/v2/cancel", funds_cancel_post, NULL, "funds_order_cancel"},
+    {"POST", "/order/v2/appeal", funds_appeal_post, NULL, "funds_order_appeal"},
+    {"POST", "/account/v2/transfer", funds_transfer_post, NULL, "funds_account_transfer"},
+    {"POST", "/rate/v2/convert", funds_convert_post, NULL, "funds_rate_convert"},
 };
 
 static const char *const owner_prefixes[] = {"/order/v2/", "/account/v2/", "/rate/v2/", NULL};

@@ -3,19 +3,21 @@
  * its withdrawals (issue 4): bank records, withdrawal rules, holiday
  * calendars, rates, operators, and the review moves of an order.
  *
- * Bearer-token protected (api_admin_allowed); errors in the admin envelope
- * {"error":{"code","message"}} plus "funds_code" when the refusal has a seed
- * code (e.g. 110039). Configuration objects are upserts: 201 when created, 200
- * when the same key is posted again (replaced), so bootstrap files re-apply.
- * Writes run on the engine's writer and are audited.
+ * Each write is an api_admin_write (api/admin_write.h): bearer token, strict
+ * body, fields, a run on the writer, an audit row. Errors in the admin shape
+ * {"error":{"code","message"}}, plus "funds_code" when a refusal on the
+ * writer (or of a review) has a vendor code (e.g. 110039). Configuration
+ * objects are upserts: 201 when created, 200 when the same key is posted
+ * again (replaced), so bootstrap files re-apply.
  */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/admin_write.h"
 #include "api/api.h"
-#include "api/api_cmd.h"
 #include "core/jsonx.h"
 #include "core/limits.h"
 #include "core/money.h"
@@ -24,11 +26,7 @@
 #include "services/withdraw.h"
 #include "store/store.h"
 
-#define FUNDS_ADMIN_AUTH(req)                                                                      \
-    do {                                                                                           \
-        if (!api_admin_allowed(api, req))                                                          \
-            return HTTP_DONE;                                                                      \
-    } while (0)
+#define FUNDS_MASK_NAMES_MAX 8
 
 void funds_admin_refuse(struct http_req *req, int code, const struct fg_err *err)
 {
@@ -46,35 +44,32 @@ void funds_admin_refuse(struct http_req *req, int code, const struct fg_err *err
                                text ? text : json_string(fg_strerror(code)), "funds_code", fc));
 }
 
-static int refuse(struct http_req *req, int code, const struct fg_err *err)
+/* A list of names (each one of f->choices) as a bit mask at f->offset; all
+ * when absent. */
+static int mask_read(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                     struct fg_err *err)
 {
-    funds_admin_refuse(req, code, err);
-    return code;
-}
-
-/* A list of names (each one of choices) as a bit mask; all when absent. */
-static int mask_field(json_t *body, const char *key, const char *const choices[], unsigned *mask,
-                      struct fg_err *err)
-{
-    json_t *v = json_object_get(body, key);
+    (void)ctx;
+    json_t *v = json_object_get(body, f->name);
+    unsigned *mask = (unsigned *)((char *)dst + f->offset);
     *mask = 0;
     if (!v) {
-        for (int i = 0; choices[i]; i++)
+        for (int i = 0; f->choices[i]; i++)
             *mask |= 1u << i;
         return 0;
     }
-    if (!json_is_array(v) || json_array_size(v) > 8)
-        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a list", key);
+    if (!json_is_array(v) || json_array_size(v) > FUNDS_MASK_NAMES_MAX)
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must be a list", f->name);
     size_t i;
     json_t *e;
     json_array_foreach(v, i, e)
     {
         int k = -1;
-        for (int j = 0; json_is_string(e) && choices[j]; j++)
-            if (strcmp(json_string_value(e), choices[j]) == 0)
+        for (int j = 0; json_is_string(e) && f->choices[j]; j++)
+            if (strcmp(json_string_value(e), f->choices[j]) == 0)
                 k = j;
         if (k < 0)
-            return fg_fail(err, -FG_EBAD_FIELD, "field '%s' holds an unknown name", key);
+            return fg_fail(err, -FG_EBAD_FIELD, "field '%s' holds an unknown name", f->name);
         *mask |= 1u << k;
     }
     return 0;
@@ -89,13 +84,6 @@ static json_t *mask_json(unsigned mask, const char *const choices[])
     return a;
 }
 
-static int reader_currency(struct api *api, const char *code, struct currency *cur,
-                           struct fg_err *err)
-{
-    struct store *s = api_reader(api, err);
-    return s ? currency_get(s, code, cur, err) : -FG_ESTORE;
-}
-
 /* --- banks ---------------------------------------------------------------- */
 
 static const char *const bank_statuses[] = {"approving", "approved", "rejected", NULL};
@@ -107,66 +95,59 @@ static json_t *bank_json(const struct wd_bank *b)
                      "holder_name", b->holder_name, "currency", b->currency, "status", b->status);
 }
 
-static int bank_run(struct api_cmd *c, struct store *s, int64_t now_ms)
+static const struct api_param bank_params[] = {
+    {"uuid", 0, FG_UUID_BYTES_MAX, offsetof(struct wd_bank, uuid),
+     sizeof(((struct wd_bank *)0)->uuid)},
+    {0},
+};
+
+static const struct field_spec bank_fields[] = {
+    {.name = "client_bank_id",
+     .kind = FIELD_STR,
+     .required = true,
+     FIELD_AT(struct wd_bank, client_bank_id)},
+    {.name = "bank_name", .kind = FIELD_STR, FIELD_AT(struct wd_bank, bank_name)},
+    {.name = "account_no", .kind = FIELD_STR, FIELD_AT(struct wd_bank, account_no)},
+    {.name = "holder_name",
+     .kind = FIELD_STR,
+     .required = true,
+     FIELD_AT(struct wd_bank, holder_name)},
+    {.name = "currency", .kind = FIELD_STR, .required = true, FIELD_AT(struct wd_bank, currency)},
+    {.name = "status",
+     .kind = FIELD_ENUM,
+     .required = true,
+     .choices = bank_statuses,
+     FIELD_AT(struct wd_bank, status)},
+    {0},
+};
+
+static int bank_run(struct api_cmd *c, struct store *s, int64_t now_ms,
+                    struct api_write_result *out, struct fg_err *err)
 {
     struct wd_bank *b = c->data;
-    struct fg_err err = {0};
     struct customer cu;
     struct currency cur;
     bool created = false;
-    int rc = customer_get(s, b->uuid, &cu, &err);
+    int rc = customer_get(s, b->uuid, &cu, err);
     if (rc == 0)
-        rc = currency_get(s, b->currency, &cur, &err);
+        rc = currency_get(s, b->currency, &cur, err);
     if (rc == 0)
-        rc = wd_bank_put(s, b, now_ms, &created, &err);
-    if (rc == 0)
-        rc = api_audit(s, c->req, b->client_bank_id, now_ms, &err);
+        rc = wd_bank_put(s, b, now_ms, &created, err);
     if (rc < 0)
-        return refuse(c->req, rc, &err);
-    api_respond_json(c->req, created ? 201 : 200, bank_json(b));
+        return rc;
+    out->status = created ? 201 : 200;
+    out->body = bank_json(b);
+    snprintf(out->target, sizeof(out->target), "%s", b->client_bank_id);
     return 0;
 }
 
-static int banks_post(struct http_req *req, void *ctx)
-{
-    static const char *const keys[] = {"client_bank_id", "bank_name", "account_no", "holder_name",
-                                       "currency",       "status",    NULL};
-    struct api *api = ctx;
-    FUNDS_ADMIN_AUTH(req);
-    json_t *body;
-    if (api_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
-    char uuid[FG_UUID_BYTES_MAX + 1];
-    if (!api_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid))) {
-        json_decref(body);
-        return HTTP_DONE;
-    }
-    struct api_cmd *c = api_cmd_new(api, NULL, req, bank_run, sizeof(struct wd_bank));
-    struct wd_bank *b = c->data;
-    int st = 0;
-    snprintf(b->uuid, sizeof(b->uuid), "%s", uuid);
-    int rc = jsonx_str_copy(body, "client_bank_id", true, b->client_bank_id,
-                            sizeof(b->client_bank_id), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "bank_name", false, b->bank_name, sizeof(b->bank_name), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "account_no", false, b->account_no, sizeof(b->account_no), &err);
-    if (rc == 0)
-        rc =
-            jsonx_str_copy(body, "holder_name", true, b->holder_name, sizeof(b->holder_name), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "currency", true, b->currency, sizeof(b->currency), &err);
-    if (rc == 0)
-        rc = jsonx_enum(body, "status", true, bank_statuses, &st, &err);
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
-    }
-    snprintf(b->status, sizeof(b->status), "%s", bank_statuses[st]);
-    return api_cmd_submit(c);
-}
+static const struct api_admin_write bank_write = {
+    .fields = bank_fields,
+    .params = bank_params,
+    .data_size = sizeof(struct wd_bank),
+    .run = bank_run,
+    .refuse = funds_admin_refuse,
+};
 
 /* --- withdrawal rules ---------------------------------------------------------- */
 
@@ -192,80 +173,120 @@ static json_t *rule_json(const struct wd_rule *r, int d)
                      mask_json(r->account_types, customer_account_types));
 }
 
-static int rule_run(struct api_cmd *c, struct store *s, int64_t now_ms)
+/* The currency's digits, for the amounts that follow (a read connection:
+ * digits never change once a currency exists). */
+static int rule_digits(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                       struct fg_err *err)
 {
-    struct rule_cmd *rc_ = c->data;
-    struct fg_err err = {0};
-    bool created = false;
-    int rc = wd_rule_put(s, &rc_->r, now_ms, &created, &err);
+    (void)body, (void)f;
+    struct rule_cmd *rc_ = dst;
+    struct currency cur;
+    struct store *s = api_reader(ctx, err);
+    int rc = s ? currency_get(s, rc_->r.currency, &cur, err) : -FG_ESTORE;
     if (rc == 0)
-        rc = api_audit(s, c->req, rc_->r.currency, now_ms, &err);
-    if (rc < 0)
-        return refuse(c->req, rc, &err);
-    api_respond_json(c->req, created ? 201 : 200, rule_json(&rc_->r, rc_->digits));
+        rc_->digits = cur.digits;
+    return rc;
+}
+
+/* "HH:MM" into minutes after local midnight. */
+static int rule_cutoff(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                       struct fg_err *err)
+{
+    (void)ctx;
+    const char *v = NULL;
+    int rc = jsonx_str(body, f->name, true, 5, &v, err);
+    if (rc == 0 && !wd_time_parse(v, &((struct rule_cmd *)dst)->r.vd.cutoff_min))
+        rc = fg_fail(err, -FG_EBAD_FIELD, "field 'cutoff' must be HH:MM");
+    return rc;
+}
+
+/* "+HH:MM" or "-HH:MM" into minutes. */
+static int rule_offset(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                       struct fg_err *err)
+{
+    (void)ctx;
+    const char *v = NULL;
+    int rc = jsonx_str(body, f->name, true, 6, &v, err);
+    if (rc == 0 && !wd_offset_parse(v, &((struct rule_cmd *)dst)->r.vd.utc_offset_min))
+        rc = fg_fail(err, -FG_EBAD_FIELD, "field 'utc_offset' must be +HH:MM or -HH:MM");
+    return rc;
+}
+
+static int rule_ranges(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                       struct fg_err *err)
+{
+    (void)body, (void)f, (void)ctx;
+    const struct wd_rule *r = &((struct rule_cmd *)dst)->r;
+    if (r->min <= 0 || r->min > r->max)
+        return fg_fail(err, -FG_EBAD_FIELD, "need 0 < min <= max");
+    if (r->fee.fee_min > r->fee.fee_max)
+        return fg_fail(err, -FG_EBAD_FIELD, "need fee_min <= fee_max");
     return 0;
 }
 
-static int rules_post(struct http_req *req, void *ctx)
-{
-    static const char *const keys[] = {
-        "currency",   "min",           "max",        "fee_fixed",       "fee_bp",
-        "fee_min",    "fee_max",       "cooldown_s", "settlement_days", "cutoff",
-        "utc_offset", "account_types", NULL};
-    struct api *api = ctx;
-    FUNDS_ADMIN_AUTH(req);
-    json_t *body;
-    if (api_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
-    struct api_cmd *c = api_cmd_new(api, NULL, req, rule_run, sizeof(struct rule_cmd));
-    struct rule_cmd *rcmd = c->data;
-    struct wd_rule *r = &rcmd->r;
-    struct currency cur;
-    const char *cutoff = NULL, *offset = NULL;
-    int64_t v = 0;
-    int rc = jsonx_str_copy(body, "currency", true, r->currency, sizeof(r->currency), &err);
-    if (rc == 0)
-        rc = reader_currency(api, r->currency, &cur, &err);
-    if (rc == 0)
-        rc = jsonx_amount(body, "min", true, cur.digits, &r->min, &err);
-    if (rc == 0)
-        rc = jsonx_amount(body, "max", true, cur.digits, &r->max, &err);
-    if (rc == 0)
-        rc = jsonx_amount(body, "fee_fixed", true, cur.digits, &r->fee.fee_fixed, &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "fee_bp", true, 0, 10000, &r->fee.fee_bp, &err);
-    if (rc == 0)
-        rc = jsonx_amount(body, "fee_min", true, cur.digits, &r->fee.fee_min, &err);
-    if (rc == 0)
-        rc = jsonx_amount(body, "fee_max", true, cur.digits, &r->fee.fee_max, &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "cooldown_s", true, 0, FG_WD_COOLDOWN_S_MAX, &r->cooldown_s, &err);
-    if (rc == 0)
-        rc = jsonx_int(body, "settlement_days", true, 0, FG_WD_SETTLEMENT_DAYS_MAX, &v, &err);
-    r->vd.settlement_days = (int)v;
-    if (rc == 0)
-        rc = jsonx_str(body, "cutoff", true, 5, &cutoff, &err);
-    if (rc == 0 && !wd_time_parse(cutoff, &r->vd.cutoff_min))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'cutoff' must be HH:MM");
-    if (rc == 0)
-        rc = jsonx_str(body, "utc_offset", true, 6, &offset, &err);
-    if (rc == 0 && !wd_offset_parse(offset, &r->vd.utc_offset_min))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'utc_offset' must be +HH:MM or -HH:MM");
-    if (rc == 0)
-        rc = mask_field(body, "account_types", customer_account_types, &r->account_types, &err);
-    if (rc == 0 && (r->min <= 0 || r->min > r->max))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "need 0 < min <= max");
-    if (rc == 0 && r->fee.fee_min > r->fee.fee_max)
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "need fee_min <= fee_max");
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
+#define RULE_AMOUNT(key, member)                                                                   \
+    {                                                                                              \
+        .name = key, .kind = FIELD_AMOUNT, .required = true,                                       \
+        .offset = offsetof(struct rule_cmd, member), .aux = offsetof(struct rule_cmd, digits)      \
     }
-    rcmd->digits = cur.digits;
-    return api_cmd_submit(c);
+
+static const struct field_spec rule_fields[] = {
+    {.name = "currency",
+     .kind = FIELD_STR,
+     .required = true,
+     FIELD_AT(struct rule_cmd, r.currency)},
+    {.name = ".digits", .kind = FIELD_CUSTOM, .read = rule_digits},
+    RULE_AMOUNT("min", r.min),
+    RULE_AMOUNT("max", r.max),
+    RULE_AMOUNT("fee_fixed", r.fee.fee_fixed),
+    {.name = "fee_bp",
+     .kind = FIELD_INT,
+     .required = true,
+     .max = 10000,
+     FIELD_AT(struct rule_cmd, r.fee.fee_bp)},
+    RULE_AMOUNT("fee_min", r.fee.fee_min),
+    RULE_AMOUNT("fee_max", r.fee.fee_max),
+    {.name = "cooldown_s",
+     .kind = FIELD_INT,
+     .required = true,
+     .max = FG_WD_COOLDOWN_S_MAX,
+     FIELD_AT(struct rule_cmd, r.cooldown_s)},
+    {.name = "settlement_days",
+     .kind = FIELD_INT32,
+     .required = true,
+     .max = FG_WD_SETTLEMENT_DAYS_MAX,
+     FIELD_AT(struct rule_cmd, r.vd.settlement_days)},
+    {.name = "cutoff", .kind = FIELD_CUSTOM, .read = rule_cutoff},
+    {.name = "utc_offset", .kind = FIELD_CUSTOM, .read = rule_offset},
+    {.name = "account_types",
+     .kind = FIELD_CUSTOM,
+     .read = mask_read,
+     .choices = customer_account_types,
+     FIELD_AT(struct rule_cmd, r.account_types)},
+    {.name = ".ranges", .kind = FIELD_CUSTOM, .read = rule_ranges},
+    {0},
+};
+
+static int rule_run(struct api_cmd *c, struct store *s, int64_t now_ms,
+                    struct api_write_result *out, struct fg_err *err)
+{
+    struct rule_cmd *rc_ = c->data;
+    bool created = false;
+    int rc = wd_rule_put(s, &rc_->r, now_ms, &created, err);
+    if (rc < 0)
+        return rc;
+    out->status = created ? 201 : 200;
+    out->body = rule_json(&rc_->r, rc_->digits);
+    snprintf(out->target, sizeof(out->target), "%s", rc_->r.currency);
+    return 0;
 }
+
+static const struct api_admin_write rule_write = {
+    .fields = rule_fields,
+    .data_size = sizeof(struct rule_cmd),
+    .run = rule_run,
+    .refuse = funds_admin_refuse,
+};
 
 /* --- holidays --------------------------------------------------------------- */
 
@@ -273,89 +294,95 @@ struct holiday_cmd {
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     int32_t days[FG_WD_HOLIDAYS_PER_REQUEST_MAX];
     int n;
-    int32_t through;
+    int32_t through; /* -1: to the end of the latest holiday's year */
 };
 
-static int holiday_run(struct api_cmd *c, struct store *s, int64_t now_ms)
+static const struct api_param holiday_params[] = {
+    {"currency", 0, FG_CURRENCY_CODE_BYTES_MAX, offsetof(struct holiday_cmd, currency),
+     sizeof(((struct holiday_cmd *)0)->currency)},
+    {0},
+};
+
+static int holiday_dates(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                         struct fg_err *err)
+{
+    (void)ctx;
+    struct holiday_cmd *h = dst;
+    json_t *dates = json_object_get(body, f->name), *d;
+    size_t i;
+    if (dates && (!json_is_array(dates) || json_array_size(dates) > FG_WD_HOLIDAYS_PER_REQUEST_MAX))
+        return fg_fail(err, -FG_EBAD_FIELD, "field 'dates' must be a list of at most %d dates",
+                       FG_WD_HOLIDAYS_PER_REQUEST_MAX);
+    json_array_foreach(dates, i, d)
+    {
+        if (!json_is_string(d) || !wd_date_parse(json_string_value(d), &h->days[i]))
+            return fg_fail(err, -FG_EBAD_FIELD, "dates[%zu] is not a YYYY-MM-DD date", i);
+        h->n = (int)i + 1;
+    }
+    return 0;
+}
+
+/* 'through', or, without it, the end of the latest holiday's year. */
+static int holiday_through(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                           struct fg_err *err)
+{
+    (void)ctx;
+    struct holiday_cmd *h = dst;
+    const char *through = NULL;
+    int rc = jsonx_str(body, f->name, false, 10, &through, err);
+    h->through = -1;
+    if (rc == 0 && through && !wd_date_parse(through, &h->through))
+        rc = fg_fail(err, -FG_EBAD_FIELD, "field 'through' is not a YYYY-MM-DD date");
+    if (rc == 0 && !through && h->n == 0)
+        rc = fg_fail(err, -FG_EMISSING_FIELD, "give 'dates' or 'through'");
+    if (rc < 0 || through)
+        return rc;
+    int32_t last = h->days[0];
+    for (int k = 1; k < h->n; k++)
+        if (h->days[k] > last)
+            last = h->days[k];
+    int y, m, dd;
+    wd_civil_from_days(last, &y, &m, &dd);
+    h->through = wd_days_from_civil(y, 12, 31);
+    return 0;
+}
+
+static const struct field_spec holiday_fields[] = {
+    {.name = "dates", .kind = FIELD_CUSTOM, .read = holiday_dates},
+    {.name = "through", .kind = FIELD_CUSTOM, .read = holiday_through},
+    {0},
+};
+
+static int holiday_run(struct api_cmd *c, struct store *s, int64_t now_ms,
+                       struct api_write_result *out, struct fg_err *err)
 {
     struct holiday_cmd *h = c->data;
-    struct fg_err err = {0};
     struct currency cur;
     bool created = false;
     int32_t through = 0;
     int count = 0;
-    int rc = currency_get(s, h->currency, &cur, &err);
+    int rc = currency_get(s, h->currency, &cur, err);
     if (rc == 0)
         rc = wd_holidays_add(s, h->currency, h->days, h->n, h->through, now_ms, &created, &through,
-                             &count, &err);
-    if (rc == 0)
-        rc = api_audit(s, c->req, h->currency, now_ms, &err);
+                             &count, err);
     if (rc < 0)
-        return refuse(c->req, rc, &err);
+        return rc;
     char t[WD_DATE_BYTES];
     wd_date_format(through, t);
-    api_respond_json(
-        c->req, created ? 201 : 200,
-        json_pack("{s:s,s:i,s:s}", "currency", h->currency, "holidays", count, "through", t));
+    out->status = created ? 201 : 200;
+    out->body =
+        json_pack("{s:s,s:i,s:s}", "currency", h->currency, "holidays", count, "through", t);
+    snprintf(out->target, sizeof(out->target), "%s", h->currency);
     return 0;
 }
 
-static int holidays_post(struct http_req *req, void *ctx)
-{
-    static const char *const keys[] = {"dates", "through", NULL};
-    struct api *api = ctx;
-    FUNDS_ADMIN_AUTH(req);
-    json_t *body;
-    if (api_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
-    char ccy[FG_CURRENCY_CODE_BYTES_MAX + 1];
-    if (!api_param_copy(req, 0, "currency", FG_CURRENCY_CODE_BYTES_MAX, ccy, sizeof(ccy))) {
-        json_decref(body);
-        return HTTP_DONE;
-    }
-    struct api_cmd *c = api_cmd_new(api, NULL, req, holiday_run, sizeof(struct holiday_cmd));
-    struct holiday_cmd *h = c->data;
-    memcpy(h->currency, ccy, sizeof(ccy));
-    h->through = -1;
-    int rc = 0;
-    json_t *dates = json_object_get(body, "dates");
-    if (dates && (!json_is_array(dates) || json_array_size(dates) > FG_WD_HOLIDAYS_PER_REQUEST_MAX))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'dates' must be a list of at most %d dates",
-                     FG_WD_HOLIDAYS_PER_REQUEST_MAX);
-    size_t i;
-    json_t *d;
-    json_array_foreach(dates, i, d)
-    {
-        if (rc == 0 && (!json_is_string(d) || !wd_date_parse(json_string_value(d), &h->days[i])))
-            rc = fg_fail(&err, -FG_EBAD_FIELD, "dates[%zu] is not a YYYY-MM-DD date", i);
-        if (rc == 0)
-            h->n = (int)i + 1;
-    }
-    const char *through = NULL;
-    if (rc == 0)
-        rc = jsonx_str(body, "through", false, 10, &through, &err);
-    if (rc == 0 && through && !wd_date_parse(through, &h->through))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'through' is not a YYYY-MM-DD date");
-    if (rc == 0 && !through && h->n == 0)
-        rc = fg_fail(&err, -FG_EMISSING_FIELD, "give 'dates' or 'through'");
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
-    }
-    /* Without 'through' the calendar is known to the end of its latest holiday's year. */
-    if (!through) {
-        int32_t last = h->days[0];
-        for (int k = 1; k < h->n; k++)
-            if (h->days[k] > last)
-                last = h->days[k];
-        int y, m, dd;
-        wd_civil_from_days(last, &y, &m, &dd);
-        h->through = wd_days_from_civil(y, 12, 31);
-    }
-    return api_cmd_submit(c);
-}
+static const struct api_admin_write holiday_write = {
+    .fields = holiday_fields,
+    .params = holiday_params,
+    .data_size = sizeof(struct holiday_cmd),
+    .run = holiday_run,
+    .refuse = funds_admin_refuse,
+};
 
 /* --- rates -------------------------------------------------------------------- */
 
@@ -365,136 +392,168 @@ struct rate_cmd {
     char bid_text[32], ask_text[32];
 };
 
-static int rate_run(struct api_cmd *c, struct store *s, int64_t now_ms)
+/* "BASE/QUOTE": two different currency codes. */
+static int rate_pair(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                     struct fg_err *err)
 {
-    struct rate_cmd *r = c->data;
-    struct fg_err err = {0};
-    struct currency a, b;
-    bool created = false;
-    int rc = currency_get(s, r->base, &a, &err);
-    if (rc == 0)
-        rc = currency_get(s, r->quote, &b, &err);
-    if (rc == 0)
-        rc = wd_rate_put(s, r->base, r->quote, r->bid, r->ask, now_ms, &created, &err);
-    char pair[40];
-    snprintf(pair, sizeof(pair), "%s/%s", r->base, r->quote);
-    if (rc == 0)
-        rc = api_audit(s, c->req, pair, now_ms, &err);
+    (void)ctx;
+    struct rate_cmd *r = dst;
+    const char *pair = NULL;
+    int rc = jsonx_str(body, f->name, true, 2 * FG_CURRENCY_CODE_BYTES_MAX + 1, &pair, err);
     if (rc < 0)
-        return refuse(c->req, rc, &err);
-    char mid[32];
-    money_rate_format(money_rate_mid(r->bid, r->ask), MONEY_RATE_DIGITS, mid, sizeof(mid));
-    api_respond_json(c->req, created ? 201 : 200,
-                     json_pack("{s:s,s:s,s:s,s:s}", "pair", pair, "bid", r->bid_text, "ask",
-                               r->ask_text, "mid", mid));
+        return rc;
+    const char *slash = strchr(pair, '/');
+    if (!slash || slash == pair || !slash[1] || (size_t)(slash - pair) > FG_CURRENCY_CODE_BYTES_MAX)
+        return fg_fail(err, -FG_EBAD_FIELD, "field 'pair' must be BASE/QUOTE");
+    if (strlen(slash + 1) > FG_CURRENCY_CODE_BYTES_MAX)
+        return fg_fail(err, -FG_EBAD_FIELD, "field 'pair': a currency code is at most %d bytes",
+                       FG_CURRENCY_CODE_BYTES_MAX);
+    snprintf(r->base, sizeof(r->base), "%.*s", (int)(slash - pair), pair);
+    snprintf(r->quote, sizeof(r->quote), "%s", slash + 1);
+    if (!currency_code_valid(r->base) || !currency_code_valid(r->quote) ||
+        strcmp(r->base, r->quote) == 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "field 'pair' must be two different currencies");
     return 0;
 }
 
-static int rates_post(struct http_req *req, void *ctx)
+/* A rate (money_rate_parse) and its text as sent, at offset and aux. */
+static int rate_value(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                      struct fg_err *err)
 {
-    static const char *const keys[] = {"pair", "bid", "ask", NULL};
-    struct api *api = ctx;
-    FUNDS_ADMIN_AUTH(req);
-    json_t *body;
-    if (api_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
-    struct api_cmd *c = api_cmd_new(api, NULL, req, rate_run, sizeof(struct rate_cmd));
-    struct rate_cmd *r = c->data;
-    const char *pair = NULL, *bid = NULL, *ask = NULL;
-    int rc = jsonx_str(body, "pair", true, 2 * FG_CURRENCY_CODE_BYTES_MAX + 1, &pair, &err);
-    const char *slash = rc == 0 ? strchr(pair, '/') : NULL;
-    if (rc == 0 && (!slash || slash == pair || !slash[1] ||
-                    (size_t)(slash - pair) > FG_CURRENCY_CODE_BYTES_MAX))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be BASE/QUOTE");
-    if (rc == 0 && strlen(slash + 1) > FG_CURRENCY_CODE_BYTES_MAX)
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair': a currency code is at most %d bytes",
-                     FG_CURRENCY_CODE_BYTES_MAX);
-    if (rc == 0) {
-        snprintf(r->base, sizeof(r->base), "%.*s", (int)(slash - pair), pair);
-        snprintf(r->quote, sizeof(r->quote), "%s", slash + 1);
-        if (!currency_code_valid(r->base) || !currency_code_valid(r->quote) ||
-            strcmp(r->base, r->quote) == 0)
-            rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be two different currencies");
-    }
+    (void)ctx;
+    const char *v = NULL;
+    int rc = jsonx_str(body, f->name, true, 24, &v, err);
     if (rc == 0)
-        rc = jsonx_str(body, "bid", true, 24, &bid, &err);
+        rc = money_rate_parse(v, strlen(v), (int64_t *)((char *)dst + f->offset), err);
     if (rc == 0)
-        rc = money_rate_parse(bid, strlen(bid), &r->bid, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "ask", true, 24, &ask, &err);
-    if (rc == 0)
-        rc = money_rate_parse(ask, strlen(ask), &r->ask, &err);
-    if (rc == 0 && r->bid > r->ask)
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "bid must not exceed ask");
-    if (rc == 0) {
-        snprintf(r->bid_text, sizeof(r->bid_text), "%s", bid);
-        snprintf(r->ask_text, sizeof(r->ask_text), "%s", ask);
-    }
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
-    }
-    return api_cmd_submit(c);
+        snprintf((char *)dst + f->aux, f->cap, "%s", v);
+    return rc;
 }
+
+static int rate_order(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                      struct fg_err *err)
+{
+    (void)body, (void)f, (void)ctx;
+    const struct rate_cmd *r = dst;
+    return r->bid > r->ask ? fg_fail(err, -FG_EBAD_FIELD, "bid must not exceed ask") : 0;
+}
+
+static const struct field_spec rate_fields[] = {
+    {.name = "pair", .kind = FIELD_CUSTOM, .read = rate_pair},
+    {.name = "bid",
+     .kind = FIELD_CUSTOM,
+     .read = rate_value,
+     .offset = offsetof(struct rate_cmd, bid),
+     .aux = offsetof(struct rate_cmd, bid_text),
+     .cap = sizeof(((struct rate_cmd *)0)->bid_text)},
+    {.name = "ask",
+     .kind = FIELD_CUSTOM,
+     .read = rate_value,
+     .offset = offsetof(struct rate_cmd, ask),
+     .aux = offsetof(struct rate_cmd, ask_text),
+     .cap = sizeof(((struct rate_cmd *)0)->ask_text)},
+    {.name = ".order", .kind = FIELD_CUSTOM, .read = rate_order},
+    {0},
+};
+
+static int rate_run(struct api_cmd *c, struct store *s, int64_t now_ms,
+                    struct api_write_result *out, struct fg_err *err)
+{
+    struct rate_cmd *r = c->data;
+    struct currency a, b;
+    bool created = false;
+    int rc = currency_get(s, r->base, &a, err);
+    if (rc == 0)
+        rc = currency_get(s, r->quote, &b, err);
+    if (rc == 0)
+        rc = wd_rate_put(s, r->base, r->quote, r->bid, r->ask, now_ms, &created, err);
+    if (rc < 0)
+        return rc;
+    char mid[32];
+    snprintf(out->target, sizeof(out->target), "%s/%s", r->base, r->quote);
+    money_rate_format(money_rate_mid(r->bid, r->ask), MONEY_RATE_DIGITS, mid, sizeof(mid));
+    out->status = created ? 201 : 200;
+    out->body = json_pack("{s:s,s:s,s:s,s:s}", "pair", out->target, "bid", r->bid_text, "ask",
+                          r->ask_text, "mid", mid);
+    return 0;
+}
+
+static const struct api_admin_write rate_write = {
+    .fields = rate_fields,
+    .data_size = sizeof(struct rate_cmd),
+    .run = rate_run,
+    .refuse = funds_admin_refuse,
+};
 
 /* --- operators ------------------------------------------------------------------ */
 
 static const char *const operator_statuses[] = {"active", "disabled", NULL};
 
-static int operator_run(struct api_cmd *c, struct store *s, int64_t now_ms)
+static int operator_roles(json_t *body, const struct field_spec *f, void *dst, void *ctx,
+                          struct fg_err *err)
 {
-    struct wd_operator *o = c->data;
-    struct fg_err err = {0};
-    bool created = false;
-    int rc = wd_operator_put(s, o, now_ms, &created, &err);
-    char target[300];
-    snprintf(target, sizeof(target), "%s/%s", o->app_id, o->user_name);
-    if (rc == 0)
-        rc = api_audit(s, c->req, target, now_ms, &err);
-    if (rc < 0)
-        return refuse(c->req, rc, &err);
-    api_respond_json(c->req, created ? 201 : 200,
-                     json_pack("{s:s,s:s,s:o,s:o,s:s}", "app_id", o->app_id, "user_name",
-                               o->user_name, "roles", mask_json(o->roles, wd_roles),
-                               "account_types", mask_json(o->account_types, customer_account_types),
-                               "status", o->status));
+    if (!json_object_get(body, f->name))
+        return fg_fail(err, -FG_EMISSING_FIELD, "field 'roles' is required");
+    return mask_read(body, f, dst, ctx, err);
+}
+
+static const struct field_spec operator_fields[] = {
+    {.name = "app_id", .kind = FIELD_STR, .required = true, FIELD_AT(struct wd_operator, app_id)},
+    {.name = "user_name",
+     .kind = FIELD_STR,
+     .required = true,
+     FIELD_AT(struct wd_operator, user_name)},
+    {.name = "roles",
+     .kind = FIELD_CUSTOM,
+     .read = operator_roles,
+     .choices = wd_roles,
+     FIELD_AT(struct wd_operator, roles)},
+    {.name = "account_types",
+     .kind = FIELD_CUSTOM,
+     .read = mask_read,
+     .choices = customer_account_types,
+     FIELD_AT(struct wd_operator, account_types)},
+    {.name = "status",
+     .kind = FIELD_ENUM,
+     .choices = operator_statuses,
+     FIELD_AT(struct wd_operator, status)},
+    {0},
+};
+
+/* Absent status is "active". */
+static int operator_prepare(struct api *api, struct http_req *req, json_t *body, void *data,
+                            struct fg_err *err)
+{
+    (void)api, (void)req, (void)body, (void)err;
+    struct wd_operator *o = data;
+    if (!o->status[0])
+        snprintf(o->status, sizeof(o->status), "%s", operator_statuses[0]);
     return 0;
 }
 
-static int operators_post(struct http_req *req, void *ctx)
+static int operator_run(struct api_cmd *c, struct store *s, int64_t now_ms,
+                        struct api_write_result *out, struct fg_err *err)
 {
-    static const char *const keys[] = {"app_id",        "user_name", "roles",
-                                       "account_types", "status",    NULL};
-    struct api *api = ctx;
-    FUNDS_ADMIN_AUTH(req);
-    json_t *body;
-    if (api_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
-    struct api_cmd *c = api_cmd_new(api, NULL, req, operator_run, sizeof(struct wd_operator));
     struct wd_operator *o = c->data;
-    int st = 0;
-    int rc = jsonx_str_copy(body, "app_id", true, o->app_id, sizeof(o->app_id), &err);
-    if (rc == 0)
-        rc = jsonx_str_copy(body, "user_name", true, o->user_name, sizeof(o->user_name), &err);
-    if (rc == 0 && !json_object_get(body, "roles"))
-        rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'roles' is required");
-    if (rc == 0)
-        rc = mask_field(body, "roles", wd_roles, &o->roles, &err);
-    if (rc == 0)
-        rc = mask_field(body, "account_types", customer_account_types, &o->account_types, &err);
-    if (rc == 0)
-        rc = jsonx_enum(body, "status", false, operator_statuses, &st, &err);
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
-    }
-    snprintf(o->status, sizeof(o->status), "%s", operator_statuses[st]);
-    return api_cmd_submit(c);
+    bool created = false;
+    int rc = wd_operator_put(s, o, now_ms, &created, err);
+    if (rc < 0)
+        return rc;
+    out->status = created ? 201 : 200;
+    out->body = json_pack("{s:s,s:s,s:o,s:o,s:s}", "app_id", o->app_id, "user_name", o->user_name,
+                          "roles", mask_json(o->roles, wd_roles), "account_types",
+                          mask_json(o->account_types, customer_account_types), "status", o->status);
+    snprintf(out->target, sizeof(out->target), "%s/%s", o->app_id, o->user_name);
+    return 0;
 }
+
+static const struct api_admin_write operator_write = {
+    .fields = operator_fields,
+    .data_size = sizeof(struct wd_operator),
+    .prepare = operator_prepare,
+    .run = operator_run,
+    .refuse = funds_admin_refuse,
+};
 
 /* --- withdrawals ------------------------------------------------------------------ */
 
@@ -529,7 +588,8 @@ static bool status_known(const char *status)
 static int withdrawals_get(struct http_req *req, void *ctx)
 {
     struct api *api = ctx;
-    FUNDS_ADMIN_AUTH(req);
+    if (!api_admin_allowed(api, req))
+        return HTTP_DONE;
     struct fg_err err = {0};
     const char *status = NULL;
     int64_t after = 0, limit = FG_PAGE_LIMIT_DEFAULT;
@@ -572,8 +632,10 @@ static int review_run(struct api_cmd *c, struct store *s, int64_t now_ms)
     int rc = withdraw_act(s, now_ms, r->serial, r->action, NULL, r->reason, 0, &r->order, &err);
     if (rc == 0)
         rc = api_audit(s, c->req, r->serial, now_ms, &err);
-    if (rc < 0)
-        return refuse(c->req, rc, &err);
+    if (rc < 0) {
+        funds_admin_refuse(c->req, rc, &err);
+        return rc;
+    }
     api_respond_json(c->req, 200, funds_order_json(&r->order, true));
     return 0;
 }
@@ -583,7 +645,8 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     static const char *const keys[] = {"reason", NULL};
     static const enum wd_action actions[] = {WD_APPROVE, WD_REJECT, WD_PAID, WD_FAILED, WD_REOPEN};
     struct api *api = ctx;
-    FUNDS_ADMIN_AUTH(req);
+    if (!api_admin_allowed(api, req))
+        return HTTP_DONE;
     struct fg_err err = {0};
     int which = -1;
     for (int i = 0; i < (int)(sizeof(actions) / sizeof(actions[0])); i++)
@@ -609,8 +672,8 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
     r->action = actions[which];
     memcpy(r->serial, req->params[0], serial_len + 1);
     if (body)
-        rc = funds_text_copy(body, "reason", r->action == WD_REJECT, FG_WD_REASON_CHARS_MAX,
-                             r->reason, sizeof(r->reason), &err); /* as given (issue 16) */
+        rc = fields_text(body, "reason", r->action == WD_REJECT, FG_WD_REASON_CHARS_MAX, r->reason,
+                         sizeof(r->reason), &err); /* as given (issue 16) */
     else if (r->action == WD_REJECT)
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "field 'reason' is required");
     json_decref(body);
@@ -621,6 +684,33 @@ static int withdrawal_action_post(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     return api_cmd_submit(c);
+}
+
+/* --- routes -------------------------------------------------------------------- */
+
+static int banks_post(struct http_req *req, void *ctx)
+{
+    return api_admin_write(ctx, req, &bank_write);
+}
+
+static int rules_post(struct http_req *req, void *ctx)
+{
+    return api_admin_write(ctx, req, &rule_write);
+}
+
+static int holidays_post(struct http_req *req, void *ctx)
+{
+    return api_admin_write(ctx, req, &holiday_write);
+}
+
+static int rates_post(struct http_req *req, void *ctx)
+{
+    return api_admin_write(ctx, req, &rate_write);
+}
+
+static int operators_post(struct http_req *req, void *ctx)
+{
+    return api_admin_write(ctx, req, &operator_write);
 }
 
 const struct http_route funds_admin_routes[FUNDS_ADMIN_ROUTE_COUNT] = {

@@ -43,6 +43,7 @@
 
 #include "api/api.h"
 #include "api/api_cmd.h"
+#include "api/api_idem.h"
 #include "api/clients.h"
 #include "api/family.h"
 #include "core/assert.h"
@@ -783,24 +784,6 @@ static char *answer_dump(const struct tb_cmd *t, json_t *fence, size_t *len)
     return text;
 }
 
-/* A transfer's ref "<scope>:<key>"; a key too long for it (a number of 48
- * wide characters) is named by its SHA-256 instead, never cut. */
-static void transfer_ref(char ref[LEDGER_REF_BYTES_MAX], const char *scope, const char *key)
-{
-    size_t ns = strlen(scope), nk = strlen(key);
-    if (ns + 1 + nk < LEDGER_REF_BYTES_MAX) {
-        memcpy(ref, scope, ns);
-        ref[ns] = ':';
-        memcpy(ref + ns + 1, key, nk + 1);
-        return;
-    }
-    uint8_t h[FG_SHA256_BYTES];
-    char hex[2 * FG_SHA256_BYTES + 1];
-    fg_sha256(key, nk, h);
-    sig_hex_encode(h, sizeof(h), hex);
-    snprintf(ref, LEDGER_REF_BYTES_MAX, "%s:sha256:%s", scope, hex);
-}
-
 static json_t *amount_json(int64_t v, int digits)
 {
     return jsonx_amount_new(v, digits);
@@ -872,7 +855,7 @@ static int exec_apply(struct tb_cmd *t, struct store *s, int64_t now_ms, struct 
             .debit_id = x->debit_id, .credit_id = x->credit_id, .amount = amount};
         snprintf(tr.currency, sizeof(tr.currency), "%s", t->currency);
         snprintf(tr.kind, sizeof(tr.kind), "%s", kind);
-        transfer_ref(tr.ref, TB_SCOPE_EXEC, t->key);
+        api_idem_ref(tr.ref, TB_SCOPE_EXEC, t->key);
         if ((rc = ledger_transfer_create(s, now_ms, &tr, err)) < 0)
             return rc;
         x->transfer_id = tr.id;
@@ -1225,7 +1208,7 @@ static int cancel_reverse(struct tb_cmd *t, struct store *s, int64_t now_ms,
         };
         snprintf(tr.currency, sizeof(tr.currency), "%s", t->currency);
         snprintf(tr.kind, sizeof(tr.kind), "tb_reverse");
-        transfer_ref(tr.ref, TB_SCOPE_CANCEL, t->key);
+        api_idem_ref(tr.ref, TB_SCOPE_CANCEL, t->key);
         int rc = ledger_transfers_create_linked(s, now_ms, &tr, 1, err);
         if (rc < 0)
             return rc;
