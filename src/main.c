@@ -105,6 +105,75 @@ static int parse_rate(const char *s, int64_t *per_s, int64_t *burst)
     return 0;
 }
 
+/* A value option of serve that needs parsing: -1 to go on, else the exit
+ * code (2, said on stderr). */
+static int serve_value(int c, struct api_config *cfg, char *host, size_t host_cap)
+{
+    int64_t n;
+    int level;
+    switch (c) {
+    case 'l':
+        if (parse_listen(optarg, host, host_cap, &cfg->port) == 0)
+            return -1;
+        fprintf(stderr, "fundgate serve: --listen wants HOST:PORT, got '%s'\n", optarg);
+        return 2;
+    case 'R':
+        if (parse_rate(optarg, &cfg->admin_per_s, &cfg->admin_burst) == 0)
+            return -1;
+        fprintf(stderr, "fundgate serve: --admin-rate-limit wants PER_S:BURST, each 1..%d\n",
+                FG_RATELIMIT_PER_S_MAX);
+        return 2;
+    case 'T':
+        if (parse_int64_text(optarg, 1, FG_HTTP_THREADS_MAX, &n) < 0) {
+            fprintf(stderr, "fundgate serve: --threads must be 1..%d\n", FG_HTTP_THREADS_MAX);
+            return 2;
+        }
+        cfg->threads = (int)n;
+        return -1;
+    case 'L':
+        if ((level = fg_log_level_parse(optarg)) < 0) {
+            fprintf(stderr, "fundgate serve: unknown log level '%s'\n", optarg);
+            return 2;
+        }
+        fg_log_set_level((enum fg_log_level)level);
+        return -1;
+    }
+    usage_serve(stderr);
+    return 2;
+}
+
+/* One option of serve: -1 to go on, else the exit code. */
+static int serve_option(int c, struct api_config *cfg, char *host, size_t host_cap)
+{
+    switch (c) {
+    case 'd':
+        cfg->data_dir = optarg;
+        return -1;
+    case 'D':
+        cfg->db_uri = optarg;
+        return -1;
+    case 't':
+        cfg->admin_token = optarg;
+        return -1;
+    case 'b':
+        cfg->bootstrap = optarg;
+        return -1;
+    case 'K':
+        cfg->secret_key_file = optarg;
+        return -1;
+    case 'C':
+        cfg->test_clock = true;
+        return -1;
+    case 'F':
+        cfg->test_faults = true;
+        return -1;
+    case 'h':
+        usage_serve(stdout);
+        return 0;
+    }
+    return serve_value(c, cfg, host, host_cap);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     static char host[256] = "127.0.0.1";
@@ -125,70 +194,10 @@ static int cmd_serve(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            if (parse_listen(optarg, host, sizeof(host), &cfg.port) < 0) {
-                fprintf(stderr, "fundgate serve: --listen wants HOST:PORT, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'd':
-            cfg.data_dir = optarg;
-            break;
-        case 'D':
-            cfg.db_uri = optarg;
-            break;
-        case 't':
-            cfg.admin_token = optarg;
-            break;
-        case 'b':
-            cfg.bootstrap = optarg;
-            break;
-        case 'K':
-            cfg.secret_key_file = optarg;
-            break;
-        case 'R':
-            if (parse_rate(optarg, &cfg.admin_per_s, &cfg.admin_burst) < 0) {
-                fprintf(stderr,
-                        "fundgate serve: --admin-rate-limit wants PER_S:BURST, each 1..%d\n",
-                        FG_RATELIMIT_PER_S_MAX);
-                return 2;
-            }
-            break;
-        case 'T': {
-            int64_t n;
-            if (parse_int64_text(optarg, 1, FG_HTTP_THREADS_MAX, &n) < 0) {
-                fprintf(stderr, "fundgate serve: --threads must be 1..%d\n", FG_HTTP_THREADS_MAX);
-                return 2;
-            }
-            cfg.threads = (int)n;
-            break;
-        }
-        case 'L': {
-            int level = fg_log_level_parse(optarg);
-            if (level < 0) {
-                fprintf(stderr, "fundgate serve: unknown log level '%s'\n", optarg);
-                return 2;
-            }
-            fg_log_set_level((enum fg_log_level)level);
-            break;
-        }
-        case 'C':
-            cfg.test_clock = true;
-            break;
-        case 'F':
-            cfg.test_faults = true;
-            break;
-        case 'h':
-            usage_serve(stdout);
-            return 0;
-        default:
-            usage_serve(stderr);
-            return 2;
-        }
-    }
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+        if ((rc = serve_option(c, &cfg, host, sizeof(host))) >= 0)
+            return rc;
     if (optind < argc) {
         fprintf(stderr, "fundgate serve: unexpected argument '%s'\n", argv[optind]);
         return 2;
@@ -367,6 +376,74 @@ static void usage_token(FILE *f)
 }
 
 /* Mint the token the Funds family takes: {"iss", "iat", "sub": "<json text>"}. */
+struct token_args {
+    const char *app, *user, *secret, *iss, *omnibus, *email;
+    long long iat;
+};
+
+/* One option of token: -1 to go on, else the exit code. */
+static int token_option(int c, struct token_args *t)
+{
+    char *end = NULL;
+    switch (c) {
+    case 'a':
+        t->app = optarg;
+        return -1;
+    case 'u':
+        t->user = optarg;
+        return -1;
+    case 's':
+        t->secret = optarg;
+        return -1;
+    case 'i':
+        t->iss = optarg;
+        return -1;
+    case 't':
+        errno = 0;
+        t->iat = strtoll(optarg, &end, 10);
+        if (!*optarg || *end || errno) {
+            fprintf(stderr, "fundgate token: --iat wants an integer of seconds\n");
+            return 2;
+        }
+        return -1;
+    case 'o':
+        t->omnibus = optarg;
+        return -1;
+    case 'e':
+        t->email = optarg;
+        return -1;
+    case 'h':
+        usage_token(stdout);
+        return 0;
+    }
+    usage_token(stderr);
+    return 2;
+}
+
+/* Print the signed token; 0, or 1 when out of memory. */
+static int token_print(const struct token_args *t)
+{
+    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", t->user, "OmnibusAccountId",
+                            t->omnibus, "Appid", t->app, "Email", t->email);
+    char *sub_text = sub ? json_dumps(sub, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_t *claims = sub_text ? json_pack("{s:s,s:s,s:I}", "iss", t->iss, "sub", sub_text, "iat",
+                                          (json_int_t)t->iat)
+                              : NULL;
+    char *payload = claims ? json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *token = payload ? jwt_hs256_sign(payload, t->secret, strlen(t->secret)) : NULL;
+    json_decref(sub);
+    json_decref(claims);
+    free(sub_text);
+    free(payload);
+    if (!token) {
+        fprintf(stderr, "fundgate token: out of memory\n");
+        return 1;
+    }
+    printf("%s\n", token);
+    free(token);
+    return 0;
+}
+
 static int cmd_token(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -380,71 +457,17 @@ static int cmd_token(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *app = NULL, *user = NULL, *secret = NULL, *iss = "Trading-Auth";
-    const char *omnibus = "", *email = "";
-    long long iat = fg_clock_now_ms() / 1000;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'a':
-            app = optarg;
-            break;
-        case 'u':
-            user = optarg;
-            break;
-        case 's':
-            secret = optarg;
-            break;
-        case 'i':
-            iss = optarg;
-            break;
-        case 't': {
-            char *end = NULL;
-            errno = 0;
-            iat = strtoll(optarg, &end, 10);
-            if (!*optarg || *end || errno) {
-                fprintf(stderr, "fundgate token: --iat wants an integer of seconds\n");
-                return 2;
-            }
-            break;
-        }
-        case 'o':
-            omnibus = optarg;
-            break;
-        case 'e':
-            email = optarg;
-            break;
-        case 'h':
-            usage_token(stdout);
-            return 0;
-        default:
-            usage_token(stderr);
-            return 2;
-        }
-    }
-    if (!app || !user || !secret || optind < argc) {
+    struct token_args t = {
+        .iss = "Trading-Auth", .omnibus = "", .email = "", .iat = fg_clock_now_ms() / 1000};
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+        if ((rc = token_option(c, &t)) >= 0)
+            return rc;
+    if (!t.app || !t.user || !t.secret || optind < argc) {
         usage_token(stderr);
         return 2;
     }
-    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", user, "OmnibusAccountId", omnibus,
-                            "Appid", app, "Email", email);
-    char *sub_text = sub ? json_dumps(sub, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_t *claims =
-        sub_text ? json_pack("{s:s,s:s,s:I}", "iss", iss, "sub", sub_text, "iat", (json_int_t)iat)
-                 : NULL;
-    char *payload = claims ? json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    char *token = payload ? jwt_hs256_sign(payload, secret, strlen(secret)) : NULL;
-    json_decref(sub);
-    json_decref(claims);
-    free(sub_text);
-    free(payload);
-    if (!token) {
-        fprintf(stderr, "fundgate token: out of memory\n");
-        return 1;
-    }
-    printf("%s\n", token);
-    free(token);
-    return 0;
+    return token_print(&t);
 }
 
 int main(int argc, char **argv)

@@ -828,27 +828,14 @@ static int order_write(struct store *s, int64_t now_ms, const struct wd_create_r
     return rc;
 }
 
-int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req *q,
-                    struct wd_order *o, struct fg_err *err)
+/* Currency and precision (110004, 110024, 110025, 110216), flow permission
+ * (110012 when no rule, 110201), digital currency and clearing id (110212,
+ * 110213). */
+static int check_currency(struct store *s, const struct wd_create_req *q,
+                          struct ledger_account *acct, struct currency *cur, struct wd_rule *rule,
+                          int64_t *amount, struct fg_err *err)
 {
-    struct customer ini = {0}, cu;
-    struct wd_operator op = {0};
-    struct currency cur, base;
-    struct wd_rule rule;
-    struct ledger_account acct;
-    int64_t amount = 0, fee = 0;
-    int32_t value_day = 0;
-
-    /* Initiator and operator (110015, 110014). */
-    int rc = check_initiator(s, q, &ini, &op, err);
-    /* Customer and account (110002, 110003, 110034, 110035, 110005, 110029, 110006, 110009,
-     * 110008). */
-    if (rc == 0)
-        rc = check_customer(s, q, &ini, &op, &cu, err);
-    if (rc < 0)
-        return rc;
-    /* Currency and precision (110004, 110024, 110025, 110216). */
-    rc = ledger_account_find(s, q->uuid, q->account_type, q->currency, &acct, err);
+    int rc = ledger_account_find(s, q->uuid, q->account_type, q->currency, acct, err);
     if (rc == -FG_EUNKNOWN_ACCOUNT)
         return fg_fail(err,
                        strcmp(q->account_type, "wallet") == 0 ? -FG_EWD_WALLET_CURRENCY
@@ -856,51 +843,83 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
                        "%.64s has no %.16s account in %.16s", q->uuid, q->account_type,
                        q->currency);
     if (rc == 0)
-        rc = currency_get(s, q->currency, &cur, err);
+        rc = currency_get(s, q->currency, cur, err);
     if (rc == 0)
-        rc = wd_amount_parse(q->amount, &cur, &amount, err);
-    /* Flow permission (110012 when no rule, 110201). */
+        rc = wd_amount_parse(q->amount, cur, amount, err);
     if (rc == 0)
-        rc = wd_rule_get(s, q->currency, &rule, err);
+        rc = wd_rule_get(s, q->currency, rule, err);
     if (rc < 0)
         return rc;
-    if (!(rule.account_types & (1u << customer_account_type_index(q->account_type))))
+    if (!(rule->account_types & (1u << customer_account_type_index(q->account_type))))
         return fg_fail(err, -FG_EWD_FLOW_FORBIDDEN, "%.16s accounts may not withdraw %.16s",
                        q->account_type, q->currency);
-    /* Digital currency and clearing id (110212, 110213). */
-    if (!cur.digital && (q->chain[0] || q->address[0]))
-        return fg_fail(err, -FG_EWD_NOT_DIGITAL, "%.16s is not a digital currency", cur.code);
-    if (cur.digital && (!q->chain[0] || !q->address[0]))
+    if (!cur->digital && (q->chain[0] || q->address[0]))
+        return fg_fail(err, -FG_EWD_NOT_DIGITAL, "%.16s is not a digital currency", cur->code);
+    if (cur->digital && (!q->chain[0] || !q->address[0]))
         return fg_fail(err, -FG_EWD_CLEARING_MISSING,
-                       "a %.16s withdrawal needs chain (or clearing_id) and address", cur.code);
-    /* Bank and payee (110037, 110038, 110207, 110214, 110215, 110206). */
-    if ((rc = check_bank(s, q, &cu, &cur, err)) < 0)
-        return rc;
-    /* Limits and fees (110208, 110204, 110205, 110209, 110210, 110211). */
-    if ((rc = check_amounts(q, &rule, &cur, amount, &fee, err)) < 0)
-        return rc;
-    /* Cooldown and pending review (110202, 110203). */
-    if ((rc = check_cooldown_pending(s, q, &rule, now_ms, err)) < 0)
-        return rc;
-    /* Funds (110013). */
-    if (ledger_account_available(&acct) < amount)
-        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "available balance is below the amount");
+                       "a %.16s withdrawal needs chain (or clearing_id) and address", cur->code);
+    return 0;
+}
+
+/* The order's amounts, currencies and value day (the base amount and value
+ * day: 110028, 110033). */
+static int order_fill(struct store *s, int64_t now_ms, const struct customer *cu,
+                      const struct currency *cur, const struct wd_rule *rule, int64_t amount,
+                      int64_t fee, struct wd_order *o, struct fg_err *err)
+{
+    struct currency base;
+    int32_t value_day = 0;
     memset(o, 0, sizeof(*o));
-    rc = currency_get(s, cu.base_currency, &base, err);
+    int rc = currency_get(s, cu->base_currency, &base, err);
     if (rc == 0)
-        rc = create_base_and_value_day(s, now_ms, &cur, &base, &rule, amount, o, &value_day, err);
+        rc = create_base_and_value_day(s, now_ms, cur, &base, rule, amount, o, &value_day, err);
     if (rc < 0)
         return rc;
-    snprintf(o->currency, sizeof(o->currency), "%s", cur.code);
-    o->digits = cur.digits;
+    snprintf(o->currency, sizeof(o->currency), "%s", cur->code);
+    o->digits = cur->digits;
     o->amount = amount;
     o->fee = fee;
     o->net_amount = amount - fee;
-    FG_ASSERT(o->net_amount > 0 && o->fee >= 0);
+    FG_ASSERT(o->net_amount > 0 && o->fee >= 0); /* check_amounts: 0 <= fee < amount */
     snprintf(o->base_currency, sizeof(o->base_currency), "%s", base.code);
     o->base_digits = base.digits;
     wd_date_format(value_day, o->value_day);
-    return order_write(s, now_ms, q, o, err);
+    return 0;
+}
+
+int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req *q,
+                    struct wd_order *o, struct fg_err *err)
+{
+    struct customer ini = {0}, cu;
+    struct wd_operator op = {0};
+    struct currency cur;
+    struct wd_rule rule;
+    struct ledger_account acct;
+    int64_t amount = 0, fee = 0;
+
+    /* Initiator and operator (110015, 110014). */
+    int rc = check_initiator(s, q, &ini, &op, err);
+    /* Customer and account (110002, 110003, 110034, 110035, 110005, 110029, 110006, 110009,
+     * 110008). */
+    if (rc == 0)
+        rc = check_customer(s, q, &ini, &op, &cu, err);
+    if (rc == 0)
+        rc = check_currency(s, q, &acct, &cur, &rule, &amount, err);
+    /* Bank and payee (110037, 110038, 110207, 110214, 110215, 110206). */
+    if (rc == 0)
+        rc = check_bank(s, q, &cu, &cur, err);
+    /* Limits and fees (110208, 110204, 110205, 110209, 110210, 110211). */
+    if (rc == 0)
+        rc = check_amounts(q, &rule, &cur, amount, &fee, err);
+    /* Cooldown and pending review (110202, 110203). */
+    if (rc == 0)
+        rc = check_cooldown_pending(s, q, &rule, now_ms, err);
+    /* Funds (110013). */
+    if (rc == 0 && ledger_account_available(&acct) < amount)
+        rc = fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "available balance is below the amount");
+    if (rc == 0)
+        rc = order_fill(s, now_ms, &cu, &cur, &rule, amount, fee, o, err);
+    return rc == 0 ? order_write(s, now_ms, q, o, err) : rc;
 }
 
 /* --- orders: moves ------------------------------------------------------ */
@@ -967,6 +986,76 @@ static int bank_approved(struct store *s, const struct wd_order *o, struct fg_er
     return rc;
 }
 
+/* May actor make move a on order o? The owner alone appeals (110032); others
+ * as withdraw_actor_check says. An order of another app does not exist. */
+static int act_actor_check(struct store *s, const struct wd_order *o, enum wd_action a,
+                           const struct wd_actor *actor, struct fg_err *err)
+{
+    if (strcmp(o->app_id, actor->app_id) != 0)
+        return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", o->serial);
+    if (a != WD_APPEAL)
+        return withdraw_actor_check(s, actor, o->uuid, err);
+    struct customer me;
+    int rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
+    if (rc < 0 && rc != -FG_EUNKNOWN_CUSTOMER)
+        return rc;
+    if (rc < 0 || strcmp(me.uuid, o->uuid) != 0)
+        return fg_fail(err, -FG_EWD_APPEAL_AUTH, "only %.64s may appeal %.40s", o->uuid, o->serial);
+    return withdraw_omnibus_check(&me, actor, err);
+}
+
+/* The money of move a (the hold), or the appeal's own rules. */
+static int act_effect(struct store *s, int64_t now_ms, enum wd_action a, int64_t appeal_window_ms,
+                      struct wd_order *o, struct fg_err *err)
+{
+    switch (a) {
+    case WD_APPROVE:
+        return bank_approved(s, o, err);
+    case WD_REJECT:
+        return strcmp(o->status, "pending_review") == 0 ? hold_void(s, now_ms, o, err) : 0;
+    case WD_FAILED:
+    case WD_CANCEL:
+        return hold_void(s, now_ms, o, err);
+    case WD_PAID:
+        return hold_post(s, now_ms, o, err);
+    case WD_REOPEN:
+        return hold_create(s, now_ms, o, &o->hold_id, err);
+    case WD_APPEAL:
+        if (o->appeals >= 1)
+            return fg_fail(err, -FG_EWD_ORDER_STATE, "order %.40s was appealed already", o->serial);
+        if (now_ms > o->rejected_ms + appeal_window_ms)
+            return fg_fail(err, -FG_EWD_APPEAL_DEADLINE, "the appeal window of %.40s closed",
+                           o->serial);
+        return 0;
+    }
+    FG_ASSERT(!"withdraw_act: unknown action");
+    return -FG_EINTERNAL;
+}
+
+/* The order's new state, written. */
+static int act_record(struct store *s, int64_t now_ms, enum wd_action a, const char *reason,
+                      const char *to, struct wd_order *o, struct fg_err *err)
+{
+    if (a == WD_REJECT) {
+        snprintf(o->reason, sizeof(o->reason), "%s", reason ? reason : "");
+        o->rejected_ms = now_ms;
+    }
+    if (a == WD_APPEAL) {
+        snprintf(o->appeal_reason, sizeof(o->appeal_reason), "%s", reason ? reason : "");
+        o->appeals++;
+    }
+    snprintf(o->status, sizeof(o->status), "%s", to);
+    o->updated_ms = now_ms;
+    return store_exec_changes(
+        s,
+        "UPDATE funds_orders SET status = ?, hold_id = ?, reason = ?, appeal_reason = ?, "
+        "appeals = ?, rejected_ms = ?, updated_ms = ? WHERE id = ?",
+        STORE_ARGS(SA_TEXT(o->status), SA_INT(o->hold_id), SA_TEXT(o->reason),
+                   SA_TEXT(o->appeal_reason), SA_INT(o->appeals), SA_INT(o->rejected_ms),
+                   SA_INT(now_ms), SA_INT(o->id)),
+        NULL, err);
+}
+
 int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_action a,
                  const struct wd_actor *actor, const char *reason, int64_t appeal_window_ms,
                  struct wd_order *o, struct fg_err *err)
@@ -974,26 +1063,10 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
     const struct move *m = &moves[a];
     FG_ASSERT(m->action == a);
     int rc = withdraw_get(s, serial, o, err);
+    if (rc == 0 && actor)
+        rc = act_actor_check(s, o, a, actor, err);
     if (rc < 0)
         return rc;
-    if (actor && a == WD_APPEAL) {
-        struct customer me;
-        if (strcmp(o->app_id, actor->app_id) != 0)
-            return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
-        rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
-        if (rc < 0 && rc != -FG_EUNKNOWN_CUSTOMER)
-            return rc;
-        if (rc < 0 || strcmp(me.uuid, o->uuid) != 0)
-            return fg_fail(err, -FG_EWD_APPEAL_AUTH, "only %.64s may appeal %.40s", o->uuid,
-                           serial);
-        if ((rc = withdraw_omnibus_check(&me, actor, err)) < 0)
-            return rc;
-    } else if (actor) {
-        if (strcmp(o->app_id, actor->app_id) != 0)
-            return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
-        if ((rc = withdraw_actor_check(s, actor, o->uuid, err)) < 0)
-            return rc;
-    }
     /* The move was made already: a retry answers the order. An order in
      * pending_review was reopened only if it was appealed. */
     if (strcmp(o->status, m->to) == 0 && (a != WD_REOPEN || o->appeals > 0))
@@ -1004,51 +1077,9 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
     if (!allowed)
         return fg_fail(err, -FG_EWD_ORDER_STATE, "order %.40s is %.16s; cannot %s", serial,
                        o->status, wd_action_names[a]);
-    switch (a) {
-    case WD_APPROVE:
-        rc = bank_approved(s, o, err);
-        break;
-    case WD_REJECT:
-        rc = strcmp(o->status, "pending_review") == 0 ? hold_void(s, now_ms, o, err) : 0;
-        break;
-    case WD_FAILED:
-    case WD_CANCEL:
-        rc = hold_void(s, now_ms, o, err);
-        break;
-    case WD_PAID:
-        rc = hold_post(s, now_ms, o, err);
-        break;
-    case WD_REOPEN:
-        rc = hold_create(s, now_ms, o, &o->hold_id, err);
-        break;
-    case WD_APPEAL:
-        if (o->appeals >= 1)
-            return fg_fail(err, -FG_EWD_ORDER_STATE, "order %.40s was appealed already", serial);
-        if (now_ms > o->rejected_ms + appeal_window_ms)
-            return fg_fail(err, -FG_EWD_APPEAL_DEADLINE, "the appeal window of %.40s closed",
-                           serial);
-        break;
-    }
-    if (rc < 0)
+    if ((rc = act_effect(s, now_ms, a, appeal_window_ms, o, err)) < 0)
         return rc;
-    if (a == WD_REJECT) {
-        snprintf(o->reason, sizeof(o->reason), "%s", reason ? reason : "");
-        o->rejected_ms = now_ms;
-    }
-    if (a == WD_APPEAL) {
-        snprintf(o->appeal_reason, sizeof(o->appeal_reason), "%s", reason ? reason : "");
-        o->appeals++;
-    }
-    snprintf(o->status, sizeof(o->status), "%s", m->to);
-    o->updated_ms = now_ms;
-    return store_exec_changes(
-        s,
-        "UPDATE funds_orders SET status = ?, hold_id = ?, reason = ?, appeal_reason = ?, "
-        "appeals = ?, rejected_ms = ?, updated_ms = ? WHERE id = ?",
-        STORE_ARGS(SA_TEXT(o->status), SA_INT(o->hold_id), SA_TEXT(o->reason),
-                   SA_TEXT(o->appeal_reason), SA_INT(o->appeals), SA_INT(o->rejected_ms),
-                   SA_INT(now_ms), SA_INT(o->id)),
-        NULL, err);
+    return act_record(s, now_ms, a, reason, m->to, o, err);
 }
 
 /* --- own-account transfers ---------------------------------------------- */

@@ -929,78 +929,85 @@ static bool exec_answer_text(struct tb_cmd *t, const struct exec_result *x, char
     return true;
 }
 
+/* The execute's record: its answer and, when applied, the fence part. */
+static int exec_record(struct api_cmd *c, struct store *s, int64_t now_ms, int state,
+                       const struct exec_result *x, json_t *fence)
+{
+    struct tb_cmd *t = c->data;
+    struct fg_err err = {0};
+    size_t len = 0;
+    char *text = answer_dump(t, fence, &len);
+    if (!text)
+        return run_busy(c, -FG_ENOMEM, &err);
+    int rc = idem_put(s, TB_SCOPE_EXEC, t->key, t->hash, state, 200, text, len, x->transfer_id,
+                      now_ms, &err);
+    free(text);
+    return rc < 0 ? run_busy(c, rc, &err) : 0;
+}
+
+/* The applied execute's answer and record: written directly when every
+ * field is plain ASCII (exec_answer_text), else through jansson. */
+static int exec_applied(struct api_cmd *c, struct store *s, int64_t now_ms, int state,
+                        const struct exec_result *x, const char *note)
+{
+    struct tb_cmd *t = c->data;
+    char req_s[MONEY_FORMAT_BYTES_MAX], moved_s[MONEY_FORMAT_BYTES_MAX], text[FG_ERR_MSG_MAX];
+    money_amount_format(x->requested, x->digits, req_s, sizeof(req_s));
+    money_amount_format(x->moved, x->digits, moved_s, sizeof(moved_s));
+    if (t->op == TB_OP_OVERTRADING && x->moved < x->requested &&
+        t->overtrading != TB_OVERTRADING_IGNORE)
+        snprintf(text, sizeof(text), "deducted %s of %s asked: that was all available", moved_s,
+                 req_s);
+    else
+        snprintf(text, sizeof(text), "%s", note[0] ? note : "success");
+    answer_set(t, 0, text, NULL);
+    char stored[TB_ANSWER_TEXT_BYTES_MAX];
+    size_t stored_len = 0;
+    if (exec_answer_text(t, x, stored, sizeof(stored), &stored_len)) {
+        struct fg_err err = {0};
+        int rc = idem_put(s, TB_SCOPE_EXEC, t->key, t->hash, state, 200, stored, stored_len,
+                          x->transfer_id, now_ms, &err);
+        return rc < 0 ? run_busy(c, rc, &err) : 0;
+    }
+    answer_set(t, 0, text,
+               json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
+                         "userName", t->user_name, "currency", t->currency, "operationType",
+                         operations[t->op], "amount", json_string(t->amount.text), "appliedAmount",
+                         amount_json(x->moved, x->digits), "amountDigits", x->digits,
+                         "availableAmount", amount_json(x->available, x->digits)));
+    json_t *fence = json_pack(
+        "{s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "requested", (json_int_t)x->requested, "moved",
+        (json_int_t)x->moved, "debit", (json_int_t)x->debit_id, "credit", (json_int_t)x->credit_id,
+        "currency", t->currency, "userName", t->user_name, "digits", x->digits);
+    int rc = exec_record(c, s, now_ms, state, x, fence);
+    json_decref(fence);
+    return rc;
+}
+
 static int exec_run_new(struct api_cmd *c, struct store *s, int64_t now_ms)
 {
     struct tb_cmd *t = c->data;
     struct fg_err err = {0};
     struct exec_result x = {0};
-    char note[160] = "", refusal[FG_ERR_MSG_MAX];
+    char note[160] = "";
     int code = t->pre_code;
-    const char *msg = t->pre_msg;
-    int rc = 0;
     if (code == 0) {
         /* No savepoint: a refusal from exec_apply has written nothing (a
          * refused ledger transfer leaves nothing behind), so the fence row that
          * records it is all the command keeps. An operating error fails the
          * batch (the command is savepoint-free, engine.h). */
-        rc = exec_apply(t, s, now_ms, &x, note, sizeof(note), &err);
-        if (rc < 0) {
-            code = rc;
-            snprintf(refusal, sizeof(refusal), "%s", err.msg);
-            msg = refusal;
-            if (tb_code_busy(code))
-                return run_busy(c, rc, &err);
-        }
+        code = exec_apply(t, s, now_ms, &x, note, sizeof(note), &err);
+        if (code < 0 && tb_code_busy(code))
+            return run_busy(c, code, &err);
     }
-
     struct tb_fence_step step =
         tb_fence_step(TB_FENCE_NONE, code == 0 ? TB_EV_EXECUTE_APPLIED : TB_EV_EXECUTE_REFUSED);
     FG_ASSERT(step.action == TB_FENCE_RECORD);
-    json_t *fence = NULL;
-    if (code == 0) {
-        char req_s[MONEY_FORMAT_BYTES_MAX], moved_s[MONEY_FORMAT_BYTES_MAX];
-        money_amount_format(x.requested, x.digits, req_s, sizeof(req_s));
-        money_amount_format(x.moved, x.digits, moved_s, sizeof(moved_s));
-        char text[FG_ERR_MSG_MAX];
-        if (t->op == TB_OP_OVERTRADING && x.moved < x.requested &&
-            t->overtrading != TB_OVERTRADING_IGNORE)
-            snprintf(text, sizeof(text), "deducted %s of %s asked: that was all available", moved_s,
-                     req_s);
-        else
-            snprintf(text, sizeof(text), "%s", note[0] ? note : "success");
-        answer_set(t, 0, text, NULL);
-        char stored[TB_ANSWER_TEXT_BYTES_MAX];
-        size_t stored_len = 0;
-        if (exec_answer_text(t, &x, stored, sizeof(stored), &stored_len)) {
-            rc = idem_put(s, TB_SCOPE_EXEC, t->key, t->hash, step.next, 200, stored, stored_len,
-                          x.transfer_id, now_ms, &err);
-            return rc < 0 ? run_busy(c, rc, &err) : 0;
-        }
-        answer_set(t, 0, text,
-                   json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:o}", "requestUniqueNo", t->request_no,
-                             "userName", t->user_name, "currency", t->currency, "operationType",
-                             operations[t->op], "amount", json_string(t->amount.text),
-                             "appliedAmount", amount_json(x.moved, x.digits), "amountDigits",
-                             x.digits, "availableAmount", amount_json(x.available, x.digits)));
-        fence = json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "requested", (json_int_t)x.requested,
-                          "moved", (json_int_t)x.moved, "debit", (json_int_t)x.debit_id, "credit",
-                          (json_int_t)x.credit_id, "currency", t->currency, "userName",
-                          t->user_name, "digits", x.digits);
-    } else {
-        answer_set(t, code, msg, NULL);
-        fg_info(c->req->trace, "tradeboss execute %s refused %s: %s", t->key, t->code, t->msg);
-    }
-    size_t len = 0;
-    char *text = answer_dump(t, fence, &len);
-    json_decref(fence);
-    if (!text)
-        return run_busy(c, -FG_ENOMEM, &err);
-    rc = idem_put(s, TB_SCOPE_EXEC, t->key, t->hash, step.next, 200, text, len, x.transfer_id,
-                  now_ms, &err);
-    free(text);
-    if (rc < 0)
-        return run_busy(c, rc, &err);
-    return 0;
+    if (code == 0)
+        return exec_applied(c, s, now_ms, step.next, &x, note);
+    answer_set(t, code, t->pre_code ? t->pre_msg : err.msg, NULL);
+    fg_info(c->req->trace, "tradeboss execute %s refused %s: %s", t->key, t->code, t->msg);
+    return exec_record(c, s, now_ms, step.next, &x, NULL);
 }
 
 static int exec_run(struct api_cmd *c, struct store *s, int64_t now_ms)
