@@ -463,7 +463,8 @@ static void req_cache_drain(void *unused)
 
 static void req_cache_key_create(void)
 {
-    FG_ASSERT(pthread_key_create(&req_cache_key, req_cache_drain) == 0);
+    int rc = pthread_key_create(&req_cache_key, req_cache_drain);
+    FG_ASSERT(rc == 0); /* a key per process: only exhaustion fails, at start */
 }
 
 static struct conn_req *conn_req_alloc(void)

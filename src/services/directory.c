@@ -208,7 +208,8 @@ static void cache_free(void *p);
 
 static void tcache_key_create(void)
 {
-    FG_ASSERT(pthread_key_create(&tcache_key, cache_free) == 0);
+    int rc = pthread_key_create(&tcache_key, cache_free);
+    FG_ASSERT(rc == 0); /* a key per process: only exhaustion fails, at start */
 }
 
 static void cache_empty(struct dir_cache *c)
@@ -291,7 +292,8 @@ int customer_find_by_name_cached(struct store *s, int64_t company_id, const char
     size_t i = customer_slot(company_id, user_name);
     if (c) {
         /* At most half the slots are used, so a probe ends at an empty slot. */
-        for (; c->customers[i]; i = (i + 1) & (CUSTOMER_SLOTS - 1)) {
+        for (size_t probes = 0; c->customers[i]; probes++, i = (i + 1) & (CUSTOMER_SLOTS - 1)) {
+            FG_ASSERT(probes < CUSTOMER_SLOTS);
             struct customer *e = c->customers[i];
             if (e->company_id == company_id && strcmp(e->user_name, user_name) == 0) {
                 *out = *e;
