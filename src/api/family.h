@@ -25,6 +25,7 @@
 
 #include "api/api_cmd.h"
 #include "core/errors.h"
+#include "engine/engine.h"
 #include "http/http.h"
 
 /*
@@ -117,6 +118,8 @@ struct api_family {
     /* Error spaces of the codes only it (or its services) produce, registered
      * before anything else runs; NULL-terminated, may be NULL. */
     const struct fg_error_space *const *error_spaces;
+    /* Periodic jobs of the writer (engine.h), added when the engine starts. */
+    const struct engine_job *const *jobs; /* NULL-terminated, may be NULL */
     /* Optional, on the main thread: before the server starts, after it stopped. */
     void (*init)(void);
     void (*fini)(void);

@@ -153,6 +153,18 @@ static void families_fini(void)
             app_families[i]->fini();
 }
 
+/* The writer's periodic jobs: hold expiry, then each family's. */
+static int jobs_add(struct engine *e)
+{
+    int rc = engine_job_add(e, &engine_job_hold_expiry);
+    for (int i = 0; rc == 0 && app_families[i]; i++)
+        for (int k = 0; rc == 0 && app_families[i]->jobs && app_families[i]->jobs[k]; k++)
+            rc = engine_job_add(e, app_families[i]->jobs[k]);
+    if (rc < 0)
+        fprintf(stderr, "fundgate: more than %d periodic jobs\n", FG_ENGINE_JOBS_MAX);
+    return rc < 0 ? -1 : 0;
+}
+
 /* The writer store, the client registry and the engine; -1 when the server
  * cannot start (said on stderr; serve_release closes what was opened). */
 static int serve_open(struct api *api)
@@ -173,7 +185,7 @@ static int serve_open(struct api *api)
         store_close(writer);
         return -1;
     }
-    return 0;
+    return jobs_add(api->engine);
 }
 
 static void serve_release(struct api *api, struct http_server *srv)

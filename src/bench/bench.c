@@ -167,7 +167,8 @@ static int run_engine(struct bench_cfg *cfg, const char *path, int64_t *elapsed_
     struct fg_err err = {0};
     struct store *s;
     struct engine *e;
-    if (store_open(path, false, &s, &err) < 0 || engine_create(s, &e, &err) < 0) {
+    if (store_open(path, false, &s, &err) < 0 || engine_create(s, &e, &err) < 0 ||
+        engine_job_add(e, &engine_job_hold_expiry) < 0) {
         fprintf(stderr, "bench: %s\n", err.msg);
         return -1;
     }

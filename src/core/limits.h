@@ -46,6 +46,7 @@
 #define FG_ENGINE_QUEUE_DEPTH_MAX 65536      /* commands waiting for the writer */
 #define FG_ENGINE_BATCH_MAX 8190             /* commands in one database transaction */
 #define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024 /* expired holds voided per writer turn */
+#define FG_ENGINE_JOBS_MAX 8                 /* periodic jobs of the writer (engine.h) */
 #define FG_ENGINE_CHECKPOINT_IDLE_MS 1000    /* checkpointer runs at least this often */
 #define FG_ENGINE_CHECKPOINT_PAGES 4096      /* log pages that make a commit ask for one */
 

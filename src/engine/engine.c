@@ -3,7 +3,7 @@
  *
  * The queue is an intrusive singly linked list under one mutex: submitters
  * append at the tail, the writer takes up to FG_ENGINE_BATCH_MAX from the head.
- * Between batches the writer also voids expired holds (bounded per turn), and
+ * At the start of a batch the writer runs its periodic jobs (engine.h), and
  * it wakes at least every ENGINE_IDLE_WAKE_MS to do so when idle.
  *
  * Checkpoints: SQLite's default has the committing connection copy the log
@@ -50,6 +50,11 @@ struct engine {
     int64_t depth;
     int64_t batches;
     int fail_commits; /* fault injection: batches still to fail (tests only) */
+    /* Periodic jobs: entries are written before job_count (under mu) moves
+     * past them and never change after; the writer reads the count under mu. */
+    const struct engine_job *jobs[FG_ENGINE_JOBS_MAX];
+    int64_t job_last_ms[FG_ENGINE_JOBS_MAX]; /* the writer's only */
+    int job_count;
     bool stopping;
     bool stopped;
     bool started;
@@ -79,6 +84,20 @@ int engine_submit(struct engine *e, struct engine_cmd *cmd)
     if (wake)
         pthread_cond_signal(&e->cv);
     return 0;
+}
+
+int engine_job_add(struct engine *e, const struct engine_job *job)
+{
+    FG_ASSERT(job->run && job->budget > 0 && job->interval_ms >= 0);
+    pthread_mutex_lock(&e->mu);
+    int rc = e->job_count < FG_ENGINE_JOBS_MAX ? 0 : -FG_ELIMIT;
+    if (rc == 0) {
+        e->jobs[e->job_count] = job;
+        e->job_last_ms[e->job_count] = INT64_MIN;
+        e->job_count++;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
 }
 
 int64_t engine_queue_depth(struct engine *e)
@@ -183,20 +202,53 @@ int64_t engine_checkpoints(struct engine *e)
     return __atomic_load_n(&e->checkpoints, __ATOMIC_RELAXED);
 }
 
-static void expire_holds(struct engine *e, int64_t now_ms)
+const struct engine_job engine_job_hold_expiry = {
+    .name = "hold_expiry",
+    .run = ledger_holds_expire,
+    .budget = FG_ENGINE_HOLD_EXPIRE_BATCH_MAX,
+};
+
+/* Each job whose interval has passed, in its own savepoint. */
+static void jobs_run(struct engine *e, int64_t now_ms)
+{
+    pthread_mutex_lock(&e->mu);
+    int n = e->job_count;
+    pthread_mutex_unlock(&e->mu);
+    for (int i = 0; i < n; i++) {
+        const struct engine_job *job = e->jobs[i];
+        struct fg_err err;
+        int done = 0;
+        if (e->job_last_ms[i] != INT64_MIN && now_ms - e->job_last_ms[i] < job->interval_ms)
+            continue;
+        e->job_last_ms[i] = now_ms;
+        if (store_savepoint(e->store, "job", &err) < 0)
+            return;
+        if (job->run(e->store, now_ms, job->budget, &done, &err) < 0) {
+            fg_error(NULL, "periodic job %s failed: %s", job->name, err.msg);
+            store_rollback_to(e->store, "job", NULL);
+        } else if (done) {
+            fg_info(NULL, "periodic job %s: %d done", job->name, done);
+        }
+        store_release(e->store, "job", NULL);
+    }
+}
+
+/* COMMIT (or the injected failure of one): 0 or a negative code. */
+static int batch_commit(struct engine *e, int n)
 {
     struct fg_err err;
-    int expired = 0;
-    if (store_savepoint(e->store, "expire", &err) < 0)
-        return;
-    int rc = ledger_holds_expire(e->store, now_ms, FG_ENGINE_HOLD_EXPIRE_BATCH_MAX, &expired, &err);
-    if (rc < 0) {
-        fg_error(NULL, "hold expiry failed: %s", err.msg);
-        store_rollback_to(e->store, "expire", NULL);
-    } else if (expired) {
-        fg_info(NULL, "voided %d expired holds", expired);
+    if (__atomic_load_n(&e->fail_commits, __ATOMIC_ACQUIRE) > 0 &&
+        __atomic_sub_fetch(&e->fail_commits, 1, __ATOMIC_ACQ_REL) >= 0) {
+        fg_warn(NULL, "engine: fault injection fails the commit of %d commands", n);
+        store_rollback(e->store);
+        return -FG_ESTORE;
     }
-    store_release(e->store, "expire", NULL);
+    int status = store_commit(e->store, &err);
+    if (status < 0)
+        fg_error(NULL, "engine commit of %d commands failed: %s", n, err.msg);
+    else
+        checkpoint_request(e);
+    return status;
 }
 
 static void run_batch(struct engine *e, struct engine_cmd *first, int n)
@@ -209,7 +261,7 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
         fg_error(NULL, "engine begin failed: %s", err.msg);
         goto answer;
     }
-    expire_holds(e, now_ms);
+    jobs_run(e, now_ms);
     for (struct engine_cmd *c = first; c; c = c->next) {
         if (c->savepoint_free) {
             int64_t changes_before = store_changes_total(e->store);
@@ -248,18 +300,7 @@ static void run_batch(struct engine *e, struct engine_cmd *first, int n)
             goto answer;
         }
     }
-    if (__atomic_load_n(&e->fail_commits, __ATOMIC_ACQUIRE) > 0 &&
-        __atomic_sub_fetch(&e->fail_commits, 1, __ATOMIC_ACQ_REL) >= 0) {
-        fg_warn(NULL, "engine: fault injection fails the commit of %d commands", n);
-        store_rollback(e->store);
-        status = -FG_ESTORE;
-        goto answer;
-    }
-    status = store_commit(e->store, &err);
-    if (status < 0)
-        fg_error(NULL, "engine commit of %d commands failed: %s", n, err.msg);
-    else
-        checkpoint_request(e);
+    status = batch_commit(e, n);
 answer:
     metrics_commit_observe(fg_clock_mono_ns() - t0);
     if (n) {

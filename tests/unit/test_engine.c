@@ -313,13 +313,68 @@ static void test_run_sync(void **state)
     cleanup_dir();
 }
 
+/* Periodic jobs (issue 11): each runs at the start of a batch, in its own
+ * savepoint, no more often than its interval; a failed one is rolled back
+ * and the batch goes on; the list is bounded. */
+static int job_runs, job_budget_seen;
+
+static int job_count_run(struct store *s, int64_t now_ms, int budget, int *done, struct fg_err *err)
+{
+    (void)s, (void)now_ms, (void)err;
+    __atomic_add_fetch(&job_runs, 1, __ATOMIC_RELAXED);
+    job_budget_seen = budget;
+    *done = 0;
+    return 0;
+}
+
+static int job_fail_run(struct store *s, int64_t now_ms, int budget, int *done, struct fg_err *err)
+{
+    (void)budget, (void)done;
+    int rc = store_exec_changes(
+        s,
+        "INSERT INTO audit (ts_ms, actor, action, target, trace) VALUES (?, 'job', 'x', 'j', '')",
+        STORE_ARGS(SA_INT(now_ms)), NULL, err);
+    return rc < 0 ? rc : fg_fail(err, -FG_EINTERNAL, "a job that fails after writing");
+}
+
+static const struct engine_job job_every = {"every", job_count_run, 7, 0};
+static const struct engine_job job_hourly = {"hourly", job_count_run, 1, 3600 * 1000};
+static const struct engine_job job_failing = {"failing", job_fail_run, 1, 0};
+
+static void test_periodic_jobs(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    assert_int_equal(engine_job_add(e, &job_failing), 0);
+    assert_int_equal(engine_job_add(e, &job_every), 0);
+    assert_int_equal(engine_job_add(e, &job_hourly), 0);
+    for (int i = 3; i < FG_ENGINE_JOBS_MAX; i++)
+        assert_int_equal(engine_job_add(e, &job_every), 0);
+    assert_int_equal(engine_job_add(e, &job_every), -FG_ELIMIT);
+    __atomic_store_n(&job_runs, 0, __ATOMIC_RELAXED);
+    struct tcmd c[3] = {{.index = 1}, {.index = 2}, {.index = 3}};
+    for (int i = 0; i < 3; i++) {
+        c[i].ec.run = tcmd_run;
+        assert_int_equal(engine_run_sync(e, &c[i].ec), 0);
+    }
+    engine_stop(e);
+    int every = FG_ENGINE_JOBS_MAX - 2; /* job_every's entries */
+    int runs = __atomic_load_n(&job_runs, __ATOMIC_RELAXED);
+    /* At least three batches ran each "every" entry; "hourly" ran once. */
+    assert_true(runs >= 3 * every + 1);
+    assert_int_equal((runs - 1) % every, 0);
+    assert_int_equal(job_budget_seen, 7);
+    engine_destroy(e);
+    assert_int_equal(count_rows(), 3); /* the commands' rows; the failed job's is gone */
+    cleanup_dir();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_group_commit),
-        cmocka_unit_test(test_queue_bound),
-        cmocka_unit_test(test_run_sync),
-        cmocka_unit_test(test_savepoint_free),
+        cmocka_unit_test(test_group_commit),  cmocka_unit_test(test_queue_bound),
+        cmocka_unit_test(test_run_sync),      cmocka_unit_test(test_savepoint_free),
+        cmocka_unit_test(test_periodic_jobs),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
