@@ -23,6 +23,7 @@
 #include "api/family.h"
 #include "core/assert.h"
 #include "core/clock.h"
+#include "core/fields.h"
 #include "core/jsonx.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
@@ -156,6 +157,22 @@ int api_client_cache_put(struct api *api, const char *family, const char *key, j
     return rc;
 }
 
+static const struct field_spec rate_fields[] = {
+    {.name = "per_s",
+     .kind = FIELD_INT,
+     .required = true,
+     .min = 1,
+     .max = FG_RATELIMIT_PER_S_MAX,
+     FIELD_AT(struct ratelimit_rate, per_s)},
+    {.name = "burst",
+     .kind = FIELD_INT,
+     .required = true,
+     .min = 1,
+     .max = FG_RATELIMIT_BURST_MAX,
+     FIELD_AT(struct ratelimit_rate, burst)},
+    {0},
+};
+
 int api_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err)
 {
     static const char *const keys[] = {"per_s", "burst", NULL};
@@ -170,9 +187,7 @@ int api_client_rate_limit_take(json_t *body, json_t **given, struct fg_err *err)
     if (rc == 0)
         rc = jsonx_check_keys(v, keys, err);
     if (rc == 0)
-        rc = jsonx_int(v, "per_s", true, 1, FG_RATELIMIT_PER_S_MAX, &r.per_s, err);
-    if (rc == 0)
-        rc = jsonx_int(v, "burst", true, 1, FG_RATELIMIT_BURST_MAX, &r.burst, err);
+        rc = fields_read(v, rate_fields, &r, NULL, err);
     if (rc < 0)
         return rc;
     *given = json_pack("{s:I,s:I}", "per_s", (json_int_t)r.per_s, "burst", (json_int_t)r.burst);
