@@ -625,4 +625,5 @@ const struct api_family tradeboss_family = {
     .codes = &tb_code_map,
     .clients = &tb_clients,
     .error_spaces = error_spaces,
+    .fini = tb_client_cache_clear,
 };

@@ -172,6 +172,18 @@ static struct {
     } e[FG_TB_CLIENT_CACHE_MAX];
 } client_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
+void tb_client_cache_clear(void)
+{
+    pthread_mutex_lock(&client_cache.mu);
+    for (int i = 0; i < FG_TB_CLIENT_CACHE_MAX; i++) {
+        json_decref(client_cache.e[i].config);
+        client_cache.e[i].config = NULL;
+        memset(client_cache.e[i].client.secret, 0, sizeof(client_cache.e[i].client.secret));
+    }
+    client_cache.next = 0;
+    pthread_mutex_unlock(&client_cache.mu);
+}
+
 /* 0, or -FG_ENOT_FOUND for a company without a (valid) tradeboss client. */
 int tb_client_load(struct api *api, int64_t company_id, struct tb_client *out)
 {

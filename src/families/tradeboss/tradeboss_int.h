@@ -63,6 +63,8 @@ struct tb_client {
 };
 
 extern const struct api_client_kind tb_clients;
+/* Drop the parsed configs (the family's fini: the server stopped). */
+void tb_client_cache_clear(void);
 /* 0, or -FG_ENOT_FOUND for a company without a (valid) tradeboss client. */
 int tb_client_load(struct api *api, int64_t company_id, struct tb_client *out);
 
