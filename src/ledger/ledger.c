@@ -160,8 +160,12 @@ static int live_flush(void *ctx, struct store *s, struct fg_err *err)
         if (rc < 0)
             return rc; /* the caller's commit or savepoint fails; rollback discards */
         FG_ASSERT(changes == 1);
-        e->dirty = false;
     }
+    /* Only now: a flush that failed half way (a full disk that the transaction
+     * survived) leaves every entry dirty, and the next flush writes them all
+     * again (each UPDATE writes whole values, so twice is harmless). */
+    for (int i = 0; i < L->dirty_count; i++)
+        L->dirty[i]->dirty = false;
     L->dirty_count = 0;
     return 0;
 }

@@ -18,7 +18,23 @@
  * -FG_ESTORE with the database's message in err. After a failed COMMIT the
  * transaction is rolled back and the store is usable again.
  *
- * Transaction states: idle -(begin)-> in_tx -(commit|rollback)-> idle.
+ * Transaction states (store_begin's write transaction):
+ *
+ *   idle -(begin)-> open -(commit | rollback)-> idle
+ *                    |  \-(a statement fails, PostgreSQL)-> failed -(rollback_to)-> open
+ *                    \-(a statement fails and the database ends the transaction
+ *                        itself: SQLite on an I/O error or a full disk)-> ended
+ *   failed | ended -(rollback)-> idle
+ *
+ * "ended" is sticky, as SQLite's own pager is after an I/O error: the store
+ * runs nothing more (every exec, savepoint, release, rollback_to and commit
+ * fails with -FG_ESTORE) until store_rollback, so no statement of a batch can
+ * slip into autocommit and be committed behind its writer's back. "failed" is
+ * the database's own refusal of further statements (PostgreSQL aborts the
+ * transaction on any failed statement; ROLLBACK TO a savepoint revives it).
+ * store_txn_active() is true only in "open"; the engine asks it after every
+ * command (engine.h).
+ *
  * Savepoints nest inside a transaction: savepoint(name) ... release(name) keeps
  * the work, rollback_to(name) undoes it (and the savepoint must still be
  * released).
@@ -71,6 +87,13 @@ const char *store_row_text(struct store_row *row, int col, size_t *len);
 size_t store_row_text_copy(struct store_row *row, int col, char *buf, size_t cap);
 int store_row_columns(struct store_row *row);
 
+/* The database's own view of a connection's transaction (store.h's diagram). */
+enum store_txn {
+    STORE_TXN_NONE,   /* no transaction: idle, or ended by the database itself */
+    STORE_TXN_OPEN,   /* open and taking statements */
+    STORE_TXN_FAILED, /* open but refusing statements until ROLLBACK (TO) */
+};
+
 struct store_ops {
     const char *name; /* "sqlite" */
     /* uri: for sqlite a file path (":memory:" for tests). Creates the file. */
@@ -120,6 +143,13 @@ struct store_ops {
     /* A number that changes when another connection commits to the database
      * (SQLite: PRAGMA data_version); read inside a transaction. */
     int (*data_version)(struct store *s, int64_t *out, struct fg_err *err);
+
+    /* What the database says of this connection's transaction, now. */
+    enum store_txn (*txn_state)(struct store *s);
+    /* Tests only (fault injection): let the database grow by at most
+     * extra_pages more pages, as a full disk would (0 lifts the limit).
+     * -FG_ENOT_FOUND where the backend cannot. */
+    int (*limit_pages)(struct store *s, int64_t extra_pages, struct fg_err *err);
 };
 
 extern const struct store_ops store_sqlite_ops;
@@ -145,12 +175,23 @@ struct store_overlay {
     void (*destroy)(void *ctx);
 };
 
+/* Test-only faults (store_fault_arm): what fails, as an I/O error that ends
+ * the transaction does. */
+enum store_fault {
+    STORE_FAULT_NONE,
+    STORE_FAULT_SAVEPOINT, /* the nth store_savepoint from now */
+    STORE_FAULT_STATEMENT, /* the nth statement (exec) from now, in a write transaction */
+};
+
 /* A store handle starts with a pointer to its ops, so callers can dispatch. */
 struct store_base {
     const struct store_ops *ops;
     const struct store_overlay *overlay;
     void *overlay_ctx;
     bool write_tx; /* between store_begin and its commit or rollback */
+    int ended_rc;  /* "ended" (sticky): the error that ended the transaction, else 0 */
+    enum store_fault fault;
+    int fault_nth;
 };
 
 void store_overlay_set(struct store *s, const struct store_overlay *ov, void *ctx);
@@ -159,6 +200,15 @@ void *store_overlay_of(struct store *s, const struct store_overlay *ov);
 int store_data_version(struct store *s, int64_t *out, struct fg_err *err);
 /* Inside a write transaction opened by store_begin. */
 bool store_in_write_tx(struct store *s);
+/* The transaction is open and takes statements ("open" in the diagram above):
+ * false after a failed statement made the database end it or refuse more. */
+bool store_txn_active(struct store *s);
+/* Fault injection for tests (engine_fault_set): the nth savepoint or
+ * statement from now fails as an I/O error does in SQLite: the database rolls
+ * the whole transaction back and the call returns -FG_ESTORE. nth 0 disarms. */
+void store_fault_arm(struct store *s, enum store_fault fault, int nth);
+/* Tests only: ops->limit_pages. */
+int store_fault_limit_pages(struct store *s, int64_t extra_pages, struct fg_err *err);
 
 static inline const struct store_ops *store_ops_of(struct store *s)
 {

@@ -1,7 +1,8 @@
 /*
  * test_engine.c - the writer thread: group commit from many threads, a refused
  * command rolled back without spoiling its batch, done() once per command after
- * commit, the queue bound, and stop draining everything.
+ * commit, the queue bound, and stop draining everything; a store error that
+ * ends the transaction ends the batch (nothing of it applied).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -247,10 +248,10 @@ static void run_one_batch(struct engine *e, struct sfcmd *cmds, int n)
 static void sf_init(struct sfcmd *cmds, int n, bool liar)
 {
     for (int i = 0; i < n; i++)
-        cmds[i] = (struct sfcmd){
-            .ec = {.run = sfcmd_run, .done = sfcmd_done, .savepoint_free = true},
-            .index = i,
-            .liar = liar};
+        cmds[i] =
+            (struct sfcmd){.ec = {.run = sfcmd_run, .done = sfcmd_done, .savepoint_free = true},
+                           .index = i,
+                           .liar = liar};
 }
 
 static void test_savepoint_free(void **state)
@@ -295,6 +296,55 @@ static void test_savepoint_free(void **state)
     cleanup_dir();
 }
 
+/* A command that ignores a failed statement and writes on (a careless
+ * command, or one whose error path is wrong). */
+static int careless_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
+{
+    struct sfcmd *c = (struct sfcmd *)ec;
+    for (int k = 0; k < 3; k++) {
+        char target[32];
+        snprintf(target, sizeof(target), "careless%d.%d", c->index, k);
+        (void)store_exec_changes(s,
+                                 "INSERT INTO audit (ts_ms, actor, action, target, trace) "
+                                 "VALUES (?, 'test', 'x', ?, '')",
+                                 STORE_ARGS(SA_INT(now_ms), SA_TEXT(target)), NULL, NULL);
+    }
+    return 0;
+}
+
+/* After a statement fails and the database ends the transaction, nothing more
+ * of the batch reaches the database (it would run in autocommit and be
+ * committed behind the engine's back): every command of the batch fails and
+ * no row of it exists. Then a SAVEPOINT that fails the same way. */
+static void test_store_error_ends_batch(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    struct sfcmd cmds[6];
+    for (int round = 0; round < 2; round++) {
+        sf_init(cmds, 6, false);
+        for (int i = 0; i < 6; i++) {
+            cmds[i].index = 3 * i; /* every one writes and succeeds */
+            cmds[i].ec.savepoint_free = i % 2 == 1;
+        }
+        cmds[1].ec.run = careless_run;
+        cmds[3].ec.run = careless_run;
+        if (round == 0) /* the second statement of the first savepoint-free command */
+            engine_fault_set(e, ENGINE_FAULT_FAIL_STATEMENT, 1);
+        else /* the SAVEPOINT of the second savepoint-taking command */
+            engine_fault_set(e, ENGINE_FAULT_FAIL_SAVEPOINT, 2);
+        run_one_batch(e, cmds, 6);
+        for (int i = 0; i < 6; i++)
+            assert_int_equal(cmds[i].status, -FG_ESTORE);
+    }
+    /* The engine goes on: the next batch commits. */
+    sf_init(cmds, 1, false);
+    assert_int_equal(engine_run_sync(e, &cmds[0].ec), 0);
+    engine_destroy(e);
+    assert_int_equal(count_rows(), 1);
+    cleanup_dir();
+}
+
 static void test_run_sync(void **state)
 {
     (void)state;
@@ -320,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_queue_bound),
         cmocka_unit_test(test_run_sync),
         cmocka_unit_test(test_savepoint_free),
+        cmocka_unit_test(test_store_error_ends_batch),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -127,6 +127,41 @@ static void test_flush_at_commit(void **state)
     assert_reconciled(f->r);
 }
 
+/* A flush that fails half way while the transaction survives (a statement
+ * error the database undoes alone) leaves what it held intact: the SAVEPOINT
+ * that asked for it fails, and the next flush writes every account. */
+static void test_flush_fails_half_way(void **state)
+{
+    struct fx *f = *state;
+    struct fg_err err;
+    int64_t c0 = f->cust[0].id, c3 = f->cust[3].id;
+    /* A trigger (SQLite) refuses updates of c3 while the gate table has a row. */
+    assert_int_equal(store_exec(f->w,
+                                "CREATE TABLE gate (x INTEGER);"
+                                "CREATE TRIGGER gate_c3 BEFORE UPDATE ON accounts "
+                                "WHEN NEW.owner = 'c3' AND EXISTS (SELECT 1 FROM gate) "
+                                "BEGIN SELECT RAISE(ABORT, 'gate closed'); END;",
+                                STORE_NOARGS, NULL, NULL, &err),
+                     0);
+    assert_int_equal(store_begin(f->w, &err), 0);
+    assert_int_equal(
+        store_exec(f->w, "INSERT INTO gate VALUES (1)", STORE_NOARGS, NULL, NULL, &err), 0);
+    assert_int_equal(move(f->w, f->cash.id, c0, 7), 0);
+    assert_int_equal(move(f->w, f->cash.id, c3, 9), 0);
+    assert_true(store_savepoint(f->w, "sp", &err) < 0); /* cash and c0 written, c3 refused */
+    assert_true(store_txn_active(f->w));
+    assert_int_equal(balance(f->w, c3), 9);
+    assert_int_equal(store_exec(f->w, "DELETE FROM gate", STORE_NOARGS, NULL, NULL, &err), 0);
+    assert_int_equal(store_savepoint(f->w, "sp", &err), 0);
+    assert_int_equal(row_credits(f->w, c0), 7);
+    assert_int_equal(row_credits(f->w, c3), 9);
+    assert_int_equal(store_release(f->w, "sp", &err), 0);
+    assert_int_equal(store_commit(f->w, &err), 0);
+    assert_int_equal(balance(f->r, c3), 9);
+    assert_int_equal(balance(f->r, f->cash.id), -16);
+    assert_reconciled(f->r);
+}
+
 /* A ROLLBACK TO undoes the transfers after its savepoint and nothing before. */
 static void test_rollback_to_savepoint(void **state)
 {
@@ -264,6 +299,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_flush_at_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_to_savepoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flush_fails_half_way, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_and_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_connection_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_autocommit, setup, teardown),

@@ -587,6 +587,82 @@ static void test_failed_commit_leaves_store_usable(void **state)
     assert_int_equal(count_currencies(f->s), 1);
 }
 
+/* store.h "ended": after a failure that made the database end the
+ * transaction (injected: an I/O error as SQLite meets it), nothing runs until
+ * rollback, so nothing can be committed in autocommit behind the writer. */
+static void test_ended_transaction_is_sticky(void **state)
+{
+    struct fixture *f = *state;
+    struct fg_err err = {0};
+    add_currency(f->s, "USD", 2);
+    assert_int_equal(store_begin(f->s, &err), 0);
+    assert_true(store_txn_active(f->s));
+    add_currency(f->s, "EUR", 2);
+    store_fault_arm(f->s, STORE_FAULT_STATEMENT, 1);
+    int rc =
+        store_exec(f->s, "INSERT INTO currencies(code, digits, created_ms) VALUES ('GBP', 2, 1)",
+                   STORE_NOARGS, NULL, NULL, &err);
+    assert_int_equal(rc, -FG_ESTORE);
+    assert_false(store_txn_active(f->s));
+    assert_true(store_in_write_tx(f->s));
+    /* Refused, not run in autocommit. */
+    rc = store_exec(f->s, "INSERT INTO currencies(code, digits, created_ms) VALUES ('JPY', 0, 1)",
+                    STORE_NOARGS, NULL, NULL, &err);
+    assert_int_equal(rc, -FG_ESTORE);
+    assert_non_null(strstr(err.msg, "ended the transaction"));
+    int64_t n = 0;
+    assert_int_equal(store_query_int(f->s, "SELECT 1", STORE_NOARGS, &n, &err), -FG_ESTORE);
+    assert_int_equal(store_savepoint(f->s, "sp", &err), -FG_ESTORE);
+    assert_int_equal(store_release(f->s, "sp", &err), -FG_ESTORE);
+    assert_int_equal(store_rollback_to(f->s, "sp", &err), -FG_ESTORE);
+    assert_int_equal(store_commit(f->s, &err), -FG_ESTORE);
+    assert_false(store_in_write_tx(f->s));
+    assert_int_equal(count_currencies(f->s), 1); /* EUR went with the transaction */
+
+    /* A SAVEPOINT that fails the same way, then a rollback: usable again. */
+    assert_int_equal(store_begin(f->s, &err), 0);
+    add_currency(f->s, "EUR", 2);
+    store_fault_arm(f->s, STORE_FAULT_SAVEPOINT, 2);
+    assert_int_equal(store_savepoint(f->s, "one", &err), 0);
+    assert_int_equal(store_savepoint(f->s, "two", &err), -FG_ESTORE);
+    assert_false(store_txn_active(f->s));
+    assert_int_equal(store_release(f->s, "one", &err), -FG_ESTORE);
+    assert_int_equal(store_rollback(f->s), 0);
+    assert_int_equal(store_begin(f->s, &err), 0);
+    assert_true(store_txn_active(f->s));
+    add_currency(f->s, "CHF", 2);
+    assert_int_equal(store_commit(f->s, &err), 0);
+    assert_int_equal(count_currencies(f->s), 2);
+    /* Outside a write transaction the faults do not fire (nothing to end). */
+    store_fault_arm(f->s, STORE_FAULT_STATEMENT, 1);
+    assert_int_equal(count_currencies(f->s), 2);
+    store_fault_arm(f->s, STORE_FAULT_NONE, 0);
+}
+
+/* A failed statement inside a savepoint, undone by ROLLBACK TO: the
+ * transaction goes on (PostgreSQL refuses everything in between). */
+static void test_failed_statement_in_savepoint(void **state)
+{
+    struct fixture *f = *state;
+    struct fg_err err = {0};
+    add_currency(f->s, "USD", 2);
+    assert_int_equal(store_begin(f->s, &err), 0);
+    add_currency(f->s, "EUR", 2);
+    assert_int_equal(store_savepoint(f->s, "cmd", &err), 0);
+    add_currency(f->s, "GBP", 2);
+    int rc =
+        store_exec(f->s, "INSERT INTO currencies(code, digits, created_ms) VALUES ('USD', 0, 0)",
+                   STORE_NOARGS, NULL, NULL, &err);
+    assert_int_equal(rc, -FG_ECONSTRAINT);
+    assert_true(store_in_write_tx(f->s));
+    assert_int_equal(store_rollback_to(f->s, "cmd", &err), 0);
+    assert_true(store_txn_active(f->s));
+    assert_int_equal(store_release(f->s, "cmd", &err), 0);
+    add_currency(f->s, "JPY", 0);
+    assert_int_equal(store_commit(f->s, &err), 0);
+    assert_int_equal(count_currencies(f->s), 3); /* USD, EUR, JPY: not GBP */
+}
+
 static void test_begin_twice_fails(void **state)
 {
     struct fixture *f = *state;
@@ -642,6 +718,8 @@ int main(void)
             CONTRACT_TEST(test_backup, be),
             CONTRACT_TEST(test_failed_commit_leaves_store_usable, be),
             CONTRACT_TEST(test_begin_twice_fails, be),
+            CONTRACT_TEST(test_ended_transaction_is_sticky, be),
+            CONTRACT_TEST(test_failed_statement_in_savepoint, be),
             CONTRACT_TEST(test_writer_busy, be),
         };
         failed += _cmocka_run_group_tests(backends[i].ops->name, tests,
