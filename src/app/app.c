@@ -456,7 +456,9 @@ int app_serve(const struct app_config *cfg)
 
     families_init();
     if (store_open(app.cfg.db_uri, true, &writer, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot open store %s: %s\n", app.cfg.db_uri, err.msg);
+        char uri_shown[1024];
+        store_uri_redact(app.cfg.db_uri, uri_shown, sizeof(uri_shown));
+        fprintf(stderr, "fundgate: cannot open store %s: %s\n", uri_shown, err.msg);
         return 1;
     }
     if (store_exec(writer, "SELECT family, client_key, config FROM clients", STORE_NOARGS,
@@ -489,8 +491,10 @@ int app_serve(const struct app_config *cfg)
         goto out;
     }
     uint16_t port = http_server_port(srv);
+    char store_shown[1024];
+    store_uri_redact(app.cfg.db_uri, store_shown, sizeof(store_shown)); /* no password shown */
     printf("fundgate %s listening on http://%s:%u (store %s)\n", FG_VERSION, cfg->host, port,
-           app.cfg.db_uri);
+           store_shown);
     if (shown) {
         printf("admin token: %s  (kept in %s/admin-token)\n", admin_token_buf, cfg->data_dir);
         printf("try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",

@@ -818,9 +818,9 @@ struct list_ctx {
 static const char sql_list_bucket[] =
     "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
     " SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
-    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)"
+    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4) AS d"
     " UNION SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
-    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)) ORDER BY id LIMIT ?4";
+    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4) AS c) ORDER BY id LIMIT ?4";
 
 struct bucket_ctx {
     struct list_ctx *l;

@@ -5,6 +5,7 @@
  */
 #include "store/store.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/assert.h"
@@ -337,9 +338,53 @@ void store_close(struct store *s)
     store_ops_of(s)->close(s);
 }
 
-static bool is_postgres_uri(const char *uri)
+static bool starts_with(const char *s, const char *prefix)
 {
-    return strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* libpq's keyword/value form starts with one of its keywords. */
+static bool is_pg_conninfo(const char *uri)
+{
+    static const char *const keywords[] = {
+        "host=", "hostaddr=", "dbname=", "service=", "user=", "port=", "password=", NULL};
+    while (*uri == ' ')
+        uri++;
+    for (int i = 0; keywords[i]; i++)
+        if (starts_with(uri, keywords[i]))
+            return true;
+    return false;
+}
+
+const struct store_ops *store_backend_for(const char *uri)
+{
+    if (starts_with(uri, "postgresql://") || starts_with(uri, "postgres://") || is_pg_conninfo(uri))
+        return &store_pg_ops;
+    return &store_sqlite_ops;
+}
+
+/* Replace buf[from, to) by "***" (never longer than what it replaces). */
+static void mask(char *from, char *to)
+{
+    if (to - from < 3) {
+        memset(from, '*', (size_t)(to - from));
+        return;
+    }
+    memcpy(from, "***", 3);
+    memmove(from + 3, to, strlen(to) + 1);
+}
+
+void store_uri_redact(const char *uri, char *buf, size_t cap)
+{
+    FG_ASSERT(buf && cap > 0);
+    snprintf(buf, cap, "%s", uri ? uri : "");
+    char *scheme = strstr(buf, "://");
+    char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (colon) /* postgresql://user:secret@host -> postgresql://user:***@host */
+        mask(colon + 1, at);
+    for (char *p = strstr(buf, "password="); p; p = strstr(p + 1, "password="))
+        mask(p + 9, p + 9 + strcspn(p + 9, " &"));
 }
 
 int store_open(const char *uri, bool migrate, struct store **out, struct fg_err *err)
@@ -348,11 +393,7 @@ int store_open(const char *uri, bool migrate, struct store **out, struct fg_err 
     *out = NULL;
     if (!uri || !*uri)
         return fg_fail(err, -FG_ESTORE, "store uri is empty");
-    /* The PostgreSQL backend is not built yet (no issue asks for it so far). */
-    if (is_postgres_uri(uri))
-        return fg_fail(err, -FG_ESTORE, "postgresql store is not built yet");
-
-    const struct store_ops *ops = &store_sqlite_ops;
+    const struct store_ops *ops = store_backend_for(uri);
     struct store *s = NULL;
     int rc = ops->open(uri, &s, err);
     if (rc < 0)

@@ -153,6 +153,7 @@ struct store_ops {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 /*
  * An overlay: state a layer above keeps for one connection in front of the
@@ -244,8 +245,15 @@ int store_checkpoint(struct store *s, struct fg_err *err);
 void store_checkpoints_hand_off(struct store *s);
 int64_t store_log_pages(struct store *s);
 
-/* Open by URI: "postgresql://..." picks PostgreSQL (when built), anything else
- * is a SQLite file path. Runs migrations when migrate is true. */
+/* Open by URI: a PostgreSQL connection URI ("postgresql://..." or
+ * "postgres://...") or keyword/value string ("host=... dbname=...") picks
+ * PostgreSQL; anything else is a SQLite file path. Runs migrations when
+ * migrate is true. */
 int store_open(const char *uri, bool migrate, struct store **out, struct fg_err *err);
+/* Which backend store_open picks for uri. */
+const struct store_ops *store_backend_for(const char *uri);
+/* uri fit for a log or a terminal: a password in it (URI user:password@ or
+ * password=...) is replaced by "***". */
+void store_uri_redact(const char *uri, char *buf, size_t cap);
 
 #endif

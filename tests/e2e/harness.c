@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "pg/pgtest.h"
+
 #define START_TIMEOUT_MS 30000
 #define STOP_TIMEOUT_MS 30000
 
@@ -54,6 +56,8 @@ void fgsrv_start(struct fgsrv *s)
         snprintf(s->dir, sizeof(s->dir), "/tmp/fg-e2e-XXXXXX");
         if (!mkdtemp(s->dir))
             fgh_fail("mkdtemp: %s", strerror(errno));
+        if (fgh_on_pg() && !pgtest_db_create("e2e", s->db, sizeof(s->db)))
+            fgh_fail("cannot create a PostgreSQL database");
     }
     snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
     int out[2];
@@ -69,6 +73,10 @@ void fgsrv_start(struct fgsrv *s)
     argv[n++] = s->dir;
     argv[n++] = "--admin-token";
     argv[n++] = FGH_ADMIN_TOKEN;
+    if (s->db[0]) {
+        argv[n++] = "--db";
+        argv[n++] = s->db;
+    }
     for (int i = 0; i < FGH_ARGS_MAX && s->args[i]; i++)
         argv[n++] = s->args[i];
     argv[n] = NULL;
@@ -146,10 +154,18 @@ void fgsrv_kill9(struct fgsrv *s)
     close(s->out_fd);
 }
 
+bool fgh_on_pg(void)
+{
+    return pgtest_base() != NULL;
+}
+
 void fgsrv_cleanup(struct fgsrv *s)
 {
     if (s->pid > 0)
         fgsrv_kill9(s);
+    if (s->db[0])
+        pgtest_db_drop(s->db);
+    s->db[0] = '\0';
     if (s->dir[0] && strncmp(s->dir, "/tmp/fg-e2e-", 12) == 0) {
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
@@ -244,8 +260,8 @@ int fgh_admin(const struct fgsrv *s, const char *method, const char *path, const
     return fgh_request(s, method, path, headers, body, r);
 }
 
-json_t *fgh_admin_ok(const struct fgsrv *s, const char *method, const char *path,
-                     const char *body, long status)
+json_t *fgh_admin_ok(const struct fgsrv *s, const char *method, const char *path, const char *body,
+                     long status)
 {
     struct fgresp r;
     if (fgh_admin(s, method, path, body, &r) < 0)
@@ -332,8 +348,8 @@ void fgh_seed_basic(const struct fgsrv *s)
 {
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/currencies",
                              "{\"code\":\"USD\",\"digits\":2,\"digital\":false}", 201));
-    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/currencies",
-                             "{\"code\":\"JPY\",\"digits\":0}", 201));
+    json_decref(
+        fgh_admin_ok(s, "POST", "/admin/v1/currencies", "{\"code\":\"JPY\",\"digits\":0}", 201));
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/customers",
                              "{\"uuid\":\"c1\",\"user_name\":\"alice\",\"name\":\"Alice Li\","
                              "\"app_id\":\"app1\",\"company_id\":7,\"base_currency\":\"USD\"}",
