@@ -56,6 +56,8 @@ struct engine {
     int fail_statement_at; /* savepoint-free commands until the one whose statement fails */
     int64_t full_pages;    /* page limit to apply before the next batch; -1 none */
     int pause_ms;          /* wait before taking the next batch */
+    int fail_conflict_at;  /* commands until the one whose statement conflicts */
+    bool retry;            /* the batch just rolled back is worth running again */
     bool stopping;
     bool stopped;
     bool started;
@@ -66,6 +68,7 @@ int engine_submit(struct engine *e, struct engine_cmd *cmd)
     FG_ASSERT(cmd->run != NULL);
     cmd->next = NULL;
     cmd->not_run = false;
+    cmd->needs_savepoint = false;
     pthread_mutex_lock(&e->mu);
     if (e->stopping) {
         pthread_mutex_unlock(&e->mu);
@@ -102,6 +105,7 @@ const struct engine_fault_spec engine_faults[ENGINE_FAULT_COUNT] = {
     [ENGINE_FAULT_FAIL_STATEMENT] = {"fail_statement", FG_ENGINE_BATCH_MAX},
     [ENGINE_FAULT_FULL_AFTER_PAGES] = {"full_after_pages", INT32_MAX},
     [ENGINE_FAULT_PAUSE_MS] = {"pause_ms", 10000},
+    [ENGINE_FAULT_FAIL_CONFLICT] = {"fail_conflict", FG_ENGINE_BATCH_MAX},
 };
 
 void engine_fault_set(struct engine *e, enum engine_fault fault, int64_t n)
@@ -122,6 +126,9 @@ void engine_fault_set(struct engine *e, enum engine_fault fault, int64_t n)
         break;
     case ENGINE_FAULT_PAUSE_MS:
         __atomic_store_n(&e->pause_ms, (int)n, __ATOMIC_RELEASE);
+        break;
+    case ENGINE_FAULT_FAIL_CONFLICT:
+        __atomic_store_n(&e->fail_conflict_at, (int)n, __ATOMIC_RELEASE);
         break;
     default:
         break;
@@ -268,25 +275,44 @@ static void expire_holds(struct engine *e, int64_t now_ms)
 }
 
 /* The batch cannot go on (engine.h, "After a store error"): roll it back;
- * every command of it is answered unavailable. */
+ * unless it is worth running again (engine.h, "Retries"), every command of it
+ * is answered unavailable. */
 static int batch_abort(struct engine *e, int n, const char *why, const char *detail)
 {
-    fg_error(NULL, "engine: %s (%s); rolling back its batch of %d, nothing of it applied", why,
-             detail, n);
+    if (store_txn_conflicted(e->store))
+        e->retry = true;
+    fg_error(NULL, "engine: %s (%s); rolling back its batch of %d, nothing of it applied%s", why,
+             detail, n, e->retry ? "; it runs again" : "");
     store_rollback(e->store);
     return -FG_ESTORE;
+}
+
+/* Arm the conflict fault for the command about to run, when it is the one. */
+static void fault_arm_conflict(struct engine *e)
+{
+    if (fault_take(&e->fail_conflict_at))
+        store_fault_arm(e->store, STORE_FAULT_CONFLICT, 1);
 }
 
 /* A savepoint-free command: only the whole batch can undo what it wrote. */
 static int run_cmd_free(struct engine *e, struct engine_cmd *c, int64_t now_ms, int n)
 {
     int64_t changes_before = store_changes_total(e->store);
+    fault_arm_conflict(e);
     if (fault_take(&e->fail_statement_at))
         store_fault_arm(e->store, STORE_FAULT_STATEMENT, 2);
     c->result = c->run(c, e->store, now_ms);
     store_fault_arm(e->store, STORE_FAULT_NONE, 0);
+    if (store_txn_state(e->store) == STORE_TXN_FAILED) {
+        /* PostgreSQL after a failed statement: only a savepoint could have
+         * kept the batch; the next attempt gives this command one. */
+        c->needs_savepoint = true;
+        e->retry = true;
+        return batch_abort(e, n, "a savepoint-free command left the transaction failed",
+                           fg_code_name(c->result));
+    }
     if (!store_txn_active(e->store))
-        return batch_abort(e, n, "a savepoint-free command left the transaction failed or ended",
+        return batch_abort(e, n, "a savepoint-free command left the transaction ended",
                            fg_code_name(c->result));
     /* An operating error (the store may be mid-write), or a refusal after
      * writing: without a savepoint only the whole batch can be undone. */
@@ -317,11 +343,16 @@ static int run_cmd_savepoint(struct engine *e, struct engine_cmd *c, int64_t now
         c->not_run = true;
         return 0;
     }
+    fault_arm_conflict(e);
     c->result = c->run(c, e->store, now_ms);
+    store_fault_arm(e->store, STORE_FAULT_NONE, 0);
     if (c->result < 0 && store_rollback_to(e->store, "cmd", &err) < 0)
         return batch_abort(e, n, "ROLLBACK TO failed", err.msg);
     if (!store_txn_active(e->store))
         return batch_abort(e, n, "a command left the transaction failed or ended",
+                           fg_code_name(c->result));
+    if (store_txn_conflicted(e->store)) /* its answer was "busy": run it again instead */
+        return batch_abort(e, n, "a command met a conflict with another transaction",
                            fg_code_name(c->result));
     if (store_release(e->store, "cmd", &err) < 0)
         return batch_abort(e, n, "RELEASE failed", err.msg);
@@ -336,6 +367,7 @@ static int batch_apply(struct engine *e, struct engine_cmd *first, int n)
     fault_full_apply(e);
     int status = store_begin(e->store, &err);
     if (status < 0) {
+        e->retry = status == -FG_EBUSY; /* waited too long for another writer */
         fg_error(NULL, "engine begin failed: %s", err.msg);
         return status;
     }
@@ -343,8 +375,8 @@ static int batch_apply(struct engine *e, struct engine_cmd *first, int n)
     if (!store_txn_active(e->store))
         return batch_abort(e, n, "hold expiry left the transaction failed or ended", "store");
     for (struct engine_cmd *c = first; c; c = c->next) {
-        status =
-            c->savepoint_free ? run_cmd_free(e, c, now_ms, n) : run_cmd_savepoint(e, c, now_ms, n);
+        status = c->savepoint_free && !c->needs_savepoint ? run_cmd_free(e, c, now_ms, n)
+                                                          : run_cmd_savepoint(e, c, now_ms, n);
         if (status < 0)
             return status;
     }
@@ -355,17 +387,36 @@ static int batch_apply(struct engine *e, struct engine_cmd *first, int n)
         return -FG_ESTORE;
     }
     status = store_commit(e->store, &err);
-    if (status < 0)
+    if (status < 0) {
+        e->retry = status == -FG_EBUSY; /* a serialization failure at COMMIT */
         fg_error(NULL, "engine commit of %d commands failed: %s", n, err.msg);
-    else
+    } else {
         checkpoint_request(e);
+    }
     return status;
+}
+
+/* batch_apply, and again while it asks to (engine.h, "Retries"). */
+static int batch_apply_retrying(struct engine *e, struct engine_cmd *first, int n)
+{
+    for (int attempt = 0;; attempt++) {
+        e->retry = false;
+        int status = batch_apply(e, first, n);
+        if (status == 0 || !e->retry || attempt >= FG_ENGINE_BATCH_RETRIES_MAX)
+            return status;
+        fg_warn(NULL, "engine: running the batch of %d again (attempt %d of %d)", n, attempt + 2,
+                FG_ENGINE_BATCH_RETRIES_MAX + 1);
+        for (struct engine_cmd *c = first; c; c = c->next) {
+            c->not_run = false;
+            c->result = 0;
+        }
+    }
 }
 
 static void run_batch(struct engine *e, struct engine_cmd *first, int n)
 {
     int64_t t0 = fg_clock_mono_ns();
-    int status = batch_apply(e, first, n);
+    int status = batch_apply_retrying(e, first, n);
     metrics_commit_observe(fg_clock_mono_ns() - t0);
     if (n) {
         metrics_batch_observe(n);

@@ -40,6 +40,18 @@
  * it applied. A command whose SAVEPOINT failed while the transaction survived
  * does not run and alone is answered done(cmd, -FG_ESTORE).
  *
+ * Retries (PostgreSQL, or any database shared with other processes): when a
+ * call failed for a conflict with another transaction (store_txn_conflicted:
+ * a serialization failure, a deadlock, a lock timeout, a BEGIN that waited
+ * too long), or a savepoint-free command left the transaction "failed"
+ * (PostgreSQL refuses everything after any failed statement, so the
+ * optimisation cannot hold there), the batch is rolled back and run again,
+ * at most FG_ENGINE_BATCH_RETRIES_MAX more times; that command then takes a
+ * savepoint. run() may thus be called more than once for one submission, each
+ * time in a fresh transaction that holds nothing of the last; done() is
+ * called once, with the last attempt's outcome, so no request is answered
+ * twice.
+ *
  * Stop: engine_stop() refuses new commands (-FG_ESHUTDOWN), finishes and
  * commits every queued command, calls their done(), and joins the writer.
  */
@@ -61,9 +73,10 @@ typedef void (*engine_done_fn)(struct engine_cmd *cmd, int status);
 struct engine_cmd {
     engine_run_fn run;
     engine_done_fn done;
-    int result;          /* what run() returned */
-    bool savepoint_free; /* see "Savepoint-free commands" above */
-    bool not_run;        /* the engine's: its savepoint failed, it did not run */
+    int result;           /* what run() returned */
+    bool savepoint_free;  /* see "Savepoint-free commands" above */
+    bool not_run;         /* the engine's: its savepoint failed, it did not run */
+    bool needs_savepoint; /* the engine's: run it in a savepoint after all (retry) */
     struct engine_cmd *next;
 };
 
@@ -95,7 +108,9 @@ int64_t engine_checkpoints(struct engine *e);
  *   full_after_pages  from the next batch on, the database may grow by only n
  *                     more pages, as on a full disk (0 lifts the limit);
  *   pause_ms          the writer waits n ms before it takes its next batch, so
- *                     what arrives meanwhile forms one batch.
+ *                     what arrives meanwhile forms one batch;
+ *   fail_conflict     the first statement of the nth command from now fails
+ *                     as a serialization failure (the batch runs again).
  */
 enum engine_fault {
     ENGINE_FAULT_FAIL_COMMITS,
@@ -103,6 +118,7 @@ enum engine_fault {
     ENGINE_FAULT_FAIL_STATEMENT,
     ENGINE_FAULT_FULL_AFTER_PAGES,
     ENGINE_FAULT_PAUSE_MS,
+    ENGINE_FAULT_FAIL_CONFLICT,
     ENGINE_FAULT_COUNT
 };
 struct engine_fault_spec {

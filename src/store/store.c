@@ -73,6 +73,8 @@ static int after_failure(struct store *s, int rc)
     struct store_base *b = base_of(s);
     if (rc >= 0 || !b->write_tx || b->ended_rc)
         return rc;
+    if (rc == -FG_EBUSY)
+        b->conflicted = true;
     if (store_ops_of(s)->txn_state(s) == STORE_TXN_NONE) {
         b->ended_rc = rc;
         store_generation_bump();
@@ -114,6 +116,15 @@ static int fault_inject(struct store *s, const char *what, struct fg_err *err)
                                     what));
 }
 
+/* A serialization failure: PostgreSQL fails the transaction (the cast below
+ * fails there and is harmless in SQLite, whose transaction stays open). */
+static int fault_conflict(struct store *s, struct fg_err *err)
+{
+    store_ops_of(s)->exec(s, "SELECT CAST('conflict' AS INTEGER)", NULL, 0, NULL, NULL, NULL, NULL);
+    return after_failure(
+        s, fg_fail(err, -FG_EBUSY, "injected fault: a serialization failure (40001)"));
+}
+
 static int exec_guarded(struct store *s, const char *sql, const struct store_arg *args, int nargs,
                         store_row_fn fn, void *ctx, int64_t *changes, struct fg_err *err)
 {
@@ -124,6 +135,8 @@ static int exec_guarded(struct store *s, const char *sql, const struct store_arg
         return rc;
     if (fault_due(s, STORE_FAULT_STATEMENT))
         return fault_inject(s, "a statement", err);
+    if (fault_due(s, STORE_FAULT_CONFLICT))
+        return fault_conflict(s, err);
     rc = store_ops_of(s)->exec(s, sql, args, nargs, fn, ctx, changes, err);
     return after_failure(s, rc);
 }
@@ -197,9 +210,19 @@ int store_data_version(struct store *s, int64_t *out, struct fg_err *err)
     return store_ops_of(s)->data_version(s, out, err);
 }
 
+enum store_txn store_txn_state(struct store *s)
+{
+    return base_of(s)->ended_rc ? STORE_TXN_NONE : store_ops_of(s)->txn_state(s);
+}
+
 bool store_txn_active(struct store *s)
 {
-    return !base_of(s)->ended_rc && store_ops_of(s)->txn_state(s) == STORE_TXN_OPEN;
+    return store_txn_state(s) == STORE_TXN_OPEN;
+}
+
+bool store_txn_conflicted(struct store *s)
+{
+    return base_of(s)->conflicted;
 }
 
 int store_begin(struct store *s, struct fg_err *err)
@@ -208,6 +231,7 @@ int store_begin(struct store *s, struct fg_err *err)
     struct store_base *b = base_of(s);
     b->write_tx = rc == 0;
     b->ended_rc = 0;
+    b->conflicted = rc == -FG_EBUSY;
     if (rc == 0 && b->overlay && (rc = b->overlay->begin(b->overlay_ctx, s, err)) < 0)
         store_rollback(s);
     return rc;

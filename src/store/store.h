@@ -182,6 +182,8 @@ enum store_fault {
     STORE_FAULT_NONE,
     STORE_FAULT_SAVEPOINT, /* the nth store_savepoint from now */
     STORE_FAULT_STATEMENT, /* the nth statement (exec) from now, in a write transaction */
+    STORE_FAULT_CONFLICT,  /* the nth statement from now fails as a serialization failure:
+                              -FG_EBUSY, the transaction failed (PostgreSQL) or open (SQLite) */
 };
 
 /* A store handle starts with a pointer to its ops, so callers can dispatch. */
@@ -189,8 +191,9 @@ struct store_base {
     const struct store_ops *ops;
     const struct store_overlay *overlay;
     void *overlay_ctx;
-    bool write_tx; /* between store_begin and its commit or rollback */
-    int ended_rc;  /* "ended" (sticky): the error that ended the transaction, else 0 */
+    bool write_tx;   /* between store_begin and its commit or rollback */
+    int ended_rc;    /* "ended" (sticky): the error that ended the transaction, else 0 */
+    bool conflicted; /* a call of this write transaction failed with -FG_EBUSY */
     enum store_fault fault;
     int fault_nth;
 };
@@ -204,9 +207,17 @@ bool store_in_write_tx(struct store *s);
 /* The transaction is open and takes statements ("open" in the diagram above):
  * false after a failed statement made the database end it or refuse more. */
 bool store_txn_active(struct store *s);
+/* The transaction's state as the diagram above names it ("ended" is NONE). */
+enum store_txn store_txn_state(struct store *s);
+/* A call of this write transaction failed for a conflict with another
+ * transaction (-FG_EBUSY: a serialization failure, a deadlock, a lock
+ * timeout): running the whole transaction again may succeed. store_begin
+ * clears it. */
+bool store_txn_conflicted(struct store *s);
 /* Fault injection for tests (engine_fault_set): the nth savepoint or
  * statement from now fails as an I/O error does in SQLite: the database rolls
- * the whole transaction back and the call returns -FG_ESTORE. nth 0 disarms. */
+ * the whole transaction back and the call returns -FG_ESTORE; or (CONFLICT)
+ * the nth statement fails as a serialization failure. nth 0 disarms. */
 void store_fault_arm(struct store *s, enum store_fault fault, int nth);
 /* Tests only: ops->limit_pages. */
 int store_fault_limit_pages(struct store *s, int64_t extra_pages, struct fg_err *err);

@@ -159,6 +159,19 @@ bool fgh_on_pg(void)
     return pgtest_base() != NULL;
 }
 
+int fgh_log_count(const struct fgsrv *s, const char *needle)
+{
+    FILE *f = fopen(s->log, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof(line), f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
 void fgsrv_cleanup(struct fgsrv *s)
 {
     if (s->pid > 0)

@@ -51,6 +51,8 @@ void fgsrv_kill9(struct fgsrv *s);
 void fgsrv_cleanup(struct fgsrv *s);
 /* The tests run against PostgreSQL. */
 bool fgh_on_pg(void);
+/* How many lines of the server's log (stderr) contain needle. */
+int fgh_log_count(const struct fgsrv *s, const char *needle);
 
 /* One request; headers is NULL or a NULL-terminated list of "Name: value". */
 int fgh_request(const struct fgsrv *s, const char *method, const char *path,

@@ -376,6 +376,26 @@ static void test_failed_statement_mid_batch(void **state)
     burst_retry(s, shots, BURST, &cents);
 }
 
+/* A serialization failure mid-batch (PostgreSQL's answer to a conflict with
+ * another transaction): the batch runs again, so every request is answered
+ * once, with success, and applied once. */
+static void test_conflict_mid_batch(void **state)
+{
+    struct fgsrv *s = *state;
+    struct shot shots[BURST];
+    int64_t cents = 10000;
+    for (int round = 0; round < 2; round++) { /* in a deposit, then in an execute */
+        char body[96], tag[8];
+        snprintf(body, sizeof(body), "{\"pause_ms\":500,\"fail_conflict\":%d}", 5 + round);
+        snprintf(tag, sizeof(tag), "cf%d", round);
+        fault_post(s, body);
+        int again = fgh_log_count(s, "running the batch of");
+        burst_fire(s, tag, shots, BURST);
+        assert_int_equal(burst_check(s, shots, BURST, &cents), 0);
+        assert_true(fgh_log_count(s, "running the batch of") > again); /* the fault hit */
+    }
+}
+
 /* (3) The database fills up mid-batch (PRAGMA max_page_count). SQLite only:
  * a PostgreSQL server's disk is the server's (its errors are statement
  * errors, which (2) covers). */
@@ -413,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_savepoint_mid_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_statement_mid_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disk_full_mid_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_conflict_mid_batch, setup, teardown),
         cmocka_unit_test(test_fault_route_is_off_without_flag),
     };
     return cmocka_run_group_tests_name("e2e_faults", tests, NULL, NULL);

@@ -349,6 +349,54 @@ static void test_store_error_ends_batch(void **state)
     cleanup_dir();
 }
 
+/* A savepoint-free command whose statement fails for a reason of its own:
+ * a duplicate key it turns into a refusal. SQLite keeps the transaction; a
+ * failed statement fails a PostgreSQL transaction, so there the engine runs
+ * the batch again with a savepoint for it. Either way the refusal is its
+ * answer and the rest of the batch commits, each once. */
+static int dup_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
+{
+    (void)ec;
+    int rc = store_exec_changes(
+        s, "INSERT INTO currencies (code, digits, digital, created_ms) VALUES ('DUP', 2, 0, ?)",
+        STORE_ARGS(SA_INT(now_ms)), NULL, NULL);
+    return rc == -FG_ECONSTRAINT ? -FG_EEXISTS : rc;
+}
+
+static void test_conflicts_run_again(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    struct sfcmd cmds[8];
+    /* A serialization failure (injected) in the 3rd command: all run again. */
+    sf_init(cmds, 8, false);
+    for (int i = 0; i < 8; i++) {
+        cmds[i].index = 3 * i;
+        cmds[i].ec.savepoint_free = i % 2 == 0;
+    }
+    engine_fault_set(e, ENGINE_FAULT_FAIL_CONFLICT, 3);
+    run_one_batch(e, cmds, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(cmds[i].status, 0);
+        assert_int_equal(cmds[i].ec.result, 0);
+    }
+    /* A duplicate key in a savepoint-free command. */
+    struct sfcmd first = {.ec = {.run = dup_run, .done = sfcmd_done}};
+    assert_int_equal(engine_run_sync(e, &first.ec), 0);
+    sf_init(cmds, 8, false);
+    for (int i = 0; i < 8; i++)
+        cmds[i].index = 3 * (i + 40);
+    cmds[4].ec.run = dup_run;
+    run_one_batch(e, cmds, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(cmds[i].status, 0);
+        assert_int_equal(cmds[i].ec.result, i == 4 ? -FG_EEXISTS : 0);
+    }
+    engine_destroy(e);
+    assert_int_equal(count_rows(), 8 + 7); /* each once, none twice */
+    cleanup_dir();
+}
+
 static void test_run_sync(void **state)
 {
     (void)state;
@@ -376,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_run_sync),
         cmocka_unit_test(test_savepoint_free),
         cmocka_unit_test(test_store_error_ends_batch),
+        cmocka_unit_test(test_conflicts_run_again),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
