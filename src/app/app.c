@@ -43,6 +43,10 @@ static struct {
     struct store *readers[APP_READERS_MAX];
     int reader_count;
     bool draining;
+    /* Several processes on one database (clients_watch_start). */
+    bool shared_db, watch_stop;
+    pthread_t watcher;
+    struct store *watch_store;
 } app = {.readers_mu = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread struct store *thread_reader;
@@ -223,7 +227,7 @@ const struct app_client_family *app_client_family_find(const char *family)
     return NULL;
 }
 
-json_t *app_client_get(const char *family, const char *key)
+static json_t *client_lookup(const char *family, const char *key)
 {
     json_t *found = NULL;
     pthread_rwlock_rdlock(&clients.lock);
@@ -233,6 +237,25 @@ json_t *app_client_get(const char *family, const char *key)
             break;
         }
     pthread_rwlock_unlock(&clients.lock);
+    return found;
+}
+
+static int client_load_row(void *ctx, struct store_row *row);
+
+json_t *app_client_get(const char *family, const char *key)
+{
+    json_t *found = client_lookup(family, key);
+    /* Several nodes on one database: a client another node created a moment
+     * ago may not have reached this registry yet (clients_watch); ask. */
+    if (found || !__atomic_load_n(&app.shared_db, __ATOMIC_ACQUIRE))
+        return found;
+    struct fg_err err;
+    struct store *s = app_reader(&err);
+    if (s && store_exec(s, "SELECT family, client_key, config FROM clients WHERE family = ? AND "
+                           "client_key = ?",
+                        STORE_ARGS(SA_TEXT(family), SA_TEXT(key)), client_load_row, NULL,
+                        &err) == 0)
+        found = client_lookup(family, key);
     return found;
 }
 
@@ -252,6 +275,9 @@ void app_client_cache_put(const char *family, const char *key, json_t *config)
         clients.n++;
         snprintf(clients.e[i].family, sizeof(clients.e[i].family), "%s", family);
         snprintf(clients.e[i].key, sizeof(clients.e[i].key), "%s", key);
+    } else if (json_equal(clients.e[i].config, config)) {
+        pthread_rwlock_unlock(&clients.lock); /* unchanged: keep the object (parsed caches) */
+        return;
     } else {
         json_decref(clients.e[i].config);
     }
@@ -284,6 +310,78 @@ static int client_load_row(void *ctx, struct store_row *row)
     app_client_cache_put(family, key, cfg);
     json_decref(cfg);
     return 0;
+}
+
+/* --- clients across processes ------------------------------------------
+ *
+ * Several fundgate nodes on one PostgreSQL database: a client posted to one
+ * node must reach every node's registry. A watcher thread listens on its own
+ * connection for the store's "clients changed" notice (store.h, listen) and
+ * reloads the registry when one comes, after a reconnect (notices may have
+ * been missed), and every APP_CLIENTS_RELOAD_MS in any case. A miss in the
+ * registry asks the database (app_client_get). SQLite has one process per
+ * database, so no watcher runs there. */
+
+#define APP_CLIENTS_RELOAD_MS 10000
+#define APP_CLIENTS_WAIT_MS 500
+
+static int clients_reload(struct store *s)
+{
+    struct fg_err err;
+    int rc = store_exec(s, "SELECT family, client_key, config FROM clients", STORE_NOARGS,
+                        client_load_row, NULL, &err);
+    if (rc < 0)
+        fg_warn(NULL, "clients watcher: reload failed: %s", err.msg);
+    return rc;
+}
+
+static void *clients_watch_main(void *arg)
+{
+    struct store *s = arg;
+    int64_t last = fg_clock_mono_ns();
+    bool reload = true; /* what changed between the start's load and the LISTEN */
+    while (!__atomic_load_n(&app.watch_stop, __ATOMIC_ACQUIRE)) {
+        struct fg_err err;
+        int rc = store_wait_notice(s, APP_CLIENTS_WAIT_MS, &err);
+        if (rc < 0) { /* connection lost: listen again, which reconnects */
+            usleep(APP_CLIENTS_WAIT_MS * 1000);
+            reload = store_listen(s, STORE_CHANNEL_CLIENTS, &err) == 0;
+            continue;
+        }
+        if (rc > 0 || fg_clock_mono_ns() - last > APP_CLIENTS_RELOAD_MS * INT64_C(1000000))
+            reload = true;
+        if (reload && clients_reload(s) == 0) {
+            reload = false;
+            last = fg_clock_mono_ns();
+        }
+    }
+    return NULL;
+}
+
+/* Start the watcher when the store has notices (PostgreSQL). */
+static void clients_watch_start(void)
+{
+    struct fg_err err;
+    struct store *s = NULL;
+    if (store_open(app.cfg.db_uri, false, &s, &err) < 0)
+        return;
+    if (store_listen(s, STORE_CHANNEL_CLIENTS, &err) < 0 ||
+        pthread_create(&app.watcher, NULL, clients_watch_main, s) != 0) {
+        store_close(s);
+        return;
+    }
+    app.watch_store = s;
+    __atomic_store_n(&app.shared_db, true, __ATOMIC_RELEASE);
+}
+
+static void clients_watch_stop(void)
+{
+    if (!app.watch_store)
+        return;
+    __atomic_store_n(&app.watch_stop, true, __ATOMIC_RELEASE);
+    pthread_join(app.watcher, NULL);
+    store_close(app.watch_store);
+    app.watch_store = NULL;
 }
 
 /* --- ops routes --------------------------------------------------------- */
@@ -467,7 +565,9 @@ int app_serve(const struct app_config *cfg)
         store_close(writer);
         return 1;
     }
+    clients_watch_start();
     if (engine_create(writer, &app.engine, &err) < 0) {
+        clients_watch_stop();
         fprintf(stderr, "fundgate: %s\n", err.msg);
         store_close(writer);
         return 1;
@@ -522,6 +622,7 @@ out:
         store_close(app.readers[i]);
     app.reader_count = 0;
     pthread_mutex_unlock(&app.readers_mu);
+    clients_watch_stop();
     clients_clear();
     if (exit_code == 0)
         fg_info(NULL, "stopped cleanly");

@@ -304,6 +304,16 @@ void store_fault_arm(struct store *s, enum store_fault fault, int nth)
     b->fault_nth = nth;
 }
 
+int store_listen(struct store *s, const char *channel, struct fg_err *err)
+{
+    return store_ops_of(s)->listen(s, channel, err);
+}
+
+int store_wait_notice(struct store *s, int timeout_ms, struct fg_err *err)
+{
+    return store_ops_of(s)->wait_notice(s, timeout_ms, err);
+}
+
 int store_fault_limit_pages(struct store *s, int64_t extra_pages, struct fg_err *err)
 {
     return store_ops_of(s)->limit_pages(s, extra_pages, err);

@@ -150,7 +150,20 @@ struct store_ops {
      * extra_pages more pages, as a full disk would (0 lifts the limit).
      * -FG_ENOT_FOUND where the backend cannot. */
     int (*limit_pages)(struct store *s, int64_t extra_pages, struct fg_err *err);
+
+    /* Change notices between processes sharing one database (PostgreSQL:
+     * LISTEN/NOTIFY; a trigger the backend installs notifies channel
+     * "fundgate_<table>" when a watched table changes: clients). listen is
+     * -FG_ENOT_FOUND where there are none (SQLite: one process per file).
+     * wait_notice: 1 when one or more notices came, 0 after timeout_ms
+     * without, < 0 when the connection is lost (listen again: it reconnects
+     * and listens anew; notices sent meanwhile are lost, so reload then). */
+    int (*listen)(struct store *s, const char *channel, struct fg_err *err);
+    int (*wait_notice)(struct store *s, int timeout_ms, struct fg_err *err);
 };
+
+/* The channel that says the clients table changed (store_ops.listen). */
+#define STORE_CHANNEL_CLIENTS "fundgate_clients"
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;
@@ -219,6 +232,8 @@ bool store_txn_conflicted(struct store *s);
  * the whole transaction back and the call returns -FG_ESTORE; or (CONFLICT)
  * the nth statement fails as a serialization failure. nth 0 disarms. */
 void store_fault_arm(struct store *s, enum store_fault fault, int nth);
+int store_listen(struct store *s, const char *channel, struct fg_err *err);
+int store_wait_notice(struct store *s, int timeout_ms, struct fg_err *err);
 /* Tests only: ops->limit_pages. */
 int store_fault_limit_pages(struct store *s, int64_t extra_pages, struct fg_err *err);
 

@@ -56,6 +56,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,7 @@ struct store {
     struct pg_stmt stmts[FG_STORE_STMT_CACHE_MAX];
     int identity_count;
     struct pg_identity identity[PG_IDENTITY_MAX];
+    char listening[PG_NAME_BYTES]; /* the LISTEN channel, listened to again after a reconnect */
 };
 
 /* ---- errors ---- */
@@ -838,6 +840,17 @@ static const char pg_preamble[] =
     "  id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);"
     "INSERT INTO fundgate_writer (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING";
 
+/* After the migrations: the notices other processes wait for (store.h,
+ * listen), a statement-level trigger on each watched table. Created only when
+ * missing, so a start does not take the table's lock. */
+static const char pg_watch[] =
+    "CREATE OR REPLACE FUNCTION fundgate_notify() RETURNS trigger LANGUAGE plpgsql AS "
+    "'BEGIN PERFORM pg_notify(''fundgate_'' || TG_TABLE_NAME, ''''); RETURN NULL; END';"
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'fundgate_notify' "
+    "AND tgrelid = 'clients'::regclass) THEN CREATE TRIGGER fundgate_notify AFTER INSERT OR "
+    "UPDATE OR DELETE ON clients FOR EACH STATEMENT EXECUTE FUNCTION fundgate_notify(); "
+    "END IF; END $$";
+
 static int migration_apply(struct store *s, const struct store_migration *m, struct fg_err *err)
 {
     const char *override = NULL;
@@ -878,6 +891,8 @@ static int migrate_once(struct store *s, struct fg_err *err)
     if (rc == 0)
         rc = simple(s, sql, err, "migrate");
     if (rc == 0)
+        rc = simple(s, pg_watch, err, "migrate (notices)");
+    if (rc == 0)
         return pg_commit(s, err);
     pg_rollback(s);
     return rc;
@@ -913,11 +928,15 @@ static void notice_drop(void *arg, const char *message)
 static int session_setup(struct store *s, struct fg_err *err)
 {
     PQsetNoticeProcessor(s->conn, notice_drop, NULL);
-    char sql[64];
+    char sql[32 + PG_NAME_BYTES];
     snprintf(sql, sizeof(sql), "SET lock_timeout = %d", PG_LOCK_TIMEOUT_MS);
     int rc = simple(s, sql, err, "session");
     if (rc == 0)
         rc = identity_load(s, err);
+    if (rc == 0 && s->listening[0]) {
+        snprintf(sql, sizeof(sql), "LISTEN \"%s\"", s->listening);
+        rc = simple(s, sql, err, "listen");
+    }
     return rc;
 }
 
@@ -1017,6 +1036,45 @@ static int pg_backup(struct store *s, const char *path, struct fg_err *err)
                    "\"$URI\") or the cluster's base backups and WAL archive (docs/POSTGRES.md)");
 }
 
+static int pg_listen(struct store *s, const char *channel, struct fg_err *err)
+{
+    if (!savepoint_name_ok(channel) || strlen(channel) >= sizeof(s->listening))
+        return fg_fail(err, -FG_ESTORE, "postgresql listen: bad channel name");
+    int rc = conn_ready(s, err);
+    if (rc < 0)
+        return rc;
+    char sql[32 + PG_NAME_BYTES];
+    snprintf(sql, sizeof(sql), "LISTEN \"%s\"", channel);
+    rc = simple(s, sql, err, "listen");
+    if (rc == 0)
+        snprintf(s->listening, sizeof(s->listening), "%s", channel);
+    return rc;
+}
+
+/* Notices arrive between statements; take what libpq has read. */
+static int notices_take(struct store *s)
+{
+    int n = 0;
+    for (PGnotify *note; (note = PQnotifies(s->conn)) != NULL; PQfreemem(note))
+        n++;
+    return n > 0;
+}
+
+static int pg_wait_notice(struct store *s, int timeout_ms, struct fg_err *err)
+{
+    if (notices_take(s))
+        return 1;
+    if (PQstatus(s->conn) != CONNECTION_OK || PQsocket(s->conn) < 0)
+        return fail_res(s, NULL, err, "wait for notices");
+    struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
+    int ready = poll(&p, 1, timeout_ms);
+    if (ready < 0 && errno != EINTR)
+        return fg_fail(err, -FG_ESTORE, "postgresql wait for notices: %s", strerror(errno));
+    if (ready > 0 && !PQconsumeInput(s->conn))
+        return fail_res(s, NULL, err, "wait for notices");
+    return notices_take(s);
+}
+
 static int pg_limit_pages(struct store *s, int64_t extra_pages, struct fg_err *err)
 {
     (void)s;
@@ -1048,4 +1106,6 @@ const struct store_ops store_pg_ops = {
     .data_version = pg_data_version,
     .txn_state = pg_txn_state,
     .limit_pages = pg_limit_pages,
+    .listen = pg_listen,
+    .wait_notice = pg_wait_notice,
 };

@@ -558,6 +558,20 @@ static int sqlite_limit_pages(struct store *s, int64_t extra_pages, struct fg_er
     return rc == SQLITE_OK ? 0 : fail_db(s->db, rc, err, "max_page_count");
 }
 
+/* One process per database file: nobody else to hear from. */
+static int sqlite_listen(struct store *s, const char *channel, struct fg_err *err)
+{
+    (void)s;
+    return fg_fail(err, -FG_ENOT_FOUND, "sqlite: no change notices (%s)", channel);
+}
+
+static int sqlite_wait_notice(struct store *s, int timeout_ms, struct fg_err *err)
+{
+    (void)s;
+    (void)timeout_ms;
+    return fg_fail(err, -FG_ENOT_FOUND, "sqlite: no change notices");
+}
+
 /* ---- schema ---- */
 
 static int sqlite_schema_version(struct store *s)
@@ -838,4 +852,6 @@ const struct store_ops store_sqlite_ops = {
     .data_version = sqlite_data_version,
     .txn_state = sqlite_txn_state,
     .limit_pages = sqlite_limit_pages,
+    .listen = sqlite_listen,
+    .wait_notice = sqlite_wait_notice,
 };

@@ -56,7 +56,7 @@ void fgsrv_start(struct fgsrv *s)
         snprintf(s->dir, sizeof(s->dir), "/tmp/fg-e2e-XXXXXX");
         if (!mkdtemp(s->dir))
             fgh_fail("mkdtemp: %s", strerror(errno));
-        if (fgh_on_pg() && !pgtest_db_create("e2e", s->db, sizeof(s->db)))
+        if (fgh_on_pg() && !s->db[0] && !pgtest_db_create("e2e", s->db, sizeof(s->db)))
             fgh_fail("cannot create a PostgreSQL database");
     }
     snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
@@ -67,8 +67,10 @@ void fgsrv_start(struct fgsrv *s)
     int n = 0;
     argv[n++] = bin;
     argv[n++] = "serve";
+    char listen[32];
+    snprintf(listen, sizeof(listen), "127.0.0.1:%u", s->keep_port ? s->port : 0);
     argv[n++] = "--listen";
-    argv[n++] = "127.0.0.1:0";
+    argv[n++] = listen;
     argv[n++] = "--data";
     argv[n++] = s->dir;
     argv[n++] = "--admin-token";

@@ -29,7 +29,9 @@ struct fgsrv {
     char dir[256];                  /* data directory, kept across restarts */
     char log[300];                  /* server stderr */
     char base[64];                  /* http://127.0.0.1:port */
-    char db[512];                   /* --db URI (PostgreSQL), "" for SQLite in dir */
+    char db[512];                   /* --db URI (PostgreSQL), "" for SQLite in dir; set it
+                                       before the first start to share another's database */
+    bool keep_port;                 /* a restart listens on the port of the last start */
     const char *args[FGH_ARGS_MAX]; /* extra serve arguments, NULL-terminated */
 };
 
