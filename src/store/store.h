@@ -1,12 +1,19 @@
 /*
  * store.h - the store interface: one connection to a database, through a table
- * of function pointers chosen at start-up (SQLite now; PostgreSQL later).
+ * of function pointers chosen at start-up by the URI (store_open): SQLite
+ * (store_sqlite.c, the embedded default) or PostgreSQL (store_pg.c, several
+ * fundgate nodes on one database; docs/POSTGRES.md).
  *
  * What it is for: running portable SQL (standard SQL, `?` placeholders,
  * INSERT ... ON CONFLICT, no advisory locks) with typed arguments and a row
  * callback, transactions with savepoints, and versioned migrations. Services and
  * the ledger write their SQL against this; none of them includes sqlite3.h or
- * libpq-fe.h.
+ * libpq-fe.h. Dialect differences are each backend's business (store_pg.c
+ * lists how it reads the portable SQL); callers never test which one runs.
+ * Portable means: give each subquery in FROM an alias, compare and add
+ * integers (not booleans), and after a failed statement go on only inside a
+ * savepoint you roll back to (a failed statement fails a PostgreSQL
+ * transaction: "failed" below).
  *
  * Ownership and threading: a struct store is one connection, used by one thread
  * at a time. The engine's writer thread owns one; every reader thread opens its

@@ -110,6 +110,9 @@ struct store {
     int identity_count;
     struct pg_identity identity[PG_IDENTITY_MAX];
     char listening[PG_NAME_BYTES]; /* the LISTEN channel, listened to again after a reconnect */
+    /* The last failure carried no SQLSTATE: libpq's own ("server closed the
+     * connection"), which it may report before its status says so. */
+    bool suspect;
 };
 
 /* ---- errors ---- */
@@ -145,6 +148,7 @@ static int fail_res(struct store *s, const PGresult *res, struct fg_err *err, co
     snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(s->conn));
     trim_newline(msg);
     int code = code_of_sqlstate(state);
+    s->suspect = state == NULL;
     return fg_fail(err, code, "postgresql %s: %s%s%s", what, state ? state : "", state ? " " : "",
                    msg[0] ? msg : "connection lost");
 }
@@ -579,12 +583,9 @@ static int exec_several(struct store *s, const struct pg_stmt *st, int nargs, st
 
 static int conn_ready(struct store *s, struct fg_err *err);
 
-static int pg_exec(struct store *s, const char *sql, const struct store_arg *args, int nargs,
-                   store_row_fn fn, void *ctx, int64_t *changes, struct fg_err *err)
+static int exec_once(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                     store_row_fn fn, void *ctx, int64_t *changes, struct fg_err *err)
 {
-    FG_ASSERT(s && sql && nargs >= 0 && (nargs == 0 || args));
-    if (changes)
-        *changes = 0;
     struct pg_stmt tmp, *st = NULL;
     int rc = conn_ready(s, err);
     if (rc == 0)
@@ -620,6 +621,34 @@ static int pg_exec(struct store *s, const char *sql, const struct store_arg *arg
 release_stmt:
     if (st == &tmp)
         stmt_free(&tmp);
+    return rc;
+}
+
+/* The server went away (a failover, a restart): libpq learns it only from a
+ * failed call. */
+static bool conn_lost(const struct store *s)
+{
+    return PQstatus(s->conn) == CONNECTION_BAD || s->suspect;
+}
+
+static bool is_select(const char *sql)
+{
+    while (isspace((unsigned char)*sql))
+        sql++;
+    return strncasecmp(sql, "SELECT", 6) == 0 && !ident_char(sql[6]);
+}
+
+static int pg_exec(struct store *s, const char *sql, const struct store_arg *args, int nargs,
+                   store_row_fn fn, void *ctx, int64_t *changes, struct fg_err *err)
+{
+    FG_ASSERT(s && sql && nargs >= 0 && (nargs == 0 || args));
+    if (changes)
+        *changes = 0;
+    int rc = exec_once(s, sql, args, nargs, fn, ctx, changes, err);
+    /* A read outside a transaction found the connection gone: once more on
+     * a new one (a write is not repeated: it may have committed). */
+    if (rc < 0 && conn_lost(s) && !s->open_tx && is_select(sql))
+        rc = exec_once(s, sql, args, nargs, fn, ctx, changes, err);
     return rc;
 }
 
@@ -677,7 +706,7 @@ static void writer_version_seen(struct store *s, int64_t v)
     s->txn_version = v;
 }
 
-static int pg_begin(struct store *s, struct fg_err *err)
+static int begin_once(struct store *s, struct fg_err *err)
 {
     int rc = open_check(s, err);
     if (rc < 0)
@@ -702,7 +731,17 @@ static int pg_begin(struct store *s, struct fg_err *err)
     return 0;
 }
 
-static int pg_begin_read(struct store *s, struct fg_err *err)
+/* A BEGIN that found the connection gone is repeated once on a new one: the
+ * transaction it began died with the old connection. */
+static int pg_begin(struct store *s, struct fg_err *err)
+{
+    int rc = begin_once(s, err);
+    if (rc < 0 && conn_lost(s))
+        rc = begin_once(s, err);
+    return rc;
+}
+
+static int begin_read_once(struct store *s, struct fg_err *err)
 {
     int rc = open_check(s, err);
     if (rc < 0)
@@ -712,6 +751,14 @@ static int pg_begin_read(struct store *s, struct fg_err *err)
     s->open_tx = true;
     if (rc < 0)
         pg_rollback(s);
+    return rc;
+}
+
+static int pg_begin_read(struct store *s, struct fg_err *err)
+{
+    int rc = begin_read_once(s, err);
+    if (rc < 0 && conn_lost(s))
+        rc = begin_read_once(s, err);
     return rc;
 }
 
@@ -944,7 +991,7 @@ static int session_setup(struct store *s, struct fg_err *err)
  * connection string (multi-host: the current primary). */
 static int conn_ready(struct store *s, struct fg_err *err)
 {
-    if (PQstatus(s->conn) == CONNECTION_OK)
+    if (PQstatus(s->conn) == CONNECTION_OK && !s->suspect)
         return 0;
     /* Never inside a transaction: what follows would run in autocommit on the
      * new session while the caller believes it is still in its transaction. */
@@ -954,6 +1001,7 @@ static int conn_ready(struct store *s, struct fg_err *err)
     if (PQstatus(s->conn) != CONNECTION_OK)
         return fail_res(s, NULL, err, "reconnect");
     stmt_cache_clear(s); /* invariant 3 */
+    s->suspect = false;
     s->committed_version = -1;
     store_generation_bump();
     fg_warn(NULL, "store: postgresql connection re-established (host %s)", PQhost(s->conn));
