@@ -145,7 +145,12 @@ static int fail_res(struct store *s, const PGresult *res, struct fg_err *err, co
 {
     char msg[FG_ERR_MSG_MAX];
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    snprintf(msg, sizeof(msg), "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(s->conn));
+    /* The primary message only: DETAIL may quote row values. */
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    snprintf(msg, sizeof(msg), "%s",
+             primary ? primary
+             : res   ? PQresultErrorMessage(res)
+                     : PQerrorMessage(s->conn));
     trim_newline(msg);
     int code = code_of_sqlstate(state);
     s->suspect = state == NULL;

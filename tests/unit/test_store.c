@@ -856,6 +856,48 @@ static void test_reconnect(void **state)
     }
 }
 
+struct migrator {
+    const struct store_ops *ops;
+    const char *uri;
+    int rc;
+    int version;
+};
+
+static void *migrate_main(void *p)
+{
+    struct migrator *m = p;
+    struct store *s = NULL;
+    m->rc = m->ops->open(m->uri, &s, NULL);
+    if (m->rc == 0)
+        m->rc = m->ops->migrate(s, NULL);
+    if (m->rc == 0)
+        m->version = m->ops->schema_version(s);
+    store_close(s);
+    return NULL;
+}
+
+/* Two processes starting on a fresh database at once both succeed, and each
+ * migration is applied once (a second application would fail its CREATE). */
+static void test_concurrent_migrate(void **state)
+{
+    struct fixture *f = *state;
+    char uri[PATH_MAX];
+    f->be->uri(f->dir, "fresh.db", uri, sizeof(uri));
+    struct migrator m[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        m[i] = (struct migrator){.ops = f->ops, .uri = uri};
+        assert_int_equal(pthread_create(&th[i], NULL, migrate_main, &m[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(m[i].rc, 0);
+        assert_int_equal(m[i].version, store_migrations_count);
+    }
+    if (is_pg(f->ops))
+        pgtest_db_drop(uri);
+}
+
 static void test_begin_twice_fails(void **state)
 {
     struct fixture *f = *state;
@@ -917,6 +959,7 @@ int main(void)
             CONTRACT_TEST(test_data_version, be),
             CONTRACT_TEST(test_writers_take_turns, be),
             CONTRACT_TEST(test_reconnect, be),
+            CONTRACT_TEST(test_concurrent_migrate, be),
             CONTRACT_TEST(test_writer_busy, be),
         };
         failed += _cmocka_run_group_tests(backends[i].ops->name, tests,
