@@ -54,17 +54,40 @@ static void pair_uri(char *buf, size_t cap)
     buf[strcspn(buf, "\n")] = '\0';
 }
 
-static void test_primary_killed_standby_promoted(void **state)
+/* Two nodes on the pair, stopped (and killed if need be) by teardown even
+ * when the test fails half way. */
+static int setup(void **state)
 {
-    (void)state;
     assert_non_null(getenv("FUNDGATE_TEST_PG_PAIR"));
     assert_non_null(getenv("FUNDGATE_CLUSTER_SH"));
-    struct fgsrv n[2] = {0};
+    struct fgsrv *n = calloc(2, sizeof(*n));
     for (int k = 0; k < 2; k++) {
         n[k].keep_port = true;
         pair_uri(n[k].db, sizeof(n[k].db));
         fgsrv_start(&n[k]);
     }
+    *state = n;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fgsrv *n = *state;
+    int rc[2];
+    for (int k = 0; k < 2; k++) {
+        rc[k] = fgsrv_stop(&n[k]);
+        n[k].db[0] = '\0'; /* the pair is removed by the fixture */
+        fgsrv_cleanup(&n[k]);
+    }
+    free(n);
+    assert_int_equal(rc[0], 0);
+    assert_int_equal(rc[1], 0);
+    return 0;
+}
+
+static void test_primary_killed_standby_promoted(void **state)
+{
+    struct fgsrv *n = *state;
     bank_seed(&n[0]);
     struct bank *b = bank_start(n, 2, THREADS);
     usleep(BEFORE_KILL_MS * 1000);
@@ -84,17 +107,12 @@ static void test_primary_killed_standby_promoted(void **state)
     for (int k = 0; k < 2; k++)
         assert_true(fgh_log_count(&n[k], "connection re-established") > 0);
     bank_verify(b, &n[0]);
-    for (int k = 0; k < 2; k++) {
-        assert_int_equal(fgsrv_stop(&n[k]), 0);
-        n[k].db[0] = '\0'; /* the pair is removed by the fixture */
-        fgsrv_cleanup(&n[k]);
-    }
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_primary_killed_standby_promoted),
+        cmocka_unit_test_setup_teardown(test_primary_killed_standby_promoted, setup, teardown),
     };
     return cmocka_run_group_tests_name("failover", tests, NULL, NULL);
 }
