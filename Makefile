@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all help deps build run test test-fast bench bench-tradeboss clean format
+.PHONY: all help deps build run test test-fast test-failover bench bench-tradeboss clean format
 .PHONY: fuzz fuzz-build test-fuzz
 
 all: build
@@ -33,6 +33,13 @@ test-fast: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# PostgreSQL failover alone (also part of `make test`, about 25 s): a primary and a
+# synchronous standby, the primary killed mid-load, the standby promoted.
+test-failover: deps
+	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
+	cmake --build $(TEST_BUILD) -j $(JOBS)
+	cd $(TEST_BUILD) && ctest --output-on-failure -L failover
 
 # Benchmarks (issue 5): installs wrk, nginx-light and postgresql, builds a release binary,
 # prints the table and keeps it in bench/out/results.md. Takes about 10 minutes.

@@ -253,7 +253,9 @@ static int cmd_reconcile(int argc, char **argv)
     struct ledger_report *r = calloc(1, sizeof(*r));
     if (!r || store_open(uri, false, &s, &err) < 0 || store_begin_read(s, &err) < 0 ||
         ledger_reconcile(s, r, &err) < 0) {
-        fprintf(stderr, "fundgate reconcile: %s: %s\n", uri, err.msg);
+        char shown[1024];
+        store_uri_redact(uri, shown, sizeof(shown));
+        fprintf(stderr, "fundgate reconcile: %s: %s\n", shown, err.msg);
         if (s)
             store_close(s);
         free(r);
@@ -286,7 +288,9 @@ static int cmd_migrate(int argc, char **argv)
     struct fg_err err = {0};
     struct store *s = NULL;
     if (store_open(uri, true, &s, &err) < 0) {
-        fprintf(stderr, "fundgate migrate: %s: %s\n", uri, err.msg);
+        char shown[1024];
+        store_uri_redact(uri, shown, sizeof(shown));
+        fprintf(stderr, "fundgate migrate: %s: %s\n", shown, err.msg);
         return 1;
     }
     printf("schema version %d\n", store_ops_of(s)->schema_version(s));
@@ -341,6 +345,11 @@ static int cmd_backup(int argc, char **argv)
     umask(077); /* every file the backup makes is the owner's alone */
     struct fg_err err = {0};
     struct store *s = NULL;
+    if (store_backend_for(uri) == &store_pg_ops) { /* says to use pg_dump; opens nothing */
+        store_pg_ops.backup(NULL, to, &err);
+        fprintf(stderr, "fundgate backup: %s\n", err.msg);
+        return 1;
+    }
     if (store_open(uri, false, &s, &err) < 0 || store_ops_of(s)->backup(s, tmp, &err) < 0) {
         fprintf(stderr, "fundgate backup: %s\n", err.msg);
         if (s)

@@ -786,15 +786,36 @@ static int test_clock_post(struct http_req *req, void *ctx)
     return HTTP_DONE;
 }
 
+/* {"<fault>": n, ...} with the engine's fault names (engine.h); all or none set. */
 static int test_fault_post(struct http_req *req, void *ctx)
 {
     (void)ctx;
     ADMIN_AUTH(req);
-    int64_t n = 0;
-    if (test_hook_int(req, app_config()->test_faults, "--test-faults", "fail_commits", 1000, &n)) {
-        engine_fault_fail_commits(app_engine(), (int)n);
-        app_respond_json(req, 200, json_pack("{s:I}", "fail_commits", (json_int_t)n));
+    struct fg_err err = {0};
+    if (!app_config()->test_faults) {
+        fg_fail(&err, -FG_ENOT_FOUND, "this test hook is off (start with --test-faults)");
+        http_req_error(req, err.code, err.msg);
+        return HTTP_DONE;
     }
+    const char *keys[ENGINE_FAULT_COUNT + 1] = {NULL};
+    for (int f = 0; f < ENGINE_FAULT_COUNT; f++)
+        keys[f] = engine_faults[f].name;
+    json_t *body;
+    if (app_parse_body(req, keys, &body) < 0)
+        return HTTP_DONE;
+    int64_t n[ENGINE_FAULT_COUNT];
+    int rc = 0;
+    for (int f = 0; f < ENGINE_FAULT_COUNT && rc == 0; f++)
+        rc = jsonx_int(body, keys[f], false, 0, engine_faults[f].max, &n[f], &err);
+    for (int f = 0; f < ENGINE_FAULT_COUNT && rc == 0; f++)
+        if (json_object_get(body, keys[f]))
+            engine_fault_set(app_engine(), (enum engine_fault)f, n[f]);
+    if (rc < 0) {
+        json_decref(body);
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    app_respond_json(req, 200, body);
     return HTTP_DONE;
 }
 

@@ -439,8 +439,7 @@ static int serve_prepare(const struct app_config *cfg, int *token_shown)
 
 static void shutdown_wait(struct http_server *srv)
 {
-    for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS;
-         waited += 5)
+    for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS; waited += 5)
         usleep(5000);
 }
 
@@ -452,7 +451,9 @@ static int serve_open(void)
     struct store *writer = NULL;
     families_init();
     if (store_open(app.cfg.db_uri, true, &writer, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot open store %s: %s\n", app.cfg.db_uri, err.msg);
+        char uri_shown[1024];
+        store_uri_redact(app.cfg.db_uri, uri_shown, sizeof(uri_shown));
+        fprintf(stderr, "fundgate: cannot open store %s: %s\n", uri_shown, err.msg);
         return -1;
     }
     if (app_clients_start(writer, &app.cfg, &err) < 0) {
@@ -460,6 +461,7 @@ static int serve_open(void)
         store_close(writer);
         return -1;
     }
+    app_clients_watch_start(app.cfg.db_uri);
     if (engine_create(writer, &app.engine, &err) < 0) {
         fprintf(stderr, "fundgate: %s\n", err.msg);
         store_close(writer);
@@ -479,6 +481,7 @@ static void serve_release(struct http_server *srv)
         store_close(app.readers[i]);
     app.reader_count = 0;
     pthread_mutex_unlock(&app.readers_mu);
+    app_clients_watch_stop();
     app_clients_stop();
     ratelimit_install(NULL);
     ratelimit_destroy(app.limits);
@@ -516,17 +519,19 @@ int app_serve(const struct app_config *cfg)
         .route_count = route_count,
     };
     if (http_server_start(&hc, &srv, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port,
-                err.msg);
+        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port, err.msg);
         goto out;
     }
     uint16_t port = http_server_port(srv);
+    char store_shown[1024];
+    store_uri_redact(app.cfg.db_uri, store_shown, sizeof(store_shown)); /* no password shown */
     printf("fundgate %s listening on http://%s:%u (store %s)\n", FG_VERSION, cfg->host, port,
-           app.cfg.db_uri);
+           store_shown);
     if (shown) {
         printf("admin token: %s  (kept in %s/admin-token)\n", admin_token_buf, cfg->data_dir);
-        printf("try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
-               admin_token_buf, cfg->host, port);
+        printf(
+            "try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
+            admin_token_buf, cfg->host, port);
     }
     fflush(stdout);
     fg_info(NULL, "listening on %s:%u", cfg->host, port);

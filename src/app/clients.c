@@ -18,8 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/clients.h"
+#include "app/app.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/jsonx.h"
@@ -54,6 +56,13 @@ static struct {
         json_t *config;
     } e[APP_CLIENT_SLOTS];
 } clients = {.lock = PTHREAD_RWLOCK_INITIALIZER};
+
+/* Several processes on one database (app_clients_watch_start). */
+static struct {
+    bool shared_db, stop;
+    pthread_t thread;
+    struct store *store;
+} watch;
 
 void app_client_family_register(const struct app_client_family *f)
 {
@@ -91,11 +100,29 @@ static size_t client_slot(const char *family, const char *key)
     return i;
 }
 
-json_t *app_client_get(const char *family, const char *key)
+static json_t *client_lookup(const char *family, const char *key)
 {
     pthread_rwlock_rdlock(&clients.lock);
     json_t *found = json_incref(clients.e[client_slot(family, key)].config);
     pthread_rwlock_unlock(&clients.lock);
+    return found;
+}
+
+static int clients_load(struct store *s, const char *where, const struct store_arg *args, int nargs,
+                        struct fg_err *err);
+
+json_t *app_client_get(const char *family, const char *key)
+{
+    json_t *found = client_lookup(family, key);
+    /* Several nodes on one database: a client another node created a moment
+     * ago may not have reached this registry yet (the watcher below); ask. */
+    if (found || !__atomic_load_n(&watch.shared_db, __ATOMIC_ACQUIRE))
+        return found;
+    struct fg_err err;
+    struct store *s = app_reader(&err);
+    if (s && clients_load(s, " WHERE family = ? AND client_key = ?",
+                          STORE_ARGS(SA_TEXT(family), SA_TEXT(key)), &err) == 0)
+        found = client_lookup(family, key);
     return found;
 }
 
@@ -186,6 +213,10 @@ static int client_put(const char *family, const char *key, json_t *config)
         clients.n++;
         snprintf(e->family, sizeof(e->family), "%s", family);
         snprintf(e->key, sizeof(e->key), "%s", key);
+    }
+    if (e->config && json_equal(e->config, config)) {
+        pthread_rwlock_unlock(&clients.lock); /* unchanged: keep the object (parsed caches) */
+        return 0;
     }
     json_decref(e->config);
     e->config = json_incref(config);
@@ -409,4 +440,85 @@ void app_clients_stop(void)
     pthread_rwlock_unlock(&clients.lock);
     seal_key_wipe(&secret_key);
     secret_key_ready = false;
+}
+
+/* --- clients across processes -------------------------------------------
+ *
+ * Several fundgate nodes on one PostgreSQL database: a client posted to one
+ * node must reach every node's registry. A watcher thread listens on its own
+ * connection for the store's "clients changed" notice (store.h, listen) and
+ * reloads the registry when one comes, after a reconnect (notices may have
+ * been missed), and every APP_CLIENTS_RELOAD_MS in any case. A miss in the
+ * registry asks the database (app_client_get). SQLite has one process per
+ * database, so no watcher runs there. */
+
+#define APP_CLIENTS_RELOAD_MS 10000
+#define APP_CLIENTS_WAIT_MS 500
+
+/* Load the stored clients that match `where` into the registry (sealed
+ * secrets opened as at the start); a row that cannot be loaded is logged. */
+static int clients_load(struct store *s, const char *where, const struct store_arg *args, int nargs,
+                        struct fg_err *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT family, client_key, config FROM clients%s", where);
+    struct load_ctx *l = calloc(1, sizeof(*l));
+    if (!l)
+        return fg_fail(err, -FG_ENOMEM, "out of memory");
+    l->err = err;
+    int rc = store_exec(s, sql, args, nargs, client_load_row, l, err);
+    free(l);
+    if (rc < 0)
+        fg_warn(NULL, "clients: reload failed: %s", err->msg);
+    return rc;
+}
+
+static void *clients_watch_main(void *arg)
+{
+    struct store *s = arg;
+    int64_t last = fg_clock_mono_ns();
+    bool reload = true; /* what changed between the start's load and the LISTEN */
+    while (!__atomic_load_n(&watch.stop, __ATOMIC_ACQUIRE)) {
+        struct fg_err err;
+        int rc = store_wait_notice(s, APP_CLIENTS_WAIT_MS, &err);
+        if (rc < 0) { /* connection lost: listen again, which reconnects */
+            usleep(APP_CLIENTS_WAIT_MS * 1000);
+            reload = store_listen(s, STORE_CHANNEL_CLIENTS, &err) == 0;
+            continue;
+        }
+        if (rc > 0 || fg_clock_mono_ns() - last > APP_CLIENTS_RELOAD_MS * INT64_C(1000000))
+            reload = true;
+        if (reload && clients_load(s, "", STORE_NOARGS, &err) == 0) {
+            reload = false;
+            last = fg_clock_mono_ns();
+        }
+    }
+    return NULL;
+}
+
+void app_clients_watch_start(const char *db_uri)
+{
+    struct fg_err err;
+    struct store *s = NULL;
+    if (store_open(db_uri, false, &s, &err) < 0)
+        return;
+    if (store_listen(s, STORE_CHANNEL_CLIENTS, &err) < 0 ||
+        pthread_create(&watch.thread, NULL, clients_watch_main, s) != 0) {
+        store_close(s); /* no notices (SQLite): one process, nothing to follow */
+        return;
+    }
+    watch.store = s;
+    __atomic_store_n(&watch.shared_db, true, __ATOMIC_RELEASE);
+}
+
+void app_clients_watch_stop(void)
+{
+    if (!watch.store)
+        return;
+    __atomic_store_n(&watch.stop, true, __ATOMIC_RELEASE);
+    pthread_join(watch.thread, NULL);
+    store_close(watch.store);
+    watch.store = NULL;
+    __atomic_store_n(&watch.shared_db, false, __ATOMIC_RELEASE);
+    __atomic_store_n(&watch.stop, false, __ATOMIC_RELEASE);
 }

@@ -24,5 +24,10 @@
 int app_clients_start(struct store *writer, const struct app_config *cfg, struct fg_err *err);
 /* Empty the registry and wipe the secret key (at shutdown). */
 void app_clients_stop(void);
+/* Follow other processes' client changes when the store sends notices
+ * (PostgreSQL): a watcher thread reloads the registry; a miss asks the
+ * database. Nothing happens on a store without notices (SQLite). */
+void app_clients_watch_start(const char *db_uri);
+void app_clients_watch_stop(void);
 
 #endif

@@ -50,6 +50,9 @@
 #define FG_STORE_BUSY_TIMEOUT_MS 5000 /* wait for a locked database before EBUSY */
 #define FG_STORE_SAVEPOINT_NAME_BYTES_MAX 64
 #define FG_STORE_WAL_PAGES_MAX 65536 /* log pages before the writer checkpoints itself */
+#define FG_STORE_ARGS_MAX 64          /* arguments of one statement (PostgreSQL backend) */
+#define FG_STORE_PG_COLUMNS_MAX 64    /* columns of one result row (PostgreSQL backend) */
+#define FG_ENGINE_BATCH_RETRIES_MAX 3 /* re-runs of a batch after a serialization failure */
 static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goes first");
 
 /* Ledger and identifiers */

@@ -160,8 +160,12 @@ static int live_flush(void *ctx, struct store *s, struct fg_err *err)
         if (rc < 0)
             return rc; /* the caller's commit or savepoint fails; rollback discards */
         FG_ASSERT(changes == 1);
-        e->dirty = false;
     }
+    /* Only now: a flush that failed half way (a full disk that the transaction
+     * survived) leaves every entry dirty, and the next flush writes them all
+     * again (each UPDATE writes whole values, so twice is harmless). */
+    for (int i = 0; i < L->dirty_count; i++)
+        L->dirty[i]->dirty = false;
     L->dirty_count = 0;
     return 0;
 }
@@ -814,9 +818,9 @@ struct list_ctx {
 static const char sql_list_bucket[] =
     "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
     " SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
-    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)"
+    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4) AS d"
     " UNION SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
-    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)) ORDER BY id LIMIT ?4";
+    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4) AS c) ORDER BY id LIMIT ?4";
 
 struct bucket_ctx {
     struct list_ctx *l;

@@ -14,11 +14,13 @@
 #include <cmocka.h>
 
 #include "ledger/idem.h"
+#include "pg/pgtest.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
 #include "store/store.h"
 
 struct fx {
+    char uri[512]; /* PostgreSQL (FUNDGATE_TEST_PG): a fresh database; else SQLite in memory */
     struct store *s;
     struct ledger_account cash, payouts;
     struct ledger_account cust[8];
@@ -28,7 +30,11 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof(*f));
     struct fg_err err;
-    assert_int_equal(store_open(":memory:", true, &f->s, &err), 0);
+    if (pgtest_base())
+        assert_true(pgtest_db_create("ledger", f->uri, sizeof(f->uri)));
+    else
+        snprintf(f->uri, sizeof(f->uri), ":memory:");
+    assert_int_equal(store_open(f->uri, true, &f->s, &err), 0);
     assert_int_equal(store_begin(f->s, &err), 0);
     assert_int_equal(ledger_house_open(f->s, "USD", 1, &err), 0);
     assert_int_equal(ledger_account_find(f->s, LEDGER_HOUSE, "cash", "USD", &f->cash, &err), 0);
@@ -37,8 +43,8 @@ static int setup(void **state)
     for (int i = 0; i < 8; i++) {
         char owner[16];
         snprintf(owner, sizeof(owner), "c%d", i);
-        assert_int_equal(ledger_account_open(f->s, owner, "wallet", "USD", LEDGER_ACCT_CUSTOMER,
-                                             1, &f->cust[i], &err),
+        assert_int_equal(ledger_account_open(f->s, owner, "wallet", "USD", LEDGER_ACCT_CUSTOMER, 1,
+                                             &f->cust[i], &err),
                          0);
     }
     assert_int_equal(store_commit(f->s, &err), 0);
@@ -50,6 +56,8 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     store_close(f->s);
+    if (pgtest_base())
+        pgtest_db_drop(f->uri);
     free(f);
     return 0;
 }
@@ -104,8 +112,7 @@ static void test_basic_and_insufficient(void **state)
     assert_int_equal(xfer(f, 10, f->cust[0].id, f->cust[1].id, 1001, 0, 0, 0, NULL),
                      -FG_EINSUFFICIENT_FUNDS);
     assert_int_equal(xfer(f, 10, f->cust[0].id, f->cust[1].id, 1000, 0, 0, 0, NULL), 0);
-    assert_int_equal(xfer(f, 10, f->cust[0].id, f->cust[1].id, 0, 0, 0, 0, NULL),
-                     -FG_EAMOUNT_ZERO);
+    assert_int_equal(xfer(f, 10, f->cust[0].id, f->cust[1].id, 0, 0, 0, 0, NULL), -FG_EAMOUNT_ZERO);
     assert_int_equal(xfer(f, 10, f->cust[0].id, f->cust[0].id, 1, 0, 0, 0, NULL),
                      -FG_ESAME_ACCOUNT);
     assert_int_equal(xfer(f, 10, f->cust[0].id, 999999, 1, 0, 0, 0, NULL), -FG_EUNKNOWN_ACCOUNT);
@@ -120,8 +127,7 @@ static void test_basic_and_insufficient(void **state)
     struct ledger_account jpy;
     ledger_house_open(f->s, "JPY", 1, &err);
     ledger_account_find(f->s, LEDGER_HOUSE, "cash", "JPY", &jpy, &err);
-    assert_int_equal(xfer(f, 10, jpy.id, f->cust[3].id, 1, 0, 0, 0, NULL),
-                     -FG_ECURRENCY_MISMATCH);
+    assert_int_equal(xfer(f, 10, jpy.id, f->cust[3].id, 1, 0, 0, 0, NULL), -FG_ECURRENCY_MISMATCH);
     assert_reconciled(f);
     store_commit(f->s, &err);
 }
@@ -175,8 +181,7 @@ static void test_holds(void **state)
     assert_int_equal(ledger_account_available(&a), 500);
     assert_int_equal(xfer(f, 1001, 0, 0, 0, LEDGER_VOID, p3, 0, &tmp), -FG_EPENDING_RESOLVED);
     /* A timeout on a plain transfer is a programming error refused as bad request. */
-    assert_int_equal(xfer(f, 10, f->cust[0].id, f->payouts.id, 1, 0, 0, 5, NULL),
-                     -FG_EBAD_REQUEST);
+    assert_int_equal(xfer(f, 10, f->cust[0].id, f->payouts.id, 1, 0, 0, 5, NULL), -FG_EBAD_REQUEST);
     assert_reconciled(f);
     store_commit(f->s, &err);
 }
@@ -196,8 +201,7 @@ static void test_linked_atomic(void **state)
         strcpy(t[i].currency, "USD");
         strcpy(t[i].kind, "test");
     }
-    assert_int_equal(ledger_transfers_create_linked(f->s, 10, t, 3, &err),
-                     -FG_EINSUFFICIENT_FUNDS);
+    assert_int_equal(ledger_transfers_create_linked(f->s, 10, t, 3, &err), -FG_EINSUFFICIENT_FUNDS);
     assert_non_null(strstr(err.msg, "linked transfer 3 of 3"));
     assert_int_equal(ledger_account_balance(&(struct ledger_account){0}), 0);
     struct ledger_account a0 = get(f, f->cust[0].id), a1 = get(f, f->cust[1].id),
@@ -301,12 +305,18 @@ static void journal_jump(struct fx *f, int64_t next)
                          STORE_ARGS(SA_INT(next - 1), SA_INT(f->cash.id), SA_INT(f->payouts.id)),
                          NULL, &err),
                      0);
+    if (pgtest_base()) /* an explicit id does not move PostgreSQL's sequence */
+        assert_int_equal(store_exec(f->s,
+                                    "SELECT setval(pg_get_serial_sequence('transfers', 'id'), ?)",
+                                    STORE_ARGS(SA_INT(next - 1)), NULL, NULL, &err),
+                         0);
     assert_int_equal(store_exec_changes(f->s,
                                         "UPDATE accounts SET debits_posted = debits_posted + "
-                                        "(id = ?1), credits_posted = credits_posted + (id = ?2) "
+                                        "CASE WHEN id = ?1 THEN 1 ELSE 0 END, credits_posted = "
+                                        "credits_posted + CASE WHEN id = ?2 THEN 1 ELSE 0 END "
                                         "WHERE id IN (?1, ?2)",
-                                        STORE_ARGS(SA_INT(f->cash.id), SA_INT(f->payouts.id)),
-                                        NULL, &err),
+                                        STORE_ARGS(SA_INT(f->cash.id), SA_INT(f->payouts.id)), NULL,
+                                        &err),
                      0);
 }
 
@@ -354,9 +364,8 @@ static void test_transfer_list_buckets(void **state)
         int64_t after = 0;
         for (int page = 0; page < 64; page++) {
             struct listed one = {0};
-            assert_int_equal(ledger_transfer_list(f->s, f->cust[0].id, after, limit, listed_one,
-                                                  &one, &err),
-                             0);
+            assert_int_equal(
+                ledger_transfer_list(f->s, f->cust[0].id, after, limit, listed_one, &one, &err), 0);
             assert_true(one.n <= limit);
             for (int i = 0; i < one.n; i++)
                 got.ids[got.n++] = one.ids[i];
@@ -416,9 +425,8 @@ static void test_writer_caches(void **state)
     assert_int_equal(customer_create(f->s, &bob, 3, &created, &err), 0);
     assert_int_equal(customer_find_by_name_cached(f->s, 7, "bob", &got, &err), 0);
     int64_t acct_id = 0, again = 0;
-    assert_int_equal(ledger_account_open(f->s, "u-2", "wallet", "USD", LEDGER_ACCT_CUSTOMER, 3,
-                                         NULL, &err),
-                     0);
+    assert_int_equal(
+        ledger_account_open(f->s, "u-2", "wallet", "USD", LEDGER_ACCT_CUSTOMER, 3, NULL, &err), 0);
     assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &acct_id, &err), 0);
     assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err), 0);
     assert_int_equal(again, acct_id);
@@ -430,10 +438,11 @@ static void test_writer_caches(void **state)
                      -FG_EUNKNOWN_ACCOUNT);
     /* The rolled-back account's id now belongs to another account. */
     struct ledger_account other;
-    assert_int_equal(ledger_account_open(f->s, "c0", "futures", "USD", LEDGER_ACCT_CUSTOMER, 3,
-                                         &other, &err),
-                     0);
-    assert_int_equal(other.id, acct_id);
+    assert_int_equal(
+        ledger_account_open(f->s, "c0", "futures", "USD", LEDGER_ACCT_CUSTOMER, 3, &other, &err),
+        0);
+    if (!pgtest_base()) /* SQLite reuses the id; a PostgreSQL sequence never does */
+        assert_int_equal(other.id, acct_id);
     assert_int_equal(ledger_account_id_cached(f->s, "c0", "futures", "USD", &again, &err), 0);
     assert_int_equal(again, other.id);
     assert_int_equal(ledger_account_id_cached(f->s, "u-2", "wallet", "USD", &again, &err),
@@ -459,7 +468,12 @@ static void test_idempotency_records(void **state)
     assert_int_equal(idem_get(f->s, "s", "k1", &rec, &err), 0);
     assert_false(rec.found);
     assert_int_equal(idem_put(f->s, "s", "k1", h1, 1, 201, "{\"x\":1}", 7, 42, 5, &err), 0);
+    /* A duplicate is refused; in a savepoint, as every caller that goes on
+     * after a failed statement must (PostgreSQL fails the transaction). */
+    assert_int_equal(store_savepoint(f->s, "dup", &err), 0);
     assert_int_equal(idem_put(f->s, "s", "k1", h2, 1, 201, "{}", 2, 0, 5, &err), -FG_ECONSTRAINT);
+    assert_int_equal(store_rollback_to(f->s, "dup", &err), 0);
+    assert_int_equal(store_release(f->s, "dup", &err), 0);
     assert_int_equal(idem_put(f->s, "other", "k1", h2, 1, 201, "{}", 2, 0, 5, &err), 0);
     assert_int_equal(idem_get(f->s, "s", "k1", &rec, &err), 0);
     assert_true(rec.found);
