@@ -22,6 +22,7 @@ run: build
 test: deps
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)
+	scripts/npm-tools.sh $(TEST_BUILD)
 	cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # Only the unit tests, for a quick loop while editing.

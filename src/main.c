@@ -36,6 +36,7 @@ static void usage_main(FILE *f)
             "  backup      copy the database to a file\n"
             "  bench       push transfers into the engine and the store (no HTTP)\n"
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
+            "  routes      print every route the server answers (METHOD PATH)\n"
             "  version     print the version\n\n"
             "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
@@ -451,6 +452,22 @@ static int cmd_token(int argc, char **argv)
     return 0;
 }
 
+/* Every route, one "METHOD PATTERN" a line ({} is one path segment). */
+static int cmd_routes(int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
+                "usage: fundgate routes\n\nPrints every route the server answers, one "
+                "\"METHOD PATH\" a line.\n");
+        return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    int n = 0;
+    const struct http_route *r = app_routes(&n);
+    for (int i = 0; i < n; i++)
+        printf("%s %s\n", r[i].method, r[i].pattern);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -472,6 +489,8 @@ int main(int argc, char **argv)
         return bench_main(argc, argv);
     if (strcmp(cmd, "token") == 0)
         return cmd_token(argc, argv);
+    if (strcmp(cmd, "routes") == 0)
+        return cmd_routes(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;

@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include "app/bootstrap.h"
+#include "admin/admin.h"
+#include "admin/console.h"
 #include "app/clients.h"
+#include "app/openapi.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -165,6 +168,19 @@ int app_audit(struct store *s, struct http_req *req, const char *target, int64_t
         NULL, err);
 }
 
+int app_audit_detail(struct store *s, struct http_req *req, const char *target, const char *detail,
+                     int64_t now_ms, struct fg_err *err)
+{
+    return store_exec_changes(s,
+                              "INSERT INTO audit (ts_ms, actor, action, target, trace, detail) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
+                              STORE_ARGS(SA_INT(now_ms),
+                                         SA_TEXT(req->internal ? "bootstrap" : "admin"),
+                                         SA_TEXT(req->route_name ? req->route_name : req->path),
+                                         SA_TEXT(target), SA_TEXT(req->trace), SA_TEXT(detail)),
+                              NULL, err);
+}
+
 /* --- JSON answers ------------------------------------------------------- */
 
 void app_respond_json(struct http_req *req, int status, json_t *body)
@@ -292,12 +308,28 @@ static void routes_build(void)
     int n;
     route_count = 0;
     routes_add(ops_routes, (int)(sizeof(ops_routes) / sizeof(ops_routes[0])));
-    const struct http_route *r = admin_routes(&n);
+    const struct http_route *r = openapi_routes(&n);
+    routes_add(r, n);
+    r = console_routes(&n);
+    routes_add(r, n);
+    r = admin_routes(&n);
+    routes_add(r, n);
+    r = admin_reads_routes(&n);
+    routes_add(r, n);
+    r = admin_ledger_routes(&n);
     routes_add(r, n);
     for (int i = 0; families_routes[i]; i++) {
         r = families_routes[i](&n);
         routes_add(r, n);
     }
+}
+
+const struct http_route *app_routes(int *count)
+{
+    if (route_count == 0)
+        routes_build();
+    *count = route_count;
+    return routes;
 }
 
 /* --- admin token -------------------------------------------------------- */
@@ -439,8 +471,7 @@ static int serve_prepare(const struct app_config *cfg, int *token_shown)
 
 static void shutdown_wait(struct http_server *srv)
 {
-    for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS;
-         waited += 5)
+    for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS; waited += 5)
         usleep(5000);
 }
 
@@ -516,8 +547,7 @@ int app_serve(const struct app_config *cfg)
         .route_count = route_count,
     };
     if (http_server_start(&hc, &srv, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port,
-                err.msg);
+        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port, err.msg);
         goto out;
     }
     uint16_t port = http_server_port(srv);
@@ -525,8 +555,9 @@ int app_serve(const struct app_config *cfg)
            app.cfg.db_uri);
     if (shown) {
         printf("admin token: %s  (kept in %s/admin-token)\n", admin_token_buf, cfg->data_dir);
-        printf("try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
-               admin_token_buf, cfg->host, port);
+        printf(
+            "try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
+            admin_token_buf, cfg->host, port);
     }
     fflush(stdout);
     fg_info(NULL, "listening on %s:%u", cfg->host, port);
