@@ -2,8 +2,10 @@
 BUILD      ?= build
 TEST_BUILD ?= build-test
 JOBS       ?= $(shell nproc)
+PORT       ?= 8080
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build run test test-fast bench bench-tradeboss clean format
+.PHONY: all deps build run test test-fast bench bench-tradeboss clean format install console-screenshot
 
 all: build
 
@@ -14,9 +16,14 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Serve the demo: SQLite in ./fundgate-data, demo bootstrap, loopback:8080.
+# Serve the demo: SQLite in ./fundgate-data, demo bootstrap, loopback:$(PORT) (PORT=9090 make run).
 run: build
-	./$(BUILD)/fundgate serve --bootstrap examples/demo.json
+	./$(BUILD)/fundgate serve --bootstrap examples/demo.json --listen 127.0.0.1:$(PORT)
+
+# Install the binary, the systemd unit (packaging/), its user and the configuration:
+# make install PREFIX=/usr [DESTDIR=/tmp/stage]. Run as root for a real install.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Every test (unit and end-to-end) under ASan+UBSan with -Werror.
 test: deps

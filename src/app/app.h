@@ -36,6 +36,8 @@ struct app_config {
     bool test_clock;  /* enable POST /admin/v1/test/clock */
     bool test_faults; /* enable POST /admin/v1/test/fault */
     int64_t admin_per_s, admin_burst; /* the admin token's rate; 0: limits.h defaults */
+    bool access_log;                  /* one JSON line per answered request */
+    const char *tls_cert, *tls_key;   /* PEM files: HTTPS when both are given */
 };
 
 struct app_cmd;

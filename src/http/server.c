@@ -83,6 +83,7 @@ struct http_server {
     int route_count;
     uint16_t port;
     bool quiesced;
+    bool access_log;
     int inflight; /* atomic */
 };
 
@@ -644,9 +645,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     bool dispatched = cr->dispatched;
-    if (cr->responded)
-        metrics_request_observe(cr->metric_idx, cr->req.status,
-                                fg_clock_mono_ns() - cr->req.start_ns);
+    if (cr->responded) {
+        int64_t ns = fg_clock_mono_ns() - cr->req.start_ns;
+        metrics_request_observe(cr->metric_idx, cr->req.status, ns);
+        if (srv->access_log)
+            fg_log_access(cr->req.trace, cr->req.method, cr->req.path, cr->req.status, ns / 1000,
+                          cr->req.peer, cr->req.client);
+    }
     conn_req_destroy(cr);
     if (dispatched) /* invariant 5: last */
         __atomic_fetch_sub(&srv->inflight, 1, __ATOMIC_RELEASE);
@@ -750,6 +755,7 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     if (n)
         memcpy(srv->routes, cfg->routes, n * sizeof(*srv->routes));
     srv->route_count = cfg->route_count;
+    srv->access_log = cfg->access_log;
     for (int i = 0; i < srv->route_count; i++) {
         srv->metric_idx[i] = metrics_route_register(srv->routes[i].name);
         if (srv->metric_idx[i] < 0)
@@ -767,13 +773,29 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
         MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    struct MHD_OptionItem ints[] = {
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, FG_HTTP_CONNECTION_TIMEOUT_S, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, FG_HTTP_CONNECTIONS_MAX, NULL},
-        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
-        {MHD_OPTION_END, 0, NULL},
-    };
+    bool tls = cfg->tls_cert_pem && cfg->tls_key_pem;
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        rc = fg_fail(err, -FG_EINTERNAL, "this libmicrohttpd has no TLS support");
+        goto free_srv;
+    }
+    if (tls)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem ints[8];
+    int n_opts = 0;
+    ints[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES, NULL};
+    ints[n_opts++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, FG_HTTP_CONNECTION_TIMEOUT_S, NULL};
+    ints[n_opts++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, FG_HTTP_CONNECTIONS_MAX, NULL};
+    if (threads > 1)
+        ints[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    if (tls) {
+        ints[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                                 (void *)(uintptr_t)cfg->tls_key_pem};
+        ints[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                                 (void *)(uintptr_t)cfg->tls_cert_pem};
+    }
+    ints[n_opts] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     /* The logger goes first so that MHD reports option errors through it. */
     srv->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, srv,
                                    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,

@@ -25,6 +25,7 @@ struct fgsrv {
     char log[300];    /* server stderr */
     char base[64];    /* http://127.0.0.1:port */
     const char *args[FGH_ARGS_MAX]; /* extra serve arguments, NULL-terminated */
+    char cainfo[300];               /* set: the server speaks HTTPS, trusted through this CA file */
 };
 
 struct fgresp {
