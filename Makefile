@@ -27,6 +27,7 @@ install: build
 
 # Every test (unit and end-to-end) under ASan+UBSan with -Werror.
 test: deps
+	@scripts/deps.sh chromium openssl
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 	scripts/npm-tools.sh $(TEST_BUILD)
@@ -47,6 +48,12 @@ bench: build
 # Measure the TradeBoss execute under load (release build; prints median and p99).
 bench-tradeboss: build
 	bench/tradeboss.sh 16 5
+
+# Refresh the console screenshots in docs/ (the README shows them) with the browser test.
+console-screenshot: test-fast
+	scripts/npm-tools.sh $(TEST_BUILD)
+	FUNDGATE_BIN=$(TEST_BUILD)/fundgate FUNDGATE_EXAMPLES=examples FG_NPM_DIR=$(TEST_BUILD)/npm \
+	  FG_SCREENSHOT_DIR=docs node tests/console/console.test.mjs
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD)
