@@ -1,6 +1,7 @@
 // console.test.mjs - the web console in a real headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core from the build directory's npm tools), against the real server
-// with the demo data: sign in with the admin token, see the dashboard, approve and pay a
+// with the demo data, following the README's "From clone to an approved withdrawal": sign in
+// with the admin token, see the dashboard, approve and pay a
 // withdrawal in the review queue, see the customer's balance change, and no console error
 // (a Content-Security-Policy violation is one) on the way. Writes a screenshot of the
 // dashboard and of the review queue into $FG_SCREENSHOT_DIR (make console-screenshot: docs/).
@@ -38,11 +39,11 @@ function startServer(dir) {
 }
 
 async function createWithdrawal(base) {
-  const tok = execFileSync(BIN, ['token', '--app', 'app1', '--user', 'alice', '--secret', SECRET]).toString().trim();
+  const tok = execFileSync(BIN, ['token', '--app', 'app1', '--user', 'dave', '--secret', SECRET]).toString().trim();
   const resp = await fetch(base + '/order/v2/create', {
     method: 'POST', headers: { 'X-Auth-Token': tok, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ request_id: 'console-w1', uuid: 'c1', account_type: 'wallet', currency: 'USD', amount: '100.00',
-      operation_mode_id: 1, source: 'app', client_bank_id: 'b1' }),
+    body: JSON.stringify({ request_id: 'console-1', uuid: 'c4', account_type: 'wallet', currency: 'USD', amount: '100.00',
+      operation_mode_id: 1, source: 'app', client_bank_id: 'b4' }),
   });
   const j = await resp.json();
   assert.equal(j.code, 0, JSON.stringify(j));
@@ -89,12 +90,12 @@ async function main() {
     if (shots) await page.screenshot({ path: path.join(shots, 'console-dashboard.png') });
 
     // The customer's wallet before: the order holds 100.00 (available drops, balance not yet).
-    await page.goto(base + '/console/#/customer/c1');
+    await page.goto(base + '/console/#/customer/c4');
     await page.locator('tr', { hasText: 'wallet' }).filter({ hasText: 'USD' }).locator('a').first().click();
     await page.waitForSelector('#account-balance');
     const accountUrl = page.url();
-    assert.equal(await accountText(page, '#account-balance'), '10000.00');
-    assert.equal(await accountText(page, '#account-available'), '9900.00');
+    assert.equal(await accountText(page, '#account-balance'), '2000.00');
+    assert.equal(await accountText(page, '#account-available'), '1900.00');
 
     // Approve, then pay, in the review queue.
     await page.click('nav >> text=Withdrawals');
@@ -110,8 +111,8 @@ async function main() {
     // The balance changed: 100.00 left the wallet.
     await page.goto(accountUrl);
     await page.waitForSelector('#account-balance');
-    assert.equal(await accountText(page, '#account-balance'), '9900.00');
-    assert.equal(await accountText(page, '#account-available'), '9900.00');
+    assert.equal(await accountText(page, '#account-balance'), '1900.00');
+    assert.equal(await accountText(page, '#account-available'), '1900.00');
     await page.click('nav >> text=TradeBoss');
     await page.waitForSelector('h1:has-text("TradeBoss")');
     await page.click('nav >> text=Audit');
@@ -121,7 +122,7 @@ async function main() {
     await page.click('#signout');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('fundgate.admin_token')), null);
     assert.deepEqual(problems, []);
-    console.log('console: signed in, approved and paid ' + serial + ', balance 10000.00 -> 9900.00');
+    console.log('console: signed in, approved and paid ' + serial + ', balance 2000.00 -> 1900.00');
     console.log('1 passed, 0 failed');
   } finally {
     if (ctx) await ctx.close();
