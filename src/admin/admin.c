@@ -382,7 +382,12 @@ static int accounts_get(struct http_req *req, void *ctx)
     (void)ctx;
     ADMIN_AUTH(req);
     struct fg_err err = {0};
-    const char *uuid = http_req_query(req, "uuid");
+    const char *uuid = NULL;
+    int rc = http_req_query_once(req, "uuid", &uuid, &err);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
     if (!uuid || !*uuid)
         return admin_accounts_page(req); /* every account, a page at a time (admin_reads.c) */
     struct store *s = app_reader(&err);
@@ -391,7 +396,7 @@ static int accounts_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     struct customer cu;
-    int rc = customer_get(s, uuid, &cu, &err);
+    rc = customer_get(s, uuid, &cu, &err);
     if (rc < 0) {
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
@@ -535,25 +540,6 @@ static int deposits_post(struct http_req *req, void *ctx)
 
 /* --- transfers ---------------------------------------------------------- */
 
-static int query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
-                     int64_t *out, struct fg_err *err)
-{
-    const char *v = http_req_query(req, name);
-    if (!v) {
-        *out = dflt;
-        return 0;
-    }
-    char *end = NULL;
-    long long x = strtoll(v, &end, 10);
-    if (!*v || *end || x < min || x > max)
-        return fg_fail(err, -FG_EBAD_FIELD,
-                       "query parameter '%s' must be an integer from %lld "
-                       "to %lld",
-                       name, (long long)min, (long long)max);
-    *out = x;
-    return 0;
-}
-
 struct transfer_list_ctx {
     json_t *arr;
     int digits;
@@ -574,13 +560,14 @@ static int transfers_get(struct http_req *req, void *ctx)
     ADMIN_AUTH(req);
     struct fg_err err = {0};
     int64_t account_id, after, limit;
-    int rc = query_int(req, "account_id", -1, 1, INT64_MAX, &account_id, &err);
-    if (rc == 0 && account_id < 0)
+    int rc = http_req_query_int64(req, "account_id", 0, 1, INT64_MAX, &account_id, &err);
+    if (rc == 0 && !http_req_query(req, "account_id"))
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "query parameter 'account_id' is required");
     if (rc == 0)
-        rc = query_int(req, "after", 0, 0, INT64_MAX, &after, &err);
+        rc = http_req_query_int64(req, "after", 0, 0, INT64_MAX, &after, &err);
     if (rc == 0)
-        rc = query_int(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit, &err);
+        rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
+                                  &err);
     struct store *s = rc == 0 ? app_reader(&err) : NULL;
     struct ledger_account acct;
     struct currency cur;
@@ -840,12 +827,6 @@ json_t *admin_transfer_json(const struct ledger_transfer *t, int digits)
 json_t *admin_customer_json(const struct customer *c)
 {
     return customer_json(c);
-}
-
-int admin_query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
-                    int64_t *out, struct fg_err *err)
-{
-    return query_int(req, name, dflt, min, max, out, err);
 }
 
 const struct http_route *admin_routes(int *count)

@@ -28,9 +28,6 @@ bool admin_request_allowed(struct http_req *req);
 json_t *admin_account_json(const struct ledger_account *a, int digits);
 json_t *admin_transfer_json(const struct ledger_transfer *t, int digits);
 json_t *admin_customer_json(const struct customer *c);
-/* Query parameter name as an integer in [min, max]; dflt when absent. */
-int admin_query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
-                    int64_t *out, struct fg_err *err);
 
 /* Routes of the operator reads (admin_reads.c) and ledger operations
  * (admin_ledger.c), added to the admin plane's table. */

@@ -33,18 +33,20 @@ static struct store *reader(struct http_req *req)
     return s;
 }
 
-/* Query parameter name, at most max bytes ("" when absent); false when it
- * answered 400 (a longer value is refused, never cut). */
+/* Query parameter name, at most max bytes, given at most once ("" when
+ * absent); false when it answered 400 (a longer value is refused, never cut). */
 static bool query_text(struct http_req *req, const char *name, size_t max, const char **out)
 {
-    const char *v = http_req_query(req, name);
+    struct fg_err err = {0};
+    const char *v = NULL;
+    int rc = http_req_query_once(req, name, &v, &err);
     *out = v ? v : "";
-    if (strlen(*out) <= max)
-        return true;
-    struct fg_err err;
-    fg_fail(&err, -FG_EBAD_FIELD, "query parameter '%s' is longer than %zu bytes", name, max);
-    http_req_error(req, err.code, err.msg);
-    return false;
+    if (rc == 0 && strlen(*out) > max)
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "query parameter '%s' is longer than %zu bytes", name,
+                     max);
+    if (rc < 0)
+        http_req_error(req, rc, err.msg);
+    return rc == 0;
 }
 
 /* Path parameter i as a positive id; false when it answered 400. */
@@ -101,7 +103,7 @@ static int customers_get(struct http_req *req, void *ctx)
         !query_text(req, "after", FG_UUID_BYTES_MAX, &after))
         return HTTP_DONE;
     int rc =
-        admin_query_int(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit, &err);
+        http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit, &err);
     struct store *s = rc == 0 ? reader(req) : NULL;
     if (rc < 0)
         answer_rc(req, rc, &err);
@@ -278,9 +280,9 @@ static int accounts_page_answer(struct http_req *req, const char *owner, const c
     if (!query_text(req, "type", LEDGER_TYPE_BYTES_MAX - 1, &type) ||
         !query_text(req, "currency", FG_CURRENCY_CODE_BYTES_MAX, &ccy))
         return HTTP_DONE;
-    int rc = admin_query_int(req, "after", 0, 0, INT64_MAX, &after, &err);
+    int rc = http_req_query_int64(req, "after", 0, 0, INT64_MAX, &after, &err);
     if (rc == 0)
-        rc = admin_query_int(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
+        rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
                              &err);
     struct store *s = rc == 0 ? reader(req) : NULL;
     if (rc < 0)
@@ -382,13 +384,13 @@ static int audit_get(struct http_req *req, void *ctx)
     if (!query_text(req, "actor", 32, &actor) || !query_text(req, "action", 64, &action) ||
         !query_text(req, "target", 200, &target))
         return HTTP_DONE;
-    int rc = admin_query_int(req, "from_ms", 0, 0, INT64_MAX, &from, &err);
+    int rc = http_req_query_int64(req, "from_ms", 0, 0, INT64_MAX, &from, &err);
     if (rc == 0)
-        rc = admin_query_int(req, "to_ms", INT64_MAX, 0, INT64_MAX, &to, &err);
+        rc = http_req_query_int64(req, "to_ms", INT64_MAX, 0, INT64_MAX, &to, &err);
     if (rc == 0)
-        rc = admin_query_int(req, "before", INT64_MAX, 1, INT64_MAX, &before, &err);
+        rc = http_req_query_int64(req, "before", INT64_MAX, 1, INT64_MAX, &before, &err);
     if (rc == 0)
-        rc = admin_query_int(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
+        rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
                              &err);
     struct store *s = rc == 0 ? reader(req) : NULL;
     if (rc < 0)

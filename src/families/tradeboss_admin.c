@@ -55,9 +55,9 @@ static int adjustments_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     struct fg_err err = {0};
     int64_t before, limit;
-    int rc = admin_query_int(req, "before", INT64_MAX, 1, INT64_MAX, &before, &err);
+    int rc = http_req_query_int64(req, "before", INT64_MAX, 1, INT64_MAX, &before, &err);
     if (rc == 0)
-        rc = admin_query_int(req, "limit", 50, 1, FG_PAGE_LIMIT_MAX, &limit, &err);
+        rc = http_req_query_int64(req, "limit", 50, 1, FG_PAGE_LIMIT_MAX, &limit, &err);
     struct store *s = rc == 0 ? app_reader(&err) : NULL;
     if (rc == 0 && !s)
         rc = -FG_ESTORE;

@@ -224,6 +224,49 @@ static void test_token_printed_once(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A file of exactly len bytes: a JSON object {"_pad":"xxx..."} (valid config). */
+static void write_padded_config(const char *path, size_t len)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"_pad\":\"", f);
+    for (size_t i = 11; i < len - 2; i++)
+        fputc('x', f);
+    fputs("\"}", f);
+    fclose(f);
+}
+
+static int serve_status(const char *args)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "%s serve %s >/dev/null 2>&1", getenv("FUNDGATE_BIN"), args);
+    int rc = system(cmd);
+    assert_true(WIFEXITED(rc));
+    return WEXITSTATUS(rc);
+}
+
+static void test_file_limits(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/fg-e2e-XXXXXX", path[300], args[800];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/fundgate.json", dir);
+    snprintf(args, sizeof(args), "--config %s --help", path);
+    write_padded_config(path, 64 * 1024); /* FG_CONFIG_BYTES_MAX: read */
+    assert_int_equal(serve_status(args), 0);
+    write_padded_config(path, 64 * 1024 + 1); /* one byte over: refused */
+    assert_int_equal(serve_status(args), 2);
+    /* A PEM file over FG_TLS_PEM_BYTES_MAX stops the start. */
+    char pem[300];
+    snprintf(pem, sizeof(pem), "%s/big.pem", dir);
+    write_padded_config(pem, 64 * 1024 + 1);
+    snprintf(args, sizeof(args), "--listen 127.0.0.1:0 --data %s --tls-cert %s --tls-key %s", dir,
+             pem, pem);
+    assert_int_equal(serve_status(args), 1);
+    snprintf(args, sizeof(args), "rm -rf %s", dir);
+    assert_int_equal(system(args), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_config_file),
         cmocka_unit_test(test_access_log),
         cmocka_unit_test(test_token_printed_once),
+        cmocka_unit_test(test_file_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

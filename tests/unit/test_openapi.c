@@ -90,8 +90,11 @@ static void test_same_set(void **state)
     int nr = 0;
     const struct http_route *r = app_routes(&nr);
     assert_true(nr <= PAIRS_MAX);
+    int n = 0;
     for (int i = 0; i < nr; i++)
-        snprintf(route_pairs[i], 160, "%s %s", r[i].method, r[i].pattern);
+        if (r[i].method) /* not an owner entry (http.h): those answer nothing themselves */
+            snprintf(route_pairs[n++], 160, "%s %s", r[i].method, r[i].pattern);
+    nr = n;
     int missing = 0;
     for (int i = 0; i < nr; i++)
         if (!contains(doc_pairs, nd, route_pairs[i])) {
