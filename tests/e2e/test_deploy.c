@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -230,10 +231,13 @@ static void write_padded_config(const char *path, size_t len)
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("{\"_pad\":\"", f);
-    for (size_t i = 11; i < len - 2; i++)
+    for (size_t i = 9; i < len - 2; i++) /* 9 bytes of head, 2 of tail */
         fputc('x', f);
     fputs("\"}", f);
     fclose(f);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, len);
 }
 
 static int serve_status(const char *args)
