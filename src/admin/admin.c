@@ -384,12 +384,12 @@ static int accounts_get(struct http_req *req, void *ctx)
     struct fg_err err = {0};
     const char *uuid = NULL;
     int rc = http_req_query_once(req, "uuid", &uuid, &err);
-    if (rc == 0 && (!uuid || !*uuid))
-        rc = fg_fail(&err, -FG_EMISSING_FIELD, "query parameter 'uuid' is required");
     if (rc < 0) {
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
+    if (!uuid || !*uuid)
+        return admin_accounts_page(req); /* every account, a page at a time (admin_reads.c) */
     struct store *s = app_reader(&err);
     if (!s) {
         http_req_error(req, -FG_ESTORE, err.msg);
@@ -832,6 +832,23 @@ static const struct http_route routes[] = {
     {"POST", "/admin/v1/test/clock", test_clock_post, NULL, "admin_test_clock_post"},
     {"POST", "/admin/v1/test/fault", test_fault_post, NULL, "admin_test_fault_post"},
 };
+
+/* --- shared with the other admin files (admin.h) ------------------------- */
+
+json_t *admin_account_json(const struct ledger_account *a, int digits)
+{
+    return account_json(a, digits);
+}
+
+json_t *admin_transfer_json(const struct ledger_transfer *t, int digits)
+{
+    return transfer_json(t, digits);
+}
+
+json_t *admin_customer_json(const struct customer *c)
+{
+    return customer_json(c);
+}
 
 const struct http_route *admin_routes(int *count)
 {

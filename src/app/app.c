@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include "app/bootstrap.h"
+#include "admin/admin.h"
+#include "admin/console.h"
 #include "app/clients.h"
+#include "app/openapi.h"
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/crypto.h"
@@ -45,6 +48,7 @@ static struct {
     int reader_count;
     bool draining;
     struct ratelimit *limits;
+    char *tls_cert, *tls_key; /* PEM text, kept while the server runs */
 } app = {.readers_mu = PTHREAD_MUTEX_INITIALIZER};
 
 static __thread struct store *thread_reader;
@@ -165,6 +169,19 @@ int app_audit(struct store *s, struct http_req *req, const char *target, int64_t
         NULL, err);
 }
 
+int app_audit_detail(struct store *s, struct http_req *req, const char *target, const char *detail,
+                     int64_t now_ms, struct fg_err *err)
+{
+    return store_exec_changes(s,
+                              "INSERT INTO audit (ts_ms, actor, action, target, trace, detail) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
+                              STORE_ARGS(SA_INT(now_ms),
+                                         SA_TEXT(req->internal ? "bootstrap" : "admin"),
+                                         SA_TEXT(req->route_name ? req->route_name : req->path),
+                                         SA_TEXT(target), SA_TEXT(req->trace), SA_TEXT(detail)),
+                              NULL, err);
+}
+
 /* --- JSON answers ------------------------------------------------------- */
 
 void app_respond_json(struct http_req *req, int status, json_t *body)
@@ -223,6 +240,7 @@ bool app_rate_take(struct http_req *req, const char *family, const char *key)
         snprintf(n, sizeof(n), "%lld", (long long)v.reset_s);
         http_req_add_header(req, "x-ratelimit-reset", n);
     }
+    snprintf(req->client, sizeof(req->client), "%s:%s", family, key); /* for the access log */
     if (!ok) {
         snprintf(n, sizeof(n), "%lld", (long long)v.retry_after_s);
         http_req_add_header(req, "Retry-After", n);
@@ -292,12 +310,28 @@ static void routes_build(void)
     int n;
     route_count = 0;
     routes_add(ops_routes, (int)(sizeof(ops_routes) / sizeof(ops_routes[0])));
-    const struct http_route *r = admin_routes(&n);
+    const struct http_route *r = openapi_routes(&n);
+    routes_add(r, n);
+    r = console_routes(&n);
+    routes_add(r, n);
+    r = admin_routes(&n);
+    routes_add(r, n);
+    r = admin_reads_routes(&n);
+    routes_add(r, n);
+    r = admin_ledger_routes(&n);
     routes_add(r, n);
     for (int i = 0; families_routes[i]; i++) {
         r = families_routes[i](&n);
         routes_add(r, n);
     }
+}
+
+const struct http_route *app_routes(int *count)
+{
+    if (route_count == 0)
+        routes_build();
+    *count = route_count;
+    return routes;
 }
 
 /* --- admin token -------------------------------------------------------- */
@@ -341,8 +375,9 @@ static int token_file_read(const char *path)
     return 1;
 }
 
-/* Returns 1 when the token was generated or read from the data dir (so it should
- * be shown), 0 when given, negative on failure (said on stderr). */
+/* Returns 1 when the token was generated now (the one time it is printed), 2
+ * when read from the data dir, 0 when given, negative on failure (said on
+ * stderr). */
 static int token_resolve(void)
 {
     const char *t = app.cfg.admin_token;
@@ -361,7 +396,7 @@ static int token_resolve(void)
     snprintf(path, sizeof(path), "%s/admin-token", app.cfg.data_dir);
     int rc = token_file_read(path);
     if (rc != 0)
-        return rc;
+        return rc < 0 ? rc : 2; /* read from the data dir: shown by name only */
     int fd = -1;
     bool ok = fg_random_hex(admin_token_buf, APP_TOKEN_BYTES) &&
               (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0;
@@ -486,6 +521,67 @@ static void serve_release(struct http_server *srv)
     ratelimit_install(NULL);
     ratelimit_destroy(app.limits);
     app.limits = NULL;
+    if (app.tls_key)
+        explicit_bzero(app.tls_key, strlen(app.tls_key));
+    free(app.tls_key);
+    free(app.tls_cert);
+    app.tls_key = app.tls_cert = NULL;
+}
+
+/* The first lines on stdout: where the server listens; the admin token only
+ * when it was generated now (shown == 1), otherwise where it is kept. */
+static void serve_announce(const struct app_config *cfg, uint16_t port, int shown)
+{
+    const char *scheme = app.tls_cert ? "https" : "http";
+    char store_shown[1024];
+    store_uri_redact(app.cfg.db_uri, store_shown, sizeof(store_shown)); /* no password shown */
+    printf("fundgate %s listening on %s://%s:%u (store %s)\n", FG_VERSION, scheme, cfg->host, port,
+           store_shown);
+    if (shown == 1)
+        printf("admin token (generated, printed this once): %s\n", admin_token_buf);
+    if (shown)
+        printf("admin token kept in %s/admin-token; console: %s://%s:%u/console/\n"
+               "try: curl -s -H \"Authorization: Bearer $(cat %s/admin-token)\" "
+               "'%s://%s:%u/admin/v1/accounts?uuid=c1'\n",
+               cfg->data_dir, scheme, cfg->host, port, cfg->data_dir, scheme, cfg->host, port);
+    fflush(stdout);
+}
+
+/* Read a PEM file of at most FG_TLS_PEM_BYTES_MAX bytes (malloc'd, NUL-terminated). */
+static char *pem_read(const char *path, const char *flag)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = f ? malloc(FG_TLS_PEM_BYTES_MAX + 2) : NULL;
+    size_t n = buf ? fread(buf, 1, FG_TLS_PEM_BYTES_MAX + 1, f) : 0;
+    bool ok = buf && !ferror(f) && n > 0 && n <= FG_TLS_PEM_BYTES_MAX;
+    if (f)
+        fclose(f);
+    if (!ok) {
+        fprintf(stderr, "fundgate: %s %s: %s\n", flag, path,
+                !f ? strerror(errno) : "must be a PEM file of 1 to 65536 bytes");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* HTTPS when --tls-cert and --tls-key are both given; -1 when unusable. */
+static int serve_tls(const struct app_config *cfg, struct http_server_config *hc)
+{
+    if (!cfg->tls_cert && !cfg->tls_key)
+        return 0;
+    if (!cfg->tls_cert || !cfg->tls_key) {
+        fprintf(stderr, "fundgate: --tls-cert and --tls-key go together\n");
+        return -1;
+    }
+    app.tls_cert = pem_read(cfg->tls_cert, "--tls-cert");
+    app.tls_key = app.tls_cert ? pem_read(cfg->tls_key, "--tls-key") : NULL;
+    if (!app.tls_key)
+        return -1;
+    hc->tls_cert_pem = app.tls_cert;
+    hc->tls_key_pem = app.tls_key;
+    return 0;
 }
 
 int app_serve(const struct app_config *cfg)
@@ -517,23 +613,16 @@ int app_serve(const struct app_config *cfg)
         .threads = cfg->threads,
         .routes = routes,
         .route_count = route_count,
+        .access_log = cfg->access_log,
     };
+    if (serve_tls(cfg, &hc) < 0)
+        goto out;
     if (http_server_start(&hc, &srv, &err) < 0) {
         fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port, err.msg);
         goto out;
     }
     uint16_t port = http_server_port(srv);
-    char store_shown[1024];
-    store_uri_redact(app.cfg.db_uri, store_shown, sizeof(store_shown)); /* no password shown */
-    printf("fundgate %s listening on http://%s:%u (store %s)\n", FG_VERSION, cfg->host, port,
-           store_shown);
-    if (shown) {
-        printf("admin token: %s  (kept in %s/admin-token)\n", admin_token_buf, cfg->data_dir);
-        printf(
-            "try: curl -s -H 'Authorization: Bearer %s' 'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
-            admin_token_buf, cfg->host, port);
-    }
-    fflush(stdout);
+    serve_announce(cfg, port, shown);
     fg_info(NULL, "listening on %s:%u", cfg->host, port);
 
     int sig = 0;

@@ -36,6 +36,8 @@ struct app_config {
     bool test_clock;  /* enable POST /admin/v1/test/clock */
     bool test_faults; /* enable POST /admin/v1/test/fault */
     int64_t admin_per_s, admin_burst; /* the admin token's rate; 0: limits.h defaults */
+    bool access_log;                  /* one JSON line per answered request */
+    const char *tls_cert, *tls_key;   /* PEM files: HTTPS when both are given */
 };
 
 struct app_cmd;
@@ -65,6 +67,10 @@ const char *app_admin_token(void);
 /* Record an admin write in the audit log (inside the command's transaction). */
 int app_audit(struct store *s, struct http_req *req, const char *target, int64_t now_ms,
               struct fg_err *err);
+
+/* The same with detail: JSON text of what the write carried (a reason, amounts). */
+int app_audit_detail(struct store *s, struct http_req *req, const char *target, const char *detail,
+                     int64_t now_ms, struct fg_err *err);
 
 /* A command bound to req (req->user owns it, freed when the request ends).
  * data_size bytes of zeroed state are allocated with it (c->data). Never NULL. */
@@ -128,6 +134,10 @@ int app_clients_count(struct store *s, int64_t *count, struct fg_err *err);
  * (family, key, field). *text is malloc'd. The config itself is not changed. */
 int app_client_config_dump(const char *family, const char *key, const json_t *config, char **text,
                            size_t *len, struct fg_err *err);
+
+/* Every route the server answers (ops, console, admin, families), in table
+ * order; built on first use (fundgate routes, tests/unit/test_openapi.c). */
+const struct http_route *app_routes(int *count);
 
 /* Route tables each module contributes. */
 const struct http_route *admin_routes(int *count);

@@ -82,6 +82,13 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)
 
+/* Operator surface (issue 15) */
+#define FG_LEDGER_REASON_CHARS_MAX 512             /* reason of a ledger operation, in characters */
+#define FG_LEDGER_HOLD_TIMEOUT_S_MAX (366 * 86400) /* a hold's timeout_s */
+#define FG_RECENT_SCAN_ROWS_MAX 100000             /* journal rows one "recent" read walks back */
+#define FG_CONFIG_BYTES_MAX (64 * 1024)            /* the --config file */
+#define FG_TLS_PEM_BYTES_MAX (64 * 1024)           /* --tls-cert and --tls-key files */
+
 /* TradeBoss webhooks (PROTOCOLS.md section B) */
 /* Lengths the vendor states, in characters (UTF-8 code points, issue 10). */
 #define FG_TB_USER_NAME_CHARS_MAX 48            /* userName */

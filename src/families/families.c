@@ -8,6 +8,7 @@
 
 const families_routes_fn families_routes[] = {
     tradeboss_routes,
+    tradeboss_admin_routes,
     funds_routes,
     funds_admin_routes,
     NULL,

@@ -29,6 +29,8 @@
 #include "http/http.h"
 
 const struct http_route *tradeboss_routes(int *count);
+/* GET /admin/v1/tradeboss/adjustments: recent adjustments (tradeboss_admin.c). */
+const struct http_route *tradeboss_admin_routes(int *count);
 /* Register the "tradeboss" client family (idempotent). */
 void tradeboss_init(void);
 

@@ -183,11 +183,18 @@ static const char v3_journal_buckets[] =
 static const char v4_customer_omnibus[] =
     "ALTER TABLE customers ADD COLUMN omnibus_account_id TEXT NOT NULL DEFAULT '';";
 
+/* Issue 15: what an operator's ledger operation carried (the reason, the
+ * amounts), as JSON; '' for entries without one. Audit reads filter by target. */
+static const char v5_audit_detail[] =
+    "ALTER TABLE audit ADD COLUMN detail TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX audit_target ON audit(target, id);";
+
 const struct store_migration store_migrations[] = {
     {1, "ledger", v1_ledger},
     {2, "funds", v2_funds},
     {3, "journal_buckets", v3_journal_buckets},
     {4, "customer_omnibus", v4_customer_omnibus},
+    {5, "audit_detail", v5_audit_detail},
 };
 
 const int store_migrations_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

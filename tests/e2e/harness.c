@@ -113,16 +113,18 @@ void fgsrv_start(struct fgsrv *s)
             break;
         len += (size_t)r;
         buf[len] = '\0';
-        const char *at = strstr(buf, "listening on http://127.0.0.1:");
-        if (at && strchr(at, '\n'))
-            s->port = (uint16_t)atoi(at + strlen("listening on http://127.0.0.1:"));
+        const char *at = strstr(buf, "listening on http");
+        const char *colon = at ? strstr(at, "127.0.0.1:") : NULL;
+        if (colon && strchr(at, '\n'))
+            s->port = (uint16_t)atoi(colon + strlen("127.0.0.1:"));
     }
     if (!s->port) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         fgh_fail("server did not start (see %s): %s", s->log, buf);
     }
-    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%u", s->port);
+    snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%u", s->cainfo[0] ? "https" : "http",
+             s->port);
 }
 
 int fgsrv_stop(struct fgsrv *s)
@@ -266,6 +268,8 @@ int fgh_request(const struct fgsrv *s, const char *method, const char *path,
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (s->cainfo[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, s->cainfo);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));

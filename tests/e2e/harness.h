@@ -33,6 +33,7 @@ struct fgsrv {
                                        before the first start to share another's database */
     bool keep_port;                 /* a restart listens on the port of the last start */
     const char *args[FGH_ARGS_MAX]; /* extra serve arguments, NULL-terminated */
+    char cainfo[300];               /* set: the server speaks HTTPS, trusted through this CA file */
 };
 
 struct fgresp {
