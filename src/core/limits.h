@@ -112,6 +112,39 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_WD_INFLIGHT_MAX 4096 /* creates being processed, tracked for 110027 */
 #define FG_WD_ROLES_MAX 8       /* roles of one operator */
 
+/* Signatures (core/sig.h, issue 12) */
+#define FG_SIG_RSA_BITS_MIN 2048 /* RSA keys taken for SHA256withRSA */
+#define FG_SIG_RSA_BITS_MAX 8192
+#define FG_SIG_PEM_BYTES_MAX 16384 /* one PEM key */
+
+/* FX core (services/fx.h, issue 12) */
+#define FG_FX_RATE_DIGITS_MAX 18               /* significant digits and decimal places of a rate */
+#define FG_FX_RATE_MAX_AGE_S_MAX (366 * 86400) /* a rate's max_age_s */
+#define FG_FX_SOURCE_BYTES_MAX 64              /* a rate's source */
+#define FG_FX_RATES_CSV_ROWS_MAX 4096          /* rows of one CSV load */
+#define FG_FX_RATES_CSV_LINE_BYTES_MAX 256     /* one CSV line */
+#define FG_FX_MARKUP_BP_MAX 1000               /* a client's markup_bp */
+#define FG_FX_QUOTE_TTL_MS_MAX (3600 * 1000)   /* a family's quote lifetime */
+#define FG_FX_SPOT_DAYS 2                      /* SPOT: T+2 business days */
+#define FG_FX_FORWARD_DAYS_MAX 366             /* a forward's value date, days ahead */
+#define FG_FX_SETTLE_BATCH_MAX 256             /* exchanges one sweep settles */
+#define FG_FX_SETTLE_INTERVAL_MS 1000          /* the sweep's period on a running server */
+#define FG_FX_ORDER_ID_BYTES_MAX 64            /* a partner's order id */
+#define FG_FX_REFERENCE_CHARS_MAX 256          /* descriptive text kept with an exchange */
+#define FG_FX_FAMILIES_MAX 8                   /* families with a settlement hook */
+#define FG_FX_POSITION_CURRENCIES_MAX 256      /* currencies in GET /admin/v1/fx/positions */
+
+/* YabandPay FX family (issue 12) */
+#define FG_YB_QUOTE_TTL_MS 30000  /* a quote's lock: 30 s (the vendor's) */
+#define FG_YB_TIME_SKEW_S 300     /* `time` vs the server clock */
+#define FG_YB_USER_BYTES_MAX 64   /* a merchant uid */
+#define FG_YB_SECRET_BYTES_MIN 16 /* a merchant's secret_key */
+#define FG_YB_SECRET_BYTES_MAX 256
+#define FG_YB_REQUEST_ID_BYTES_MAX 64 /* request_id */
+#define FG_YB_QUOTE_ID_BYTES_MAX 64   /* quote_id, trade_id as sent */
+#define FG_YB_FIELDS_MAX 64           /* members of `data` (the string to sign) */
+#define FG_YB_CLIENT_CACHE_MAX 64     /* parsed client configs kept per process */
+
 static_assert(FG_WD_LIST_LIMIT_DEFAULT <= FG_WD_LIST_LIMIT_MAX, "default page within max");
 static_assert(FG_WD_HOLIDAYS_PER_REQUEST_MAX <= FG_WD_HOLIDAYS_PER_CURRENCY_MAX,
               "one request fits a calendar");
@@ -130,5 +163,9 @@ static_assert(FG_PAGE_LIMIT_DEFAULT <= FG_PAGE_LIMIT_MAX, "default page within m
 static_assert(FG_CURRENCY_DIGITS_MAX < 18, "amounts keep integer digits");
 static_assert(FG_TB_SECRET_BYTES_MIN <= FG_TB_SECRET_BYTES_MAX, "secret bounds ordered");
 static_assert(FG_HTTP_HEADER_BYTES_MAX >= 4096, "room for ordinary headers");
+static_assert(FG_YB_QUOTE_TTL_MS <= FG_FX_QUOTE_TTL_MS_MAX, "YabandPay's lock within bounds");
+static_assert(FG_FX_FORWARD_DAYS_MAX + 3 * FG_FX_SPOT_DAYS < FG_WD_VALUE_DAY_SCAN_DAYS_MAX,
+              "a value date search outlasts the longest forward");
+static_assert(FG_YB_SECRET_BYTES_MIN <= FG_YB_SECRET_BYTES_MAX, "secret bounds ordered");
 
 #endif
