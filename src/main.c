@@ -20,7 +20,10 @@
 #include "core/clock.h"
 #include "core/jwt.h"
 #include "core/log.h"
+#include "families/fx_admin.h"
+#include "families/yabandpay.h"
 #include "ledger/ledger.h"
+#include "services/fx.h"
 #include "store/store.h"
 
 #define DEFAULT_DATA_DIR "./fundgate-data"
@@ -36,6 +39,8 @@ static void usage_main(FILE *f)
             "  backup      copy the database to a file\n"
             "  bench       push transfers into the engine and the store (no HTTP)\n"
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
+            "  rates       load FX rates from a CSV file: fundgate rates load FILE\n"
+            "  sign        sign a request body: fundgate sign yabandpay --secret S [FILE|-]\n"
             "  version     print the version\n\n"
             "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
@@ -255,8 +260,9 @@ static int cmd_reconcile(int argc, char **argv)
     struct fg_err err = {0};
     struct store *s = NULL;
     struct ledger_report *r = calloc(1, sizeof(*r));
+    int64_t fx_checked = 0;
     if (!r || store_open(uri, false, &s, &err) < 0 || store_begin_read(s, &err) < 0 ||
-        ledger_reconcile(s, r, &err) < 0) {
+        ledger_reconcile(s, r, &err) < 0 || fx_reconcile(s, r, &fx_checked, &err) < 0) {
         fprintf(stderr, "fundgate reconcile: %s: %s\n", uri, err.msg);
         if (s)
             store_close(s);
@@ -275,6 +281,7 @@ static int cmd_reconcile(int argc, char **argv)
     }
     for (int i = 0; i < r->violation_count && i < LEDGER_RECONCILE_VIOLATIONS_MAX; i++)
         printf("violation: %s\n", r->violations[i]);
+    printf("fx exchanges checked: %lld\n", (long long)fx_checked);
     printf("reconcile: %s (%d violations)\n", r->ok ? "ok" : "FAILED", r->violation_count);
     rc = r->ok ? 0 : 1;
     free(r);
@@ -472,6 +479,14 @@ int main(int argc, char **argv)
         return bench_main(argc, argv);
     if (strcmp(cmd, "token") == 0)
         return cmd_token(argc, argv);
+    if (strcmp(cmd, "rates") == 0)
+        return fx_rates_load_main(argc, argv);
+    if (strcmp(cmd, "sign") == 0) {
+        if (argc > 1 && strcmp(argv[1], "yabandpay") == 0)
+            return yabandpay_sign_main(argc - 1, argv + 1);
+        fprintf(stderr, "usage: fundgate sign yabandpay --secret S [FILE|-]\n");
+        return 2;
+    }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;
