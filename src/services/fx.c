@@ -7,8 +7,8 @@
  *  2. A quote is used at most once: the exchange row names it (UNIQUE
  *     quote_id) and the quote's `used` flag moves 0 -> 1 in the same
  *     savepoint, guarded by `used = 0`.
- *  3. Price law: for every exchange, fixed sell => bought = sold * rate
- *     rounded DOWN; fixed buy => sold = bought / rate rounded UP; both > 0.
+ *  3. Price law: for every exchange, both amounts follow from its exact
+ *     price P by one rounding for the house (fx.h "Prices"); both > 0.
  *  4. Legs match the state (fx.h "Money"): TOD and settled rows have a sell
  *     leg and a buy leg of exactly sold and bought between the customer's
  *     accounts and house:fx; a pending funded row holds exactly `sold`; a
@@ -501,19 +501,29 @@ static int price_of(const struct fx_rate_row *r, bool customer_sells_base, int64
     return 0;
 }
 
-/* Both amounts from the rate, each rounded for the house (invariant 3). */
+/* Both amounts from the exact price P, one rounding each, for the house
+ * (invariant 3); `direct` when the customer sells the pair's base. */
+static int amounts_from_price(enum fx_side fixed, bool direct, struct fxrate p, int sell_digits,
+                              int buy_digits, int64_t sold_or_bought, int64_t *sold,
+                              int64_t *bought)
+{
+    if (fixed == FX_FIXED_SELL) {
+        *sold = sold_or_bought;
+        return direct ? fxrate_convert(*sold, sell_digits, p, buy_digits, MONEY_ROUND_DOWN, bought)
+                      : fxrate_convert_inverse(*sold, sell_digits, p, buy_digits, MONEY_ROUND_DOWN,
+                                               bought);
+    }
+    *bought = sold_or_bought;
+    return direct
+               ? fxrate_convert_inverse(*bought, buy_digits, p, sell_digits, MONEY_ROUND_UP, sold)
+               : fxrate_convert(*bought, buy_digits, p, sell_digits, MONEY_ROUND_UP, sold);
+}
+
 static int amounts_of(const struct fx_quote_req *q, struct fx_quote *out, struct fg_err *err)
 {
-    int rc;
-    if (q->fixed == FX_FIXED_SELL) {
-        out->sell_amount = q->amount;
-        rc = fxrate_convert(q->amount, out->sell_digits, out->rate, out->buy_digits,
-                            MONEY_ROUND_DOWN, &out->buy_amount);
-    } else {
-        out->buy_amount = q->amount;
-        rc = fxrate_convert_inverse(q->amount, out->buy_digits, out->rate, out->sell_digits,
-                                    MONEY_ROUND_UP, &out->sell_amount);
-    }
+    bool direct = strcmp(out->pair_base, q->sell) == 0;
+    int rc = amounts_from_price(q->fixed, direct, out->price, out->sell_digits, out->buy_digits,
+                                q->amount, &out->sell_amount, &out->buy_amount);
     if (rc < 0)
         return fg_fail(err, -FG_EBAD_AMOUNT, "amount is too large to exchange");
     if (out->sell_amount == 0 || out->buy_amount == 0)
@@ -614,8 +624,10 @@ static int quote_row(void *ctx, struct store_row *row)
     return 1;
 }
 
-int fx_quote_get(struct store *s, const char *id, struct fx_quote *out, struct fg_err *err)
+int fx_quote_get(struct store *s, const char *id_in, struct fx_quote *out, struct fg_err *err)
 {
+    char id[FX_ID_BYTES]; /* id_in may point into out */
+    snprintf(id, sizeof(id), "%s", id_in);
     memset(out, 0, sizeof(*out));
     int rc = store_exec(s, "SELECT " QUOTE_COLUMNS " FROM fx_quotes WHERE id = ?",
                         STORE_ARGS(SA_TEXT(id)), quote_row, out, err);
@@ -729,9 +741,11 @@ static int exchange_select(struct store *s, const char *sql, const struct store_
     return rc;
 }
 
-static int exchange_by_id(struct store *s, const char *id, struct fx_exchange *out,
+static int exchange_by_id(struct store *s, const char *id_in, struct fx_exchange *out,
                           struct fg_err *err)
 {
+    char id[FX_ID_BYTES]; /* id_in may point into out */
+    snprintf(id, sizeof(id), "%s", id_in);
     return exchange_select(s, "SELECT " EXCHANGE_COLUMNS " FROM fx_exchanges WHERE id = ?",
                            STORE_ARGS(SA_TEXT(id)), out, err);
 }
@@ -755,8 +769,12 @@ int fx_exchange_find(struct store *s, const char *family, const char *client_key
             "order_id = ? AND order_id <> ''",
     };
     FG_ASSERT(by >= FX_BY_ID && by <= FX_BY_ORDER_ID);
-    return exchange_select(
-        s, sql[by], STORE_ARGS(SA_TEXT(family), SA_TEXT(client_key), SA_TEXT(value)), out, err);
+    char v[FX_REQUEST_ID_BYTES]; /* value may point into out */
+    if (strlen(value) >= sizeof(v))
+        return fg_fail(err, -FG_EFX_EXCHANGE_UNKNOWN, "no such exchange");
+    memcpy(v, value, strlen(value) + 1);
+    return exchange_select(s, sql[by], STORE_ARGS(SA_TEXT(family), SA_TEXT(client_key), SA_TEXT(v)),
+                           out, err);
 }
 
 /* The customer's two accounts (active) and house:fx of both currencies. */
@@ -1261,15 +1279,13 @@ struct recon {
 /* Invariant 3. */
 static void check_price_law(struct recon *c, const struct fx_exchange *x)
 {
-    int64_t other = 0;
-    int rc = x->fixed == FX_FIXED_SELL
-                 ? fxrate_convert(x->sold, x->sell_digits, x->rate, x->buy_digits, MONEY_ROUND_DOWN,
-                                  &other)
-                 : fxrate_convert_inverse(x->bought, x->buy_digits, x->rate, x->sell_digits,
-                                          MONEY_ROUND_UP, &other);
-    int64_t want = x->fixed == FX_FIXED_SELL ? x->bought : x->sold;
-    if (rc < 0 || other != want || x->sold <= 0 || x->bought <= 0)
-        violation(c->r, "fx exchange %s: %lld %s for %lld %s breaks its rate", x->id,
+    int64_t sold = 0, bought = 0;
+    bool direct = strcmp(x->pair_base, x->sell) == 0;
+    int rc = amounts_from_price(x->fixed, direct, x->price, x->sell_digits, x->buy_digits,
+                                x->fixed == FX_FIXED_SELL ? x->sold : x->bought, &sold, &bought);
+    if (rc < 0 || sold != x->sold || bought != x->bought || x->sold <= 0 || x->bought <= 0 ||
+        (strcmp(x->pair_base, x->sell) != 0 && strcmp(x->pair_base, x->buy) != 0))
+        violation(c->r, "fx exchange %s: %lld %s for %lld %s breaks its price", x->id,
                   (long long)x->sold, x->sell, (long long)x->bought, x->buy);
 }
 

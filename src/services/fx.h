@@ -15,13 +15,18 @@
  * (basis points) moves that price further in the house's favour:
  *     sells BASE: price = bid * (1 - bp/10000), rounded DOWN
  *     buys BASE:  price = ask * (1 + bp/10000), rounded UP
- * The quote's rate R is buy-currency units per one sell-currency unit: the
- * price itself when selling BASE, 1 / price rounded DOWN when buying it.
- * Amounts follow from R with one rounding each, in the house's favour:
- *     sell amount fixed: buy  = sell * R, rounded DOWN (the customer receives)
- *     buy amount fixed:  sell = buy / R,  rounded UP   (the customer pays)
- * Both amounts must be positive. reconcile checks this law for every
- * exchange (invariant 3).
+ * Amounts follow from the exact price P with one rounding each, in the
+ * house's favour (the customer receives amounts rounded DOWN, pays UP):
+ *     sells BASE, sell amount fixed: buy  = sell * P, DOWN
+ *     sells BASE, buy amount fixed:  sell = buy / P,  UP
+ *     buys BASE,  sell amount fixed: buy  = sell / P, DOWN
+ *     buys BASE,  buy amount fixed:  sell = buy * P,  UP
+ * Both amounts must be positive; reconcile checks this law for every
+ * exchange (invariant 3). The quote's rate R, buy units per sell unit (what
+ * a merchant is shown), is P itself when selling BASE and 1 / P rounded
+ * DOWN to 18 significant digits when buying it: amounts are never computed
+ * from a rounded R, so buying exactly 1000.00 EUR at an ask of 1.086 costs
+ * exactly 1086.00 USD.
  *
  * Tenors (on disk, never renumber): TOD settles when executed; SPOT's value
  * date is T+FG_FX_SPOT_DAYS business days of both currencies' calendars (a
@@ -161,8 +166,8 @@ struct fx_quote {
     struct fx_quote_req req;
     int sell_digits, buy_digits;
     int64_t sell_amount, buy_amount;
-    struct fxrate rate;  /* buy units per sell unit, markup included */
-    struct fxrate price; /* in the stored pair's direction, markup included */
+    struct fxrate rate;  /* buy units per sell unit, markup included (shown) */
+    struct fxrate price; /* in the stored pair's direction, markup included (the law) */
     char pair_base[FG_CURRENCY_CODE_BYTES_MAX + 1];
     char pair_quote[FG_CURRENCY_CODE_BYTES_MAX + 1];
     int32_t value_day;
