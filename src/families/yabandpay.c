@@ -1007,17 +1007,21 @@ static enum yb_code say(char *msg, size_t cap, enum yb_code code, const char *fm
 static enum yb_code authenticate(struct http_req *req, struct yb_body *b, struct yb_client *cl,
                                  char *msg, size_t cap)
 {
-    static const char *const required[] = {"user", "sign", "method", "time"};
-    for (int i = 0; i < 4; i++) {
+    static const char *const required[] = {"user", "method", "time"};
+    for (int i = 0; i < 3; i++) {
         json_t *v = json_object_get(b->root, required[i]);
         if (!v || json_is_null(v))
             return say(msg, cap, YB_MISSING, "field '%s' is required", required[i]);
-        if (i < 3 && !json_is_string(v))
+        if (i < 2 && !json_is_string(v))
             return say(msg, cap, YB_BAD_FIELD, "field '%s' must be a string", required[i]);
     }
     const char *user = json_string_value(json_object_get(b->root, "user"));
     if (strlen(user) > FG_YB_USER_BYTES_MAX || client_load(user, cl) < 0)
         return say(msg, cap, YB_UNKNOWN_USER, "no merchant '%.64s'", user);
+    if (!json_is_string(json_object_get(b->root, "sign"))) {
+        client_wipe(cl);
+        return say(msg, cap, YB_SIGNATURE, "field 'sign' is required: a hex HMAC-SHA256");
+    }
     struct fg_err err = {0};
     char *str = NULL;
     size_t len = 0;
