@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/jwt.h"
 #include "core/log.h"
+#include "core/parse.h"
 #include "families/fx_admin.h"
 #include "families/yabandpay.h"
 #include "ledger/ledger.h"
@@ -89,9 +90,8 @@ static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
     const char *colon = strrchr(s, ':');
     if (!colon || colon == s || (size_t)(colon - s) >= cap)
         return -1;
-    char *end = NULL;
-    long p = strtol(colon + 1, &end, 10);
-    if (!colon[1] || *end || p < 0 || p > 65535)
+    int64_t p;
+    if (parse_int64_text(colon + 1, 0, 65535, &p) < 0)
         return -1;
     memcpy(host, s, (size_t)(colon - s));
     host[colon - s] = '\0';
@@ -102,17 +102,11 @@ static int parse_listen(const char *s, char *host, size_t cap, uint16_t *port)
 /* "PER_S:BURST", each a decimal integer within the rate limits' bounds. */
 static int parse_rate(const char *s, int64_t *per_s, int64_t *burst)
 {
-    char *end = NULL;
-    errno = 0;
-    long long p = strtoll(s, &end, 10);
-    if (end == s || *end != ':' || errno || p < 1 || p > FG_RATELIMIT_PER_S_MAX)
+    const char *colon = strchr(s, ':');
+    if (!colon ||
+        parse_int64_digits(s, (size_t)(colon - s), 1, FG_RATELIMIT_PER_S_MAX, per_s) < 0 ||
+        parse_int64_text(colon + 1, 1, FG_RATELIMIT_BURST_MAX, burst) < 0)
         return -1;
-    const char *b_text = end + 1;
-    long long b = strtoll(b_text, &end, 10);
-    if (end == b_text || *end || errno || b < 1 || b > FG_RATELIMIT_BURST_MAX)
-        return -1;
-    *per_s = p;
-    *burst = b;
     return 0;
 }
 
@@ -168,13 +162,15 @@ static int cmd_serve(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'T':
-            cfg.threads = atoi(optarg);
-            if (cfg.threads < 1 || cfg.threads > FG_HTTP_THREADS_MAX) {
+        case 'T': {
+            int64_t n;
+            if (parse_int64_text(optarg, 1, FG_HTTP_THREADS_MAX, &n) < 0) {
                 fprintf(stderr, "fundgate serve: --threads must be 1..%d\n", FG_HTTP_THREADS_MAX);
                 return 2;
             }
+            cfg.threads = (int)n;
             break;
+        }
         case 'L': {
             int level = fg_log_level_parse(optarg);
             if (level < 0) {

@@ -383,9 +383,12 @@ static int accounts_get(struct http_req *req, void *ctx)
     (void)ctx;
     ADMIN_AUTH(req);
     struct fg_err err = {0};
-    const char *uuid = http_req_query(req, "uuid");
-    if (!uuid || !*uuid) {
-        http_req_error(req, -FG_EMISSING_FIELD, "query parameter 'uuid' is required");
+    const char *uuid = NULL;
+    int rc = http_req_query_once(req, "uuid", &uuid, &err);
+    if (rc == 0 && (!uuid || !*uuid))
+        rc = fg_fail(&err, -FG_EMISSING_FIELD, "query parameter 'uuid' is required");
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
     struct store *s = app_reader(&err);
@@ -394,7 +397,7 @@ static int accounts_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     struct customer cu;
-    int rc = customer_get(s, uuid, &cu, &err);
+    rc = customer_get(s, uuid, &cu, &err);
     if (rc < 0) {
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
@@ -538,25 +541,6 @@ static int deposits_post(struct http_req *req, void *ctx)
 
 /* --- transfers ---------------------------------------------------------- */
 
-static int query_int(struct http_req *req, const char *name, int64_t dflt, int64_t min, int64_t max,
-                     int64_t *out, struct fg_err *err)
-{
-    const char *v = http_req_query(req, name);
-    if (!v) {
-        *out = dflt;
-        return 0;
-    }
-    char *end = NULL;
-    long long x = strtoll(v, &end, 10);
-    if (!*v || *end || x < min || x > max)
-        return fg_fail(err, -FG_EBAD_FIELD,
-                       "query parameter '%s' must be an integer from %lld "
-                       "to %lld",
-                       name, (long long)min, (long long)max);
-    *out = x;
-    return 0;
-}
-
 struct transfer_list_ctx {
     json_t *arr;
     int digits;
@@ -577,13 +561,14 @@ static int transfers_get(struct http_req *req, void *ctx)
     ADMIN_AUTH(req);
     struct fg_err err = {0};
     int64_t account_id, after, limit;
-    int rc = query_int(req, "account_id", -1, 1, INT64_MAX, &account_id, &err);
-    if (rc == 0 && account_id < 0)
+    int rc = http_req_query_int64(req, "account_id", 0, 1, INT64_MAX, &account_id, &err);
+    if (rc == 0 && !http_req_query(req, "account_id"))
         rc = fg_fail(&err, -FG_EMISSING_FIELD, "query parameter 'account_id' is required");
     if (rc == 0)
-        rc = query_int(req, "after", 0, 0, INT64_MAX, &after, &err);
+        rc = http_req_query_int64(req, "after", 0, 0, INT64_MAX, &after, &err);
     if (rc == 0)
-        rc = query_int(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit, &err);
+        rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
+                                  &err);
     struct store *s = rc == 0 ? app_reader(&err) : NULL;
     struct ledger_account acct;
     struct currency cur;

@@ -1,6 +1,7 @@
 /* bootstrap.c - apply a file of admin objects through the admin routes; see bootstrap.h. */
 #include "app/bootstrap.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -131,13 +132,41 @@ static int apply_item(const struct bootstrap_section *sec, int index, json_t *it
     return rc;
 }
 
+/* The file's JSON document, refused past FG_BOOTSTRAP_BYTES_MAX bytes or
+ * FG_JSON_DEPTH_MAX levels (read whole, never cut). */
+static json_t *doc_load(const char *path, struct fg_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fg_fail(err, -FG_EBAD_REQUEST, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = malloc(FG_BOOTSTRAP_BYTES_MAX + 1);
+    size_t n = text ? fread(text, 1, FG_BOOTSTRAP_BYTES_MAX + 1, f) : 0;
+    bool read_err = ferror(f) != 0;
+    fclose(f);
+    json_t *doc = NULL;
+    json_error_t je;
+    if (!text)
+        fg_fail(err, -FG_ENOMEM, "%s: out of memory", path);
+    else if (read_err)
+        fg_fail(err, -FG_EBAD_REQUEST, "%s: read error", path);
+    else if (n > FG_BOOTSTRAP_BYTES_MAX)
+        fg_fail(err, -FG_ETOO_LARGE, "%s: larger than %d bytes", path, FG_BOOTSTRAP_BYTES_MAX);
+    else if (jsonx_depth(text, n) > FG_JSON_DEPTH_MAX)
+        fg_fail(err, -FG_ETOO_DEEP, "%s: nested deeper than %d", path, FG_JSON_DEPTH_MAX);
+    else if (!(doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je)))
+        fg_fail(err, -FG_EBAD_JSON, "%s: %s (line %d)", path, je.text, je.line);
+    free(text);
+    return doc;
+}
+
 int app_bootstrap(const char *path, const struct http_route *routes, int route_count,
                   struct fg_err *err)
 {
-    json_error_t je;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *doc = doc_load(path, err);
     if (!doc)
-        return fg_fail(err, -FG_EBAD_JSON, "%s: %s (line %d)", path, je.text, je.line);
+        return err->code;
     int rc = 0;
     if (!json_is_object(doc)) {
         rc = fg_fail(err, -FG_EBAD_JSON, "%s: must be a json object", path);
@@ -168,8 +197,8 @@ int app_bootstrap(const char *path, const struct http_route *routes, int route_c
         if (!items)
             continue;
         if (!json_is_array(items) || json_array_size(items) > BOOTSTRAP_ITEMS_MAX) {
-            rc = fg_fail(err, -FG_EBAD_FIELD, "%s: '%s' must be an array of at most %d items",
-                         path, bootstrap_sections[i].key, BOOTSTRAP_ITEMS_MAX);
+            rc = fg_fail(err, -FG_EBAD_FIELD, "%s: '%s' must be an array of at most %d items", path,
+                         bootstrap_sections[i].key, BOOTSTRAP_ITEMS_MAX);
             goto out;
         }
         size_t j;

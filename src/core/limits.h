@@ -12,10 +12,13 @@
 /* HTTP transport */
 #define FG_HTTP_BODY_BYTES_MAX (64 * 1024)   /* request body */
 #define FG_HTTP_HEADER_BYTES_MAX (16 * 1024) /* all request headers together */
-#define FG_HTTP_CONNECTION_TIMEOUT_S 30      /* idle connection time */
+#define FG_HTTP_CONNECTION_TIMEOUT_S 30      /* idle; and accept (or answer) to request line */
+#define FG_HTTP_REQUEST_TIME_MS_MAX 10000    /* request line to last body byte; bytes or not */
 #define FG_HTTP_CONNECTIONS_MAX 4096         /* open connections */
+#define FG_HTTP_PER_ADDRESS_MAX 512          /* open connections from one client address */
 #define FG_HTTP_PATH_BYTES_MAX 512           /* request path */
 #define FG_HTTP_THREADS_MAX 16               /* --threads */
+#define FG_HTTP_LIBRARY_LOG_PER_S_MAX 20     /* libmicrohttpd log lines a second; more counted */
 #define FG_TRACE_BYTES_MAX 64                /* X-Trace-Id taken from a request */
 
 /* Files and the admin plane (issue 9: longer is refused, never cut) */
@@ -163,6 +166,10 @@ static_assert(FG_PAGE_LIMIT_DEFAULT <= FG_PAGE_LIMIT_MAX, "default page within m
 static_assert(FG_CURRENCY_DIGITS_MAX < 18, "amounts keep integer digits");
 static_assert(FG_TB_SECRET_BYTES_MIN <= FG_TB_SECRET_BYTES_MAX, "secret bounds ordered");
 static_assert(FG_HTTP_HEADER_BYTES_MAX >= 4096, "room for ordinary headers");
+static_assert(FG_HTTP_PER_ADDRESS_MAX < FG_HTTP_CONNECTIONS_MAX,
+              "one address cannot take every connection");
+static_assert(FG_HTTP_REQUEST_TIME_MS_MAX < FG_HTTP_CONNECTION_TIMEOUT_S * 1000,
+              "a request that keeps sending is cut before an idle connection is");
 static_assert(FG_YB_QUOTE_TTL_MS <= FG_FX_QUOTE_TTL_MS_MAX, "YabandPay's lock within bounds");
 static_assert(FG_FX_FORWARD_DAYS_MAX + 3 * FG_FX_SPOT_DAYS < FG_WD_VALUE_DAY_SCAN_DAYS_MAX,
               "a value date search outlasts the longest forward");

@@ -1,6 +1,8 @@
 /* log.c - JSON-lines logger; see log.h. */
 #include "core/log.h"
+
 #include "core/assert.h"
+#include "core/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,18 +30,28 @@ int fg_log_level_parse(const char *s)
 }
 
 /* Append s to buf as JSON string content; returns new length (stops at cap). */
+/* JSON-escape s into buf; a byte that is not part of well-formed UTF-8
+ * becomes U+FFFD, so every line is valid JSON whatever a message quotes. */
 static size_t escape(char *buf, size_t len, size_t cap, const char *s)
 {
-    for (; *s && len + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n && len + 7 < cap;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t seq = c < 0x80 ? 1 : utf8_seq_len(s + i, n - i);
         if (c == '"' || c == '\\') {
             buf[len++] = '\\';
             buf[len++] = (char)c;
         } else if (c < 0x20) {
             len += (size_t)snprintf(buf + len, cap - len, "\\u%04x", c);
+        } else if (seq == 0) {
+            memcpy(buf + len, UTF8_REPLACEMENT, 3);
+            len += 3;
+            seq = 1;
         } else {
-            buf[len++] = (char)c;
+            memcpy(buf + len, s + i, seq);
+            len += seq;
         }
+        i += seq;
     }
     return len;
 }

@@ -36,6 +36,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/parse.h"
 #include "core/utf8.h"
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
@@ -830,13 +831,8 @@ static int order_list_post(struct http_req *req, void *ctx)
         rc = jsonx_str_copy(body, "cursor", false, cursor, sizeof(cursor), &err);
     if (rc == 0)
         rc = jsonx_int(body, "limit", false, 1, FG_WD_LIST_LIMIT_MAX, &limit, &err);
-    if (rc == 0 && cursor[0]) {
-        char *end = NULL;
-        long long v = strtoll(cursor, &end, 10);
-        if (*end || v < 0)
-            rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'cursor' is not a cursor");
-        after = v;
-    }
+    if (rc == 0 && cursor[0] && parse_int64_text(cursor, 0, INT64_MAX, &after) < 0)
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'cursor' is not a cursor");
     if (rc == 0 && !(s = app_reader(&err)))
         rc = -FG_ESTORE;
     if (rc == 0)
@@ -1344,7 +1340,25 @@ void funds_init(void)
     app_client_family_register(&funds_family);
 }
 
+/* The transport's own refusals on the family's paths (unknown path or
+ * method, body or path too large, malformed head): this envelope with 110001;
+ * the HTTP status stays the transport's (404, 405, 413, 414, 400). Other
+ * codes are answered as answer() answers them. */
+static int transport_refusal(struct http_req *req, void *ctx)
+{
+    const struct http_refusal *r = ctx;
+    struct fg_err err = {0};
+    snprintf(err.msg, sizeof(err.msg), "%s", r->msg);
+    bool transport = r->code == -FG_ENOT_FOUND || r->code == -FG_EMETHOD ||
+                     r->code == -FG_ETOO_LARGE || r->code == -FG_EBAD_REQUEST;
+    answer(req, wants_zh(req), transport ? -FG_EBAD_REQUEST : r->code, NULL, &err);
+    return HTTP_DONE;
+}
+
 static const struct http_route routes[] = {
+    HTTP_ROUTE_OWNER("/order/v2/", transport_refusal),
+    HTTP_ROUTE_OWNER("/account/v2/", transport_refusal),
+    HTTP_ROUTE_OWNER("/rate/v2/", transport_refusal),
     {"POST", "/order/v2/create", create_post, NULL, "funds_order_create"},
     {"POST", "/order/v2/detail", order_detail_post, NULL, "funds_order_detail"},
     {"POST", "/order/v2/list", order_list_post, NULL, "funds_order_list"},

@@ -39,9 +39,12 @@ static void admin_error(struct http_req *req, int code, const struct fg_err *err
         http_req_error(req, code, msg);
         return;
     }
+    /* msg may quote a path parameter with bytes that are not UTF-8, which
+     * jansson refuses (the answer was a 500): say the code's text instead. */
+    json_t *text = json_string(msg);
     app_respond_json(req, fg_code_http_status(code),
-                     json_pack("{s:{s:s,s:s,s:i}}", "error", "code", fg_code_name(code), "message",
-                               msg, "funds_code", fc));
+                     json_pack("{s:{s:s,s:o,s:i}}", "error", "code", fg_code_name(code), "message",
+                               text ? text : json_string(fg_strerror(code)), "funds_code", fc));
 }
 
 static int refuse(struct http_req *req, int code, const struct fg_err *err)
@@ -428,24 +431,35 @@ static int list_one(void *ctx, const struct wd_order *o)
     return 0;
 }
 
+/* The states of services/withdraw.h's diagram, as GET withdrawals?status= takes them. */
+static const char *const order_statuses[] = {"pending_review", "approved", "paid",      "rejected",
+                                             "appealed",       "failed",   "cancelled", NULL};
+#define ORDER_STATUSES_TEXT "pending_review, approved, paid, rejected, appealed, failed, cancelled"
+
+static bool status_known(const char *status)
+{
+    for (int i = 0; order_statuses[i]; i++)
+        if (strcmp(status, order_statuses[i]) == 0)
+            return true;
+    return false;
+}
+
 static int withdrawals_get(struct http_req *req, void *ctx)
 {
     (void)ctx;
     FUNDS_ADMIN_AUTH(req);
     struct fg_err err = {0};
-    const char *status = http_req_query(req, "status");
-    const char *after_q = http_req_query(req, "after"), *limit_q = http_req_query(req, "limit");
-    long long after = 0, limit = FG_PAGE_LIMIT_DEFAULT;
-    char *end = NULL;
-    int rc = 0;
-    if (after_q && ((after = strtoll(after_q, &end, 10)) < 0 || !*after_q || *end))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "query parameter 'after' must be an integer >= 0");
-    if (rc == 0 && limit_q &&
-        ((limit = strtoll(limit_q, &end, 10)) < 1 || limit > FG_PAGE_LIMIT_MAX || *end))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "query parameter 'limit' must be 1 to %d",
-                     FG_PAGE_LIMIT_MAX);
-    if (rc == 0 && status && strlen(status) >= WD_STATUS_BYTES_MAX)
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "unknown status");
+    const char *status = NULL;
+    int64_t after = 0, limit = FG_PAGE_LIMIT_DEFAULT;
+    int rc = http_req_query_int64(req, "after", 0, 0, INT64_MAX, &after, &err);
+    if (rc == 0)
+        rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
+                                  &err);
+    if (rc == 0)
+        rc = http_req_query_once(req, "status", &status, &err);
+    if (rc == 0 && status && !status_known(status))
+        rc = fg_fail(&err, -FG_EBAD_FIELD, "query parameter 'status' must be one of %s",
+                     ORDER_STATUSES_TEXT);
     struct store *s = rc == 0 ? app_reader(&err) : NULL;
     if (rc == 0 && !s)
         rc = -FG_ESTORE;
@@ -457,7 +471,7 @@ static int withdrawals_get(struct http_req *req, void *ctx)
         http_req_error(req, rc, err.msg);
         return HTTP_DONE;
     }
-    json_t *next = (long long)json_array_size(l.arr) == limit ? json_integer(l.last) : json_null();
+    json_t *next = (int64_t)json_array_size(l.arr) == limit ? json_integer(l.last) : json_null();
     app_respond_json(req, 200, json_pack("{s:o,s:o}", "withdrawals", l.arr, "next_after", next));
     return HTTP_DONE;
 }

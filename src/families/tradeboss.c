@@ -1688,7 +1688,25 @@ static int amount_post(struct http_req *req, void *ctx)
     return HTTP_DONE;
 }
 
+/* The transport's own refusals under /api/cats-gateway/ (unknown path or
+ * method, body or path too large, malformed head): this envelope with
+ * US_1000001, echoing a usable `trace`; the HTTP status stays the transport's
+ * (404, 405, 413, 414, 400). Other codes map as everywhere (tb_code_of). */
+static int transport_refusal(struct http_req *req, void *ctx)
+{
+    const struct http_refusal *r = ctx;
+    char trace[FG_TB_TRACE_BYTES_MAX + 1] = "";
+    const char *t = http_req_header(req, "trace");
+    if (t && strlen(t) <= FG_TB_TRACE_BYTES_MAX)
+        snprintf(trace, sizeof(trace), "%s", t);
+    ascii_only(trace);
+    bool transport = r->code == -FG_ENOT_FOUND || r->code == -FG_EMETHOD ||
+                     r->code == -FG_ETOO_LARGE || r->code == -FG_EBAD_REQUEST;
+    return refuse_now(req, trace, transport ? TB_PARAM : tb_code_of(r->code), r->msg);
+}
+
 static const struct http_route routes[] = {
+    HTTP_ROUTE_OWNER("/api/cats-gateway/", transport_refusal),
     {"POST", "/api/cats-gateway/get-user-amount", amount_post, NULL, "tb_get_user_amount"},
     {"POST", "/api/cats-gateway/external-system-credit-limit-adjustment", exec_post, NULL,
      "tb_execute"},

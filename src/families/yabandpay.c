@@ -1075,7 +1075,19 @@ static int payments_post(struct http_req *req, void *ctx)
     return out;
 }
 
+/* The transport's own refusals on /Payments (404, 405, 413, 414, a
+ * malformed head) in this family's envelope: -3002, nothing applied. */
+static int transport_refusal(struct http_req *req, void *ctx)
+{
+    const struct http_refusal *r = ctx;
+    bool transport = r->code == -FG_ENOT_FOUND || r->code == -FG_EMETHOD ||
+                     r->code == -FG_ETOO_LARGE || r->code == -FG_EBAD_REQUEST;
+    respond(req, transport ? YB_BAD_FIELD : yb_code_of(r->code), r->msg, NULL);
+    return HTTP_DONE;
+}
+
 static const struct http_route routes[] = {
+    HTTP_ROUTE_OWNER("/Payments", transport_refusal),
     {"POST", "/Payments", payments_post, NULL, "yb_payments"},
 };
 

@@ -17,8 +17,21 @@
  *
  * Limits (core/limits.h): body FG_HTTP_BODY_BYTES_MAX (larger: 413 too_large),
  * headers FG_HTTP_HEADER_BYTES_MAX (larger: 431 or connection closed by
- * libmicrohttpd), idle connection FG_HTTP_CONNECTION_TIMEOUT_S, connections
- * FG_HTTP_CONNECTIONS_MAX, path FG_HTTP_PATH_BYTES_MAX (414).
+ * libmicrohttpd), path FG_HTTP_PATH_BYTES_MAX (414), connections
+ * FG_HTTP_CONNECTIONS_MAX, of which FG_HTTP_PER_ADDRESS_MAX from one client
+ * address (more: closed unanswered). Time: FG_HTTP_CONNECTION_TIMEOUT_S of
+ * silence, and as much from the accept (or the previous answer) to a complete
+ * request line; FG_HTTP_REQUEST_TIME_MS_MAX from the request line to the last
+ * body byte. Arriving bytes extend neither of the last two (watch.h): past
+ * them the connection is closed unanswered.
+ *
+ * Strictness (head.h): a NUL byte in the request line (raw, or "%00" in the
+ * target) or in a header, a header name that is not a token, a control
+ * character in a header value, a folded header, two
+ * Content-Length headers, Transfer-Encoding with Content-Length or other than
+ * "chunked" are 400 bad_request. A GET route answers HEAD; an absolute-form
+ * target ("GET http://host/path") is routed by its path. Query integers go
+ * through http_req_query_int64 (core/parse.h).
  *
  * Request lifecycle: received -> dispatched -> (pending -> completed) ->
  * responded -> freed. The transport owns the struct http_req; it frees the
@@ -84,13 +97,36 @@ struct http_req {
     void *internal_ctx;
 };
 
+/*
+ * A route, or an owner entry (method and name NULL): the family that owns
+ * every path starting with `pattern` ("/order/v2/") renders the transport's
+ * own refusals there (404, 405, 413, 414, and 400 for a malformed head) in its
+ * envelope instead of the admin shape. The transport calls an owner's fn with
+ * ctx pointing at a struct http_refusal; fn fills the response body (and may
+ * add headers), and the transport then sets the HTTP status (the code's, or
+ * 414 for a path too long). The longest matching prefix wins; a path no entry
+ * owns gets http_req_error(). Owner entries never match a request. Write them
+ * with HTTP_ROUTE_OWNER. A GET route also answers HEAD (same status and
+ * headers, no body).
+ */
 struct http_route {
-    const char *method;  /* "GET", "POST", "PATCH", ... */
+    const char *method;  /* "GET", "POST", "PATCH", ...; NULL in an owner entry */
     const char *pattern; /* "/admin/v1/customers/{}": {} matches one non-empty segment */
     http_handler_fn fn;
     void *ctx;
-    const char *name; /* metrics label, e.g. "admin_customers_patch" */
+    const char *name; /* metrics label, e.g. "admin_customers_patch"; NULL in an owner entry */
 };
+
+/* The ctx an owner entry's fn gets. */
+struct http_refusal {
+    int code;        /* negative fg code: -FG_ENOT_FOUND, -FG_EMETHOD, -FG_ETOO_LARGE, ... */
+    const char *msg; /* never NULL */
+};
+
+#define HTTP_ROUTE_OWNER(prefix, render)                                                           \
+    {                                                                                              \
+        NULL, (prefix), (render), NULL, NULL                                                       \
+    }
 
 struct http_server_config {
     const char *host; /* "127.0.0.1" */
@@ -117,6 +153,15 @@ void http_server_stop(struct http_server *srv);
 const char *http_req_header(struct http_req *req, const char *name);
 /* Query-string argument or NULL; same validity as http_req_header. */
 const char *http_req_query(struct http_req *req, const char *name);
+/* A query-string argument given at most once: 0 with *out the value or NULL
+ * when absent; -FG_EBAD_FIELD (err says which) when it is given twice. */
+int http_req_query_once(struct http_req *req, const char *name, const char **out,
+                        struct fg_err *err);
+/* A query-string integer, read by parse_int64_text (core/parse.h: 1 to 19
+ * digits, nothing else): dflt when absent; -FG_EBAD_FIELD (err names the
+ * parameter and [min, max]) when malformed, out of range or given twice. */
+int http_req_query_int64(struct http_req *req, const char *name, int64_t dflt, int64_t min,
+                         int64_t max, int64_t *out, struct fg_err *err);
 
 /* Set the response; body is taken over (malloc'd) and may be NULL for empty. */
 void http_req_respond(struct http_req *req, int status, char *body, size_t len);
@@ -133,8 +178,13 @@ void http_req_complete(struct http_req *req);
 
 /* Route req (path, method already set) through routes: fills params and
  * route_name and calls the handler. Answers 404 not_found / 405 method_not_allowed
- * itself. Returns HTTP_DONE or HTTP_PENDING. */
+ * itself, in the path owner's envelope. Returns HTTP_DONE or HTTP_PENDING. */
 int http_router_dispatch(const struct http_route *routes, int count, struct http_req *req);
+/* Answer the transport's own refusal `code` for req->path: in the envelope of
+ * the owner entry whose prefix matches, else http_req_error(); then the
+ * status is `status` (0: the code's). */
+void http_router_error(const struct http_route *routes, int count, struct http_req *req, int code,
+                       int status, const char *msg);
 
 /* An in-process request without a connection (bootstrap): when it completes,
  * done(req) is called on the completing thread. The caller owns req and must

@@ -9,7 +9,11 @@
  * Routes are tried in table order; the first route whose method and pattern
  * both match wins. When no route matches, a route whose pattern matches with
  * another method turns the answer into 405 (with an Allow header) instead of
- * 404. The table is small and the walk allocates nothing.
+ * 404. A GET route answers HEAD too (libmicrohttpd sends the headers,
+ * Content-Length included, without the body), and the Allow header then lists
+ * HEAD after GET. Owner entries (method NULL; http.h) never match a request:
+ * they say whose envelope the refusals of a path take. The table is small and
+ * the walk allocates nothing.
  */
 #include "http/router.h"
 
@@ -72,6 +76,27 @@ static enum path_match_result path_match(const char *pat, const char *path, stru
     return PATH_YES;
 }
 
+static bool method_match(const char *route_method, const char *method)
+{
+    return strcmp(route_method, method) == 0 ||
+           (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
+}
+
+/* Append ", m" (or "m") to allow; false when it does not fit. */
+static bool allow_append(char *allow, size_t *len, const char *m)
+{
+    size_t mlen = strlen(m);
+    if (*len + mlen + 3 > ALLOW_BYTES_MAX)
+        return false;
+    if (*len) {
+        memcpy(allow + *len, ", ", 2);
+        *len += 2;
+    }
+    memcpy(allow + *len, m, mlen + 1);
+    *len += mlen;
+    return true;
+}
+
 /* 405: list the methods the path does answer to. */
 static void answer_method_not_allowed(const struct http_route *routes, int count,
                                       struct http_req *req)
@@ -80,21 +105,38 @@ static void answer_method_not_allowed(const struct http_route *routes, int count
     size_t len = 0;
     allow[0] = '\0';
     for (int i = 0; i < count; i++) {
-        if (path_match(routes[i].pattern, req->path, req) != PATH_YES)
+        if (!routes[i].method || path_match(routes[i].pattern, req->path, req) != PATH_YES)
             continue;
-        size_t mlen = strlen(routes[i].method);
-        if (len + mlen + 3 > sizeof(allow))
+        if (!allow_append(allow, &len, routes[i].method))
             break;
-        if (len) {
-            memcpy(allow + len, ", ", 2);
-            len += 2;
-        }
-        memcpy(allow + len, routes[i].method, mlen + 1);
-        len += mlen;
+        if (strcmp(routes[i].method, "GET") == 0 && !allow_append(allow, &len, "HEAD"))
+            break;
     }
-    http_req_error(req, -FG_EMETHOD, "method not allowed for this path");
+    http_router_error(routes, count, req, -FG_EMETHOD, 0, "method not allowed for this path");
     if (len)
         http_req_add_header(req, "Allow", allow);
+}
+
+void http_router_error(const struct http_route *routes, int count, struct http_req *req, int code,
+                       int status, const char *msg)
+{
+    const struct http_route *owner = NULL;
+    size_t owner_len = 0;
+    for (int i = 0; i < count; i++) {
+        if (routes[i].method)
+            continue;
+        size_t plen = strlen(routes[i].pattern);
+        if (plen > owner_len && strncmp(req->path, routes[i].pattern, plen) == 0) {
+            owner = &routes[i];
+            owner_len = plen;
+        }
+    }
+    struct http_refusal refusal = {.code = code, .msg = msg ? msg : fg_strerror(code)};
+    if (owner)
+        owner->fn(req, &refusal);
+    else
+        http_req_error(req, code, msg);
+    req->status = status ? status : fg_code_http_status(code);
 }
 
 int http_router_dispatch_at(const struct http_route *routes, int count, struct http_req *req,
@@ -103,7 +145,7 @@ int http_router_dispatch_at(const struct http_route *routes, int count, struct h
     FG_ASSERT(req->method && req->path);
     bool other_method = false, too_long = false;
     for (int i = 0; i < count; i++) {
-        if (strcmp(routes[i].method, req->method) != 0)
+        if (!routes[i].method || !method_match(routes[i].method, req->method))
             continue;
         enum path_match_result m = path_match(routes[i].pattern, req->path, req);
         too_long |= m == PATH_PARAM_TOO_LONG;
@@ -115,17 +157,17 @@ int http_router_dispatch_at(const struct http_route *routes, int count, struct h
     }
     /* Failure path only: is there a route for the path with another method? */
     for (int i = 0; i < count && !other_method && !too_long; i++)
-        other_method = strcmp(routes[i].method, req->method) != 0 &&
-                       path_match(routes[i].pattern, req->path, req) == PATH_YES;
+        other_method =
+            routes[i].method && path_match(routes[i].pattern, req->path, req) == PATH_YES;
     req->route_name = "unmatched";
     *matched = -1;
     if (too_long) {
-        http_req_error(req, -FG_ETOO_LARGE, "a path segment is longer than the route accepts");
-        req->status = 414;
+        http_router_error(routes, count, req, -FG_ETOO_LARGE, 414,
+                          "a path segment is longer than the route accepts");
     } else if (other_method) {
         answer_method_not_allowed(routes, count, req);
     } else {
-        http_req_error(req, -FG_ENOT_FOUND, "no route for this path");
+        http_router_error(routes, count, req, -FG_ENOT_FOUND, 0, "no route for this path");
     }
     for (int i = 0; i < HTTP_PARAMS_MAX; i++)
         req->params[i][0] = '\0';

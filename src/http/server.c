@@ -2,7 +2,7 @@
  * server.c - the libmicrohttpd transport: request assembly, caps, trace ids,
  * suspend/resume for pending handlers, responses, per-route metrics; see http.h.
  *
- * MHD runs epoll threads (one, or a pool of `threads`); every access-handler and
+ * MHD runs poll threads (one, or a pool of `threads`); every access-handler and
  * completed callback for a connection runs on that connection's thread, so the
  * per-request struct conn_req needs no locks except for the one hand-off below.
  *
@@ -32,15 +32,36 @@
  *  5. inflight counts requests from dispatch to on_completed(); it is
  *     decremented last, after user_free ran.
  *
- * Requests rejected before dispatch (path too long, body too large) are
- * answered from on_access() with route "unmatched" and never count in flight.
+ * Requests rejected before dispatch (path too long, body too large, a head
+ * head_check() refuses) are answered from on_access() with route "unmatched",
+ * in the envelope of the family that owns the path (http_router_error), and
+ * never count in flight.
+ *
+ * Per connection, a struct conn_ctx (libmicrohttpd's socket context, created
+ * and freed by on_connection) holds the connection's watch entry (watch.h)
+ * and what on_request_line and on_unescape learn about the request target
+ * before libmicrohttpd splits and decodes it. Phases: on_connection and
+ * on_completed -> waiting, on_request_line -> receiving, dispatch() and
+ * reject() -> answering.
+ *
+ * Doubled responses (libmicrohttpd 0.9.75): a Content-Length that is not
+ * digits, or overflows 64 bits, is answered by libmicrohttpd itself (400 or
+ * 413, its own HTML) before the access handler is ever called, and its state
+ * machine then builds the same head a second time: the bytes on the wire are
+ * head, head, body, then the connection closes. Nothing here runs for such a
+ * request, so nothing here can stop it; upstream fixed it in 1.0.0 (commit
+ * f1bfbe71, "fixed handling of various errors automatically detected by MHD
+ * code"). Debian 12 ships 0.9.75. test_http.c test_bad_content_length pins
+ * what fundgate does control.
  * A response is queued with MHD_RESPMEM_PERSISTENT over resp_body, which
  * on_completed() frees once MHD is done with it. The header cap is MHD's
  * connection memory pool (POOL_BYTES): headers up to FG_HTTP_HEADER_BYTES_MAX
  * always fit; once they no longer fit, MHD answers 431 or closes.
  */
 #include "http/http.h"
+#include "http/head.h"
 #include "http/router.h"
+#include "http/watch.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -51,13 +72,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/assert.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/parse.h"
 
 /* Connection memory pool: request line and headers plus room for MHD's read
  * buffer and the response header block. */
@@ -67,6 +91,7 @@
 #define ERROR_MSG_BYTES_MAX 1024
 #define TRACE_GEN_BYTES 32
 #define REQ_CACHE_MAX 64 /* spare conn_req kept per MHD thread */
+#define FD_RESERVE 256   /* descriptors besides connections: store, logs, listeners */
 
 enum req_state {
     ST_RECEIVING,
@@ -78,6 +103,7 @@ enum req_state {
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    struct watch *watch;
     struct http_route *routes;
     int *metric_idx; /* per route: metrics index or -1 */
     int route_count;
@@ -101,6 +127,15 @@ struct conn_req {
 };
 
 static_assert(offsetof(struct conn_req, req) == 0, "conn_req_create relies on this");
+
+/* Per connection (libmicrohttpd's socket context), from accept to close. The
+ * request fields are the current request's: requests on a connection are
+ * handled one after the other, pipelined ones included. */
+struct conn_ctx {
+    struct watch_conn watch;
+    size_t raw_target_len; /* the request target's length before decoding */
+    bool target_nul;       /* "%00" decoded in its path or query */
+};
 
 static struct conn_req *conn_req_of(struct http_req *req)
 {
@@ -197,14 +232,40 @@ bool http_req_add_header(struct http_req *req, const char *name, const char *val
     return true;
 }
 
-/* Append s[0..n) to out as JSON string content; returns the new length.
- * out must have room for 6 bytes per input byte. */
+/* Bytes of the well-formed UTF-8 character at s[0..n) (RFC 3629: no overlong
+ * form, no surrogate, at most U+10FFFF), 0 when there is none. */
+static size_t utf8_char_bytes(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return len;
+}
+
+/* Append s[0..n) to out as JSON string content; returns the new length. A
+ * message may hold any bytes (a path parameter, a field name cut by %.64s):
+ * a byte that does not start a well-formed UTF-8 character becomes U+FFFD, so
+ * the answer stays valid JSON. out must have room for 6 bytes per input byte. */
 static size_t json_escape(char *out, size_t len, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
+        size_t u = c >= 0x80 ? utf8_char_bytes((const unsigned char *)s + i, n - i) : 1;
+        if (u == 0) {
+            memcpy(out + len, "\\ufffd", 6);
+            len += 6;
+        } else if (u > 1) {
+            memcpy(out + len, s + i, u);
+            len += u;
+            i += u - 1;
+        } else if (c == '"' || c == '\\') {
             out[len++] = '\\';
             out[len++] = (char)c;
         } else if (c == '\n') {
@@ -265,6 +326,53 @@ const char *http_req_query(struct http_req *req, const char *name)
     if (req->internal || !req->conn)
         return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct arg_count {
+    const char *name;
+    int n;
+};
+
+static enum MHD_Result arg_count_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct arg_count *c = cls;
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, c->name) == 0) /* as MHD_lookup_connection_value compares */
+        c->n++;
+    return MHD_YES;
+}
+
+int http_req_query_once(struct http_req *req, const char *name, const char **out,
+                        struct fg_err *err)
+{
+    *out = http_req_query(req, name);
+    if (!*out)
+        return 0;
+    struct arg_count c = {.name = name};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, arg_count_one, &c);
+    if (c.n > 1)
+        return fg_fail(err, -FG_EBAD_FIELD, "query parameter '%s' is given more than once", name);
+    return 0;
+}
+
+int http_req_query_int64(struct http_req *req, const char *name, int64_t dflt, int64_t min,
+                         int64_t max, int64_t *out, struct fg_err *err)
+{
+    const char *v;
+    int rc = http_req_query_once(req, name, &v, err);
+    if (rc < 0)
+        return rc;
+    if (!v) {
+        *out = dflt;
+        return 0;
+    }
+    if (parse_int64_text(v, min, max, out) < 0)
+        return fg_fail(err, -FG_EBAD_FIELD,
+                       "query parameter '%s' must be an integer from %lld to %lld (digits only)",
+                       name, (long long)min, (long long)max);
+    return 0;
 }
 
 void http_req_complete(struct http_req *req)
@@ -398,7 +506,7 @@ static struct conn_req *conn_req_create(struct http_server *srv, struct MHD_Conn
     memset(&req->resp_header_count, 0, sizeof(*req) - offsetof(struct http_req, resp_header_count));
     memset((char *)cr + sizeof(*req), 0, offsetof(struct conn_req, body_inline) - sizeof(*req));
     cr->req.method = method;
-    cr->req.path = url;
+    cr->req.path = head_target_path(url);
     cr->req.body = "";
     cr->req.route_name = "unmatched";
     cr->req.conn = conn;
@@ -467,6 +575,21 @@ static void conn_req_prepare(struct conn_req *cr)
     req->start_ns = fg_clock_mono_ns();
 }
 
+static struct conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The request is in (or refused before its body): its time limit stops. */
+static void conn_answering(struct conn_req *cr)
+{
+    struct conn_ctx *cc = conn_ctx_of(cr->req.conn);
+    if (cc)
+        watch_conn_phase(cr->srv->watch, &cc->watch, WATCH_ANSWERING);
+}
+
 static enum MHD_Result respond(struct conn_req *cr)
 {
     struct http_req *req = &cr->req;
@@ -498,13 +621,18 @@ static enum MHD_Result respond(struct conn_req *cr)
     return ret;
 }
 
-/* Answer before dispatch (caps). */
+/* Answer before dispatch (caps, a malformed head), in the envelope of the
+ * family that owns the path. */
 static enum MHD_Result reject(struct conn_req *cr, int code, int status, const char *msg)
 {
     conn_req_prepare(cr);
-    http_req_error(&cr->req, code, msg);
-    if (status)
-        cr->req.status = status;
+    conn_answering(cr);
+    http_router_error(cr->srv->routes, cr->srv->route_count, &cr->req, code, status, msg);
+    /* A head that cannot be trusted frames nothing after it either: answer and
+     * close (RFC 9112 section 11.2), so no byte behind it is read as a request
+     * of its own. */
+    if (code == -FG_EBAD_REQUEST)
+        http_req_add_header(&cr->req, "Connection", "close");
     return respond(cr);
 }
 
@@ -563,9 +691,10 @@ static enum MHD_Result dispatch(struct conn_req *cr)
     struct http_server *srv = cr->srv;
     struct http_req *req = &cr->req;
     conn_req_prepare(cr);
+    conn_answering(cr);
     if (cr->reject) {
-        http_req_error(req, cr->reject,
-                       cr->reject == -FG_ETOO_LARGE ? "request body too large" : NULL);
+        http_router_error(srv->routes, srv->route_count, req, cr->reject, 0,
+                          cr->reject == -FG_ETOO_LARGE ? "request body too large" : NULL);
         return respond(cr);
     }
     cr->buf[req->body_len] = '\0';
@@ -592,26 +721,43 @@ static enum MHD_Result dispatch(struct conn_req *cr)
     return MHD_YES;
 }
 
+/* The head is complete: caps and checks that can answer before the body. */
+static enum MHD_Result on_head(struct conn_req *cr, const char *url, const char *version)
+{
+    struct MHD_Connection *conn = cr->req.conn;
+    struct conn_ctx *cc = conn_ctx_of(conn);
+    if (!cc)
+        return MHD_NO; /* not watched (out of memory at accept): already shut down */
+    if (strnlen(url, FG_HTTP_PATH_BYTES_MAX + 1) > FG_HTTP_PATH_BYTES_MAX)
+        return reject(cr, -FG_ETOO_LARGE, MHD_HTTP_URI_TOO_LONG, "request path too long");
+    struct head_info h = {.method = cr->req.method,
+                          .url = url,
+                          .version = version,
+                          .raw_target_len = cc->raw_target_len,
+                          .target_nul = cc->target_nul};
+    const char *why;
+    if (head_check(conn, &h, &why) < 0)
+        return reject(cr, -FG_EBAD_REQUEST, 0, why);
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && content_length_too_large(cl))
+        return reject(cr, -FG_ETOO_LARGE, 0, "request body too large");
+    return MHD_YES;
+}
+
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
                                  const char *method, const char *version, const char *upload_data,
                                  size_t *upload_data_size, void **con_cls)
 {
     struct http_server *srv = cls;
     struct conn_req *cr = *con_cls;
-    (void)version;
 
     if (!cr) {
         cr = conn_req_create(srv, conn, url, method);
         if (!cr)
             return MHD_NO;
         *con_cls = cr;
-        if (strnlen(url, FG_HTTP_PATH_BYTES_MAX + 1) > FG_HTTP_PATH_BYTES_MAX)
-            return reject(cr, -FG_ETOO_LARGE, MHD_HTTP_URI_TOO_LONG, "request path too long");
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && content_length_too_large(cl))
-            return reject(cr, -FG_ETOO_LARGE, 0, "request body too large");
-        return MHD_YES;
+        return on_head(cr, url, version);
     }
 
     switch (__atomic_load_n(&cr->state, __ATOMIC_ACQUIRE)) {
@@ -638,8 +784,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct http_server *srv = cls;
     struct conn_req *cr = *con_cls;
-    (void)conn;
     (void)toe;
+    struct conn_ctx *cc = conn_ctx_of(conn);
+    if (cc) /* the next request's line is awaited from now */
+        watch_conn_phase(srv->watch, &cc->watch, WATCH_WAITING);
     if (!cr)
         return;
     *con_cls = NULL;
@@ -652,13 +800,97 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         __atomic_fetch_sub(&srv->inflight, 1, __ATOMIC_RELEASE);
 }
 
+/* Accepted (over the per-address cap libmicrohttpd closes it before this) or
+ * closed: the connection's watch entry. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *srv = cls;
+    struct conn_ctx *cc = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (cc) /* watch.h invariant: before libmicrohttpd closes the socket */
+            watch_conn_close(srv->watch, &cc->watch);
+        free(cc);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    cc = calloc(1, sizeof(*cc));
+    if (!cc || !ci) {
+        fg_error(NULL, "out of memory for a new connection: closing it");
+        free(cc);
+        if (ci)
+            shutdown(ci->connect_fd, SHUT_RDWR);
+        return;
+    }
+    watch_conn_open(srv->watch, &cc->watch, ci->connect_fd);
+    *socket_context = cc;
+}
+
+/* The request line is in: before the target is split and decoded. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct http_server *srv = cls;
+    struct conn_ctx *cc = conn_ctx_of(conn);
+    if (cc) {
+        cc->raw_target_len = strlen(uri); /* a NUL in the target ends it early */
+        cc->target_nul = false;
+        watch_conn_phase(srv->watch, &cc->watch, WATCH_RECEIVING);
+    }
+    return NULL;
+}
+
+/* libmicrohttpd's own %HH decoding, noting a decoded NUL (which would cut
+ * the path or value it is in). */
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    for (const char *p = strchr(s, '%'); p; p = strchr(p + 1, '%'))
+        if (p[1] == '0' && p[2] == '0') {
+            struct conn_ctx *cc = conn_ctx_of(conn);
+            if (cc)
+                cc->target_nul = true;
+            break;
+        }
+    return MHD_http_unescape(s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+
+/* libmicrohttpd writes a line per refused or cut connection: under a flood
+ * that would be a flood of log lines. At most FG_HTTP_LIBRARY_LOG_PER_S_MAX
+ * lines a second pass; the next line that passes says how many did not. */
+static bool mhd_log_allowed(int *dropped)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static int64_t second;
+    static int lines, suppressed;
+    int64_t now = fg_clock_mono_ns() / 1000000000;
+    bool ok;
+    pthread_mutex_lock(&mu);
+    if (now != second) {
+        second = now;
+        lines = 0;
+    }
+    ok = lines++ < FG_HTTP_LIBRARY_LOG_PER_S_MAX;
+    *dropped = ok ? suppressed : 0;
+    suppressed = ok ? 0 : suppressed + 1;
+    pthread_mutex_unlock(&mu);
+    return ok;
+}
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
+    int dropped;
     (void)cls;
+    if (!mhd_log_allowed(&dropped))
+        return;
+    if (dropped)
+        fg_warn(NULL, "libmicrohttpd: %d more lines were not logged (at most %d a second)", dropped,
+                FG_HTTP_LIBRARY_LOG_PER_S_MAX);
     vsnprintf(line, sizeof(line), fmt, ap);
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -715,47 +947,62 @@ static uint16_t bound_port(struct MHD_Daemon *d)
     return 0;
 }
 
-int http_server_start(const struct http_server_config *cfg, struct http_server **out,
-                      struct fg_err *err)
+/* Routes need method, pattern, handler and name; owner entries a prefix and a
+ * renderer. */
+static int routes_check(const struct http_server_config *cfg, struct fg_err *err)
 {
-    *out = NULL;
-    int threads = cfg->threads ? cfg->threads : 1;
-    if (threads < 1 || threads > FG_HTTP_THREADS_MAX)
-        return fg_fail(err, -FG_EBAD_REQUEST, "threads %d outside 1..%d", cfg->threads,
-                       FG_HTTP_THREADS_MAX);
     if (cfg->route_count < 0 || (cfg->route_count > 0 && !cfg->routes))
         return fg_fail(err, -FG_EBAD_REQUEST, "bad route table");
     for (int i = 0; i < cfg->route_count; i++) {
         const struct http_route *r = &cfg->routes[i];
-        if (!r->method || !r->pattern || r->pattern[0] != '/' || !r->fn || !r->name)
+        bool owner = !r->method && !r->name;
+        if (!r->pattern || r->pattern[0] != '/' || !r->fn || (!owner && (!r->method || !r->name)))
             return fg_fail(err, -FG_EBAD_REQUEST, "route %d is incomplete", i);
     }
+    return 0;
+}
 
-    int rc;
-    struct sockaddr_storage ss;
-    rc = resolve(cfg->host, cfg->port, &ss, err);
-    if (rc)
-        return rc;
-
-    struct http_server *srv = calloc(1, sizeof(*srv));
-    if (!srv)
-        return fg_fail(err, -FG_ENOMEM, "out of memory for the http server");
+static int routes_copy(struct http_server *srv, const struct http_server_config *cfg,
+                       struct fg_err *err)
+{
     size_t n = (size_t)cfg->route_count;
     srv->routes = malloc((n ? n : 1) * sizeof(*srv->routes));
     srv->metric_idx = malloc((n ? n : 1) * sizeof(*srv->metric_idx));
-    if (!srv->routes || !srv->metric_idx) {
-        rc = fg_fail(err, -FG_ENOMEM, "out of memory for the route table");
-        goto free_srv;
-    }
+    if (!srv->routes || !srv->metric_idx)
+        return fg_fail(err, -FG_ENOMEM, "out of memory for the route table");
     if (n)
         memcpy(srv->routes, cfg->routes, n * sizeof(*srv->routes));
     srv->route_count = cfg->route_count;
     for (int i = 0; i < srv->route_count; i++) {
-        srv->metric_idx[i] = metrics_route_register(srv->routes[i].name);
-        if (srv->metric_idx[i] < 0)
+        srv->metric_idx[i] = srv->routes[i].name ? metrics_route_register(srv->routes[i].name) : -1;
+        if (srv->routes[i].name && srv->metric_idx[i] < 0)
             fg_warn(NULL, "route %s: no metrics slot, counted as unmatched", srv->routes[i].name);
     }
+    return 0;
+}
 
+/* Every connection up to FG_HTTP_CONNECTIONS_MAX needs a descriptor: raise
+ * the soft limit as far as the hard one allows, and say so when it falls
+ * short (connections past it are refused by accept(2), not served badly). */
+static void nofile_raise(void)
+{
+    const rlim_t want = FG_HTTP_CONNECTIONS_MAX + FD_RESERVE;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (cur > rl.rlim_cur) {
+        rl.rlim_cur = cur;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+        fg_warn(NULL, "open files limit %llu is below the %d connections allowed plus %d",
+                (unsigned long long)rl.rlim_cur, FG_HTTP_CONNECTIONS_MAX, FD_RESERVE);
+}
+
+static struct MHD_Daemon *daemon_start(struct http_server *srv, const struct sockaddr_storage *ss,
+                                       uint16_t port, int threads)
+{
     /* poll(), not epoll: with libmicrohttpd 0.9.75's epoll loop, suspended and
      * resumed connections under a burst of new ones (wrk -c256) left the server
      * idle for seconds until some other connection's event woke the loop (runs
@@ -765,29 +1012,62 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
      * (FG_HTTP_CONNECTIONS_MAX) bounds; see docs/PERFORMANCE.md. */
     unsigned int flags =
         MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (ss.ss_family == AF_INET6)
+    if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem ints[] = {
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, FG_HTTP_CONNECTION_TIMEOUT_S, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, FG_HTTP_CONNECTIONS_MAX, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, FG_HTTP_PER_ADDRESS_MAX, NULL},
         {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     /* The logger goes first so that MHD reports option errors through it. */
-    srv->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_access, srv,
-                                   MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY,
-                                   ints, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-                                   MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_END);
+    return MHD_start_daemon(flags, port, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, NULL, MHD_OPTION_ARRAY, ints, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv,
+                            MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, srv, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)ss, MHD_OPTION_END);
+}
+
+int http_server_start(const struct http_server_config *cfg, struct http_server **out,
+                      struct fg_err *err)
+{
+    *out = NULL;
+    int threads = cfg->threads ? cfg->threads : 1;
+    if (threads < 1 || threads > FG_HTTP_THREADS_MAX)
+        return fg_fail(err, -FG_EBAD_REQUEST, "threads %d outside 1..%d", cfg->threads,
+                       FG_HTTP_THREADS_MAX);
+    int rc = routes_check(cfg, err);
+    struct sockaddr_storage ss;
+    if (rc == 0)
+        rc = resolve(cfg->host, cfg->port, &ss, err);
+    if (rc)
+        return rc;
+
+    struct http_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return fg_fail(err, -FG_ENOMEM, "out of memory for the http server");
+    if ((rc = routes_copy(srv, cfg, err)) < 0)
+        goto free_srv;
+    if ((rc = watch_create(&srv->watch)) < 0) {
+        fg_fail(err, rc, "cannot start the connection watch");
+        goto free_srv;
+    }
+    nofile_raise();
+    srv->daemon = daemon_start(srv, &ss, cfg->port, threads);
     if (!srv->daemon) {
         rc = fg_fail(err, -FG_EINTERNAL, "cannot start http server on %s:%u",
                      cfg->host ? cfg->host : "*", (unsigned int)cfg->port);
-        goto free_srv;
+        goto destroy_watch;
     }
     srv->port = bound_port(srv->daemon);
     *out = srv;
     return 0;
 
+destroy_watch:
+    watch_destroy(srv->watch);
 free_srv:
     free(srv->metric_idx);
     free(srv->routes);
@@ -823,7 +1103,8 @@ void http_server_stop(struct http_server *srv)
 {
     if (!srv)
         return;
-    MHD_stop_daemon(srv->daemon);
+    MHD_stop_daemon(srv->daemon); /* closes every connection: the watch is empty */
+    watch_destroy(srv->watch);
     free(srv->metric_idx);
     free(srv->routes);
     free(srv);

@@ -7,7 +7,11 @@
  * at random, 2000 requests from 4 client threads), 404/405, the body cap at
  * exactly the maximum and one byte over (with Content-Length and chunked), the
  * path cap, the header cap, trace ids, quiesce with a request in flight, and
- * internal requests.
+ * internal requests. Over raw sockets (issue 9): HEAD and absolute-form
+ * targets, NUL bytes and control characters in the head, framing headers,
+ * libmicrohttpd's own Content-Length answers, owner entries (a family's
+ * envelope for the transport's refusals), strict query integers, and the
+ * per-address connection cap.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +20,12 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdbool.h>
@@ -24,7 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/metrics.h"
@@ -110,6 +121,8 @@ static void job_push(struct http_req *req, int ms, sem_t *done)
 
 /* ---- handlers ---- */
 
+static int echo_calls; /* atomic: how often echo_handler ran */
+
 static int echo_handler(struct http_req *req, void *ctx)
 {
     (void)ctx;
@@ -120,6 +133,7 @@ static int echo_handler(struct http_req *req, void *ctx)
     assert_non_null(out);
     int n = snprintf(out, cap, "%s|%s|%s|%s|%s|%s", req->method, req->params[0], h ? h : "-",
                      q ? q : "-", req->peer, req->body);
+    __atomic_fetch_add(&echo_calls, 1, __ATOMIC_RELAXED);
     req->content_type = "text/plain";
     http_req_respond(req, 200, out, (size_t)n);
     assert_true(http_req_add_header(req, "X-Echo", "yes"));
@@ -176,6 +190,41 @@ static int race_handler(struct http_req *req, void *ctx)
     return HTTP_PENDING;
 }
 
+/* A family's envelope for the transport's refusals, as an owner entry gives it. */
+static int fam_refusal(struct http_req *req, void *ctx)
+{
+    const struct http_refusal *r = ctx;
+    char out[512];
+    int n = snprintf(out, sizeof(out), "{\"fam\":\"%s\",\"msg\":\"%s\"}", fg_code_name(r->code),
+                     r->msg);
+    http_req_respond_copy(req, 200, out, (size_t)n); /* the transport sets the status */
+    return HTTP_DONE;
+}
+
+static int deep_refusal(struct http_req *req, void *ctx)
+{
+    (void)ctx;
+    http_req_respond_copy(req, 200, "{\"deep\":true}", 13);
+    return HTTP_DONE;
+}
+
+/* GET /q?n=: the strict query integer, echoed or refused. */
+static int query_handler(struct http_req *req, void *ctx)
+{
+    (void)ctx;
+    struct fg_err err = {0};
+    int64_t v = -1;
+    int rc = http_req_query_int64(req, "n", 42, 0, INT64_MAX, &v, &err);
+    if (rc < 0) {
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    char out[32];
+    int n = snprintf(out, sizeof(out), "%lld", (long long)v);
+    http_req_respond_copy(req, 200, out, (size_t)n);
+    return HTTP_DONE;
+}
+
 static int bad_handler(struct http_req *req, void *ctx)
 {
     (void)req;
@@ -191,6 +240,10 @@ static const struct http_route routes[] = {
     {"GET", "/slow/{}", slow_handler, NULL, "slow"},
     {"GET", "/race/{}", race_handler, NULL, "race"},
     {"GET", "/bad", bad_handler, NULL, "bad"},
+    {"GET", "/q", query_handler, NULL, "query"},
+    HTTP_ROUTE_OWNER("/fam/", fam_refusal),
+    HTTP_ROUTE_OWNER("/fam/deep/", deep_refusal),
+    {"POST", "/fam/x", size_handler, NULL, "fam_x"},
 };
 #define ROUTE_COUNT ((int)(sizeof(routes) / sizeof(routes[0])))
 
@@ -384,7 +437,7 @@ static void test_not_found_and_method(void **state)
 
     r = request("DELETE", "/echo/abc", NULL, NULL, NULL);
     assert_error(&r, 405, "method_not_allowed");
-    assert_string_equal(r.allow, "POST, GET");
+    assert_string_equal(r.allow, "POST, GET, HEAD"); /* a GET route answers HEAD */
     free(r.body);
     r = request("GET", "/size", NULL, NULL, NULL);
     assert_error(&r, 405, "method_not_allowed");
@@ -728,6 +781,406 @@ static void test_quiesce_drain(void **state)
     http_server_stop(s2);
 }
 
+/* ---- raw sockets: what curl will not send ---- */
+
+#define RAW_BYTES_MAX 16384
+#define RAW_QUIET_MS 2000
+
+/* A connection to the test server from address src (NULL: any); -1 on failure. */
+static int raw_connect(const char *src, uint16_t p)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    if (src) {
+        inet_pton(AF_INET, src, &a.sin_addr);
+        if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    a.sin_port = htons(p);
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Read until the peer closes or stays quiet for quiet_ms; NUL-terminated. */
+static size_t raw_read(int fd, char *out, size_t cap, int quiet_ms, bool *closed)
+{
+    size_t len = 0;
+    *closed = false;
+    for (;;) {
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (poll(&pf, 1, quiet_ms) <= 0)
+            break;
+        ssize_t n = read(fd, out + len, cap - 1 - len);
+        if (n <= 0) {
+            *closed = true;
+            break;
+        }
+        len += (size_t)n;
+        if (len == cap - 1)
+            break;
+    }
+    out[len] = '\0';
+    return len;
+}
+
+/* Read one answer: its head and Content-Length bytes of body (or until the
+ * peer closes, or quiet_ms pass without a byte); NUL-terminated. */
+static size_t raw_read_one(int fd, char *out, size_t cap, int quiet_ms, bool *closed)
+{
+    size_t len = 0;
+    *closed = false;
+    for (;;) {
+        const char *end = strstr(out, "\r\n\r\n");
+        const char *cl = strstr(out, "Content-Length: ");
+        if (len && end && cl && cl < end &&
+            len >= (size_t)(end + 4 - out) + strtoul(cl + 16, NULL, 10))
+            break;
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        if (poll(&pf, 1, quiet_ms) <= 0)
+            break;
+        ssize_t n = read(fd, out + len, cap - 1 - len);
+        if (n <= 0) {
+            *closed = true;
+            break;
+        }
+        len += (size_t)n;
+        out[len] = '\0';
+        if (len == cap - 1)
+            break;
+    }
+    out[len] = '\0';
+    return len;
+}
+
+struct raw_resp {
+    char text[RAW_BYTES_MAX];
+    size_t len;
+    int status; /* of the first head; 0: none */
+    int heads;  /* status lines seen */
+    const char *body;
+    bool closed;
+};
+
+static void raw_parse(struct raw_resp *r)
+{
+    r->status = strncmp(r->text, "HTTP/1.1 ", 9) == 0 ? atoi(r->text + 9) : 0;
+    r->heads = 0;
+    for (const char *p = r->text; (p = strstr(p, "HTTP/1.1 ")); p++)
+        r->heads++;
+    const char *b = strstr(r->text, "\r\n\r\n");
+    r->body = b ? b + 4 : "";
+}
+
+/* Send len bytes (NULs allowed) on a fresh connection; collect the answer. */
+static void raw_exchange(const char *req, size_t len, struct raw_resp *r)
+{
+    int fd = raw_connect(NULL, port);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, req, len), (ssize_t)len);
+    r->len = raw_read(fd, r->text, sizeof(r->text), RAW_QUIET_MS, &r->closed);
+    close(fd);
+    raw_parse(r);
+}
+
+#define RAW(lit, r) raw_exchange((lit), sizeof(lit) - 1, (r))
+
+static void assert_raw_error(const struct raw_resp *r, int status, const char *code)
+{
+    char want[128];
+    snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\",", code);
+    if (r->status != status || r->heads != 1 || strncmp(r->body, want, strlen(want)) != 0) {
+        fprintf(stderr, "answer: %s\n", r->text);
+        fail();
+    }
+}
+
+static void test_head_and_absolute_form(void **state)
+{
+    (void)state;
+    struct raw_resp r;
+    RAW("GET /echo/h HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    size_t get_len = strlen(r.body);
+    RAW("HEAD /echo/h HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    char cl[64];
+    snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n", get_len + 1); /* "HEAD" is one longer */
+    assert_non_null(strstr(r.text, cl));
+    assert_string_equal(r.body, ""); /* headers only */
+    assert_true(r.closed);
+
+    RAW("HEAD /size HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(r.text, "Allow: POST\r\n"));
+
+    /* Absolute form: the authority is not part of the path (RFC 9112 3.2.2). */
+    RAW("GET http://example.test:8080/echo/abs?q=v HTTP/1.1\r\nHost: t\r\nConnection: "
+        "close\r\n\r\n",
+        &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "GET|abs|-|v|127.0.0.1|");
+    RAW("GET HTTPS://example.test HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_raw_error(&r, 404, "not_found"); /* the path is "/" */
+}
+
+/* Each of these heads must be refused with 400 before any handler runs. */
+static const struct {
+    const char *text;
+    size_t len;
+} bad_heads[] = {
+#define H(lit)                                                                                     \
+    {                                                                                              \
+        (lit), sizeof(lit) - 1                                                                     \
+    }
+    H("GET /echo/a\0b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GE\0T /echo/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET\0 /echo/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-\x01Test: v\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX Test: v\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-T\xc3\xa9st: v\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a\0 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a%00b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a?q=1%00x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a?q=1\0x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-Test: T\0junk\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-Test: T\0\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Test: T\0junk\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Test: T\0\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-Test: a\x01"
+      "b\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-Test: a\x7f"
+      "b\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-Test: a\rb\r\nConnection: close\r\n\r\n"),
+    H("GET /echo/a HTTP/1.1\r\nHost: t\r\nX-Test: a\r\n folded\r\nConnection: close\r\n\r\n"),
+    H("POST /size HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 3\r\n"
+      "Connection: close\r\n\r\nabc"),
+    H("POST /size HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n"
+      "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+    H("POST /size HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n"
+      "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+#undef H
+};
+
+static void test_head_refused(void **state)
+{
+    (void)state;
+    int calls = __atomic_load_n(&echo_calls, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < sizeof(bad_heads) / sizeof(bad_heads[0]); i++) {
+        struct raw_resp r;
+        raw_exchange(bad_heads[i].text, bad_heads[i].len, &r);
+        if (r.status != 400)
+            fprintf(stderr, "bad head %zu: %s\n", i, r.text);
+        assert_raw_error(&r, 400, "bad_request");
+    }
+    assert_int_equal(__atomic_load_n(&echo_calls, __ATOMIC_RELAXED), calls);
+
+    /* After a refused head the connection closes: nothing behind it is
+     * answered as a request of its own (a line starting with NUL would end
+     * libmicrohttpd's head early and leave the rest as a second request). */
+    struct raw_resp r;
+    RAW("GET /echo/a HTTP/1.1\r\n\0\r\nGET /echo/second HTTP/1.1\r\nHost: t\r\n\r\n", &r);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(r.heads, 1);
+    assert_true(r.closed);
+    RAW("GET /echo/a HTTP/1.1\r\nHost: t\r\n:x\r\nGET /echo/second HTTP/1.1\r\nHost: t\r\n\r\n",
+        &r);
+    assert_int_equal(r.status, 400);
+    assert_int_equal(r.heads, 1);
+    assert_true(r.closed);
+    assert_int_equal(__atomic_load_n(&echo_calls, __ATOMIC_RELAXED), calls);
+
+    /* What the checks must let through. */
+    RAW("GET /echo/ok HTTP/1.1\r\nHost: t\r\nX-Test: a\tb c\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "GET|ok|a\tb c|-|127.0.0.1|");
+    RAW("GET /echo/ok HTTP/1.1\r\nHost: t\r\nX-Test:\r\nX-Empty:   \r\nConnection: close\r\n\r\n",
+        &r);
+    assert_int_equal(r.status, 200);
+    RAW("GET /echo/lf HTTP/1.1\nHost: t\nX-Test:   v\nConnection: close\n\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "GET|lf|v|-|127.0.0.1|");
+    RAW("GET /echo/ok HTTP/1.1\r\nHost: t\r\nX-Test: caf\xc3\xa9\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200); /* obs-text */
+    RAW("GET  /echo/two-spaces HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    RAW("GET /echo/ok HTTP/1.1\r\nHost: t\r\nX-Odd_Name.1~!#$%&'*+^`|: v\r\nConnection: "
+        "close\r\n\r\n",
+        &r);
+    assert_int_equal(r.status, 200);
+    RAW("GET /echo/a%20b?q=%41 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "GET|a b|-|A|127.0.0.1|");
+}
+
+/* libmicrohttpd 0.9.75 answers a Content-Length it cannot read by itself,
+ * before the access handler is ever called, and writes its head twice (its
+ * state machine overwrites the error state: fixed upstream in 1.0.0, commit
+ * f1bfbe71). What fundgate controls: one status, no handler, the connection
+ * closed, nothing pipelined behind it answered. */
+static void test_bad_content_length(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cl;
+        int status;
+    } cases[] = {{"-1", 400}, {"abc", 400}, {"100000000000000000000000", 413}, {"1 1", 400}};
+    int calls = __atomic_load_n(&echo_calls, __ATOMIC_RELAXED);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[256];
+        int n = snprintf(req, sizeof(req),
+                         "POST /echo/cl HTTP/1.1\r\nHost: t\r\nContent-Length: %s\r\n\r\n"
+                         "GET /echo/pipelined HTTP/1.1\r\nHost: t\r\n\r\n",
+                         cases[i].cl);
+        struct raw_resp r;
+        raw_exchange(req, (size_t)n, &r);
+        assert_int_equal(r.status, cases[i].status);
+        assert_true(r.closed);
+        assert_null(strstr(r.text, "pipelined"));
+        assert_null(strstr(r.text, "X-Trace-Id")); /* not ours */
+        for (const char *p = r.text; (p = strstr(p, "HTTP/1.1 ")); p++)
+            assert_int_equal(atoi(p + 9), cases[i].status);
+#if MHD_VERSION >= 0x01000000
+        assert_int_equal(r.heads, 1);
+#else
+        assert_true(r.heads >= 1 && r.heads <= 2);
+#endif
+    }
+    assert_int_equal(__atomic_load_n(&echo_calls, __ATOMIC_RELAXED), calls);
+}
+
+static void test_owner_envelope(void **state)
+{
+    (void)state;
+    struct raw_resp r;
+    RAW("GET /fam/nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(r.body, "{\"fam\":\"not_found\",\"msg\":\"no route for this path\"}");
+    RAW("GET /fam/x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(r.text, "Allow: POST\r\n"));
+    assert_non_null(strstr(r.body, "\"fam\":\"method_not_allowed\""));
+    RAW("POST /fam/x HTTP/1.1\r\nHost: t\r\nContent-Length: 999999\r\nConnection: close\r\n\r\n",
+        &r);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "\"fam\":\"too_large\""));
+    RAW("GET /fam/a\0b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"fam\":\"bad_request\""));
+    RAW("GET /fam/deep/x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_int_equal(r.status, 404);
+    assert_string_equal(r.body, "{\"deep\":true}"); /* the longest prefix wins */
+    RAW("GET /famous HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+    assert_raw_error(&r, 404, "not_found"); /* not under /fam/ */
+
+    char path[FG_HTTP_PATH_BYTES_MAX + 64];
+    memcpy(path, "/fam/", 5);
+    memset(path + 5, 'p', FG_HTTP_PATH_BYTES_MAX);
+    path[5 + FG_HTTP_PATH_BYTES_MAX] = '\0';
+    char req[FG_HTTP_PATH_BYTES_MAX + 128];
+    int n =
+        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    raw_exchange(req, (size_t)n, &r);
+    assert_int_equal(r.status, 414);
+    assert_non_null(strstr(r.body, "\"fam\":\"too_large\""));
+}
+
+static void test_query_integers(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *query;
+        const char *want; /* NULL: refused */
+    } cases[] = {
+        {"", "42"},
+        {"?n=26", "26"},
+        {"?n=007", "7"},
+        {"?n=9223372036854775807", "9223372036854775807"},
+        {"?n=9223372036854775808", NULL},
+        {"?n=99999999999999999999", NULL},
+        {"?n=+26", NULL},
+        {"?n=%2B26", NULL},
+        {"?n=%2026", NULL},
+        {"?n=26%20", NULL},
+        {"?n=-1", NULL},
+        {"?n=", NULL},
+        {"?n=0x1a", NULL},
+        {"?n=1&n=2", NULL},
+        {"?N=1&n=2", NULL}, /* names compare as libmicrohttpd looks them up */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/q%s", cases[i].query);
+        struct resp r = request("GET", path, NULL, NULL, NULL);
+        if (cases[i].want) {
+            assert_int_equal(r.status, 200);
+            assert_string_equal(r.body, cases[i].want);
+        } else {
+            if (r.status != 400)
+                fprintf(stderr, "query %s: %ld %s\n", cases[i].query, r.status, r.body);
+            assert_error(&r, 400, "bad_field");
+            assert_non_null(strstr(r.body, "'n'"));
+        }
+        free(r.body);
+    }
+}
+
+/* One address holds at most FG_HTTP_PER_ADDRESS_MAX connections; the next
+ * one is closed unanswered while other addresses are served. */
+static void test_per_address_cap(void **state)
+{
+    (void)state;
+    static int fds[FG_HTTP_PER_ADDRESS_MAX];
+    static const char req[] = "GET /echo/cap HTTP/1.1\r\nHost: t\r\n\r\n";
+    char buf[1024];
+    bool closed;
+    for (int i = 0; i < FG_HTTP_PER_ADDRESS_MAX; i++) {
+        fds[i] = raw_connect("127.0.0.2", port);
+        assert_true(fds[i] >= 0);
+        assert_int_equal(write(fds[i], req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+    }
+    for (int i = 0; i < FG_HTTP_PER_ADDRESS_MAX; i++) { /* every one served, kept open */
+        buf[0] = '\0';
+        assert_true(raw_read_one(fds[i], buf, sizeof(buf), RAW_QUIET_MS, &closed) > 0);
+        assert_false(closed);
+        assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    }
+    int extra = raw_connect("127.0.0.2", port);
+    assert_true(extra >= 0);
+    (void)!write(extra, req, sizeof(req) - 1);
+    size_t n = raw_read(extra, buf, sizeof(buf), RAW_QUIET_MS, &closed);
+    assert_int_equal(n, 0);
+    assert_true(closed);
+    close(extra);
+
+    struct resp r = request("GET", "/echo/other", NULL, NULL, NULL); /* from 127.0.0.1 */
+    assert_int_equal(r.status, 200);
+    free(r.body);
+
+    close(fds[0]); /* a slot frees */
+    for (int i = 0; i < 100; i++) {
+        extra = raw_connect("127.0.0.2", port);
+        assert_true(extra >= 0);
+        (void)!write(extra, req, sizeof(req) - 1);
+        buf[0] = '\0';
+        n = raw_read_one(extra, buf, sizeof(buf), RAW_QUIET_MS, &closed);
+        close(extra);
+        if (n > 0)
+            break;
+        sleep_ms(10); /* the server has not seen the close yet */
+    }
+    assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    for (int i = 1; i < FG_HTTP_PER_ADDRESS_MAX; i++)
+        close(fds[i]);
+}
+
 static void test_start_errors(void **state)
 {
     (void)state;
@@ -802,6 +1255,12 @@ int main(void)
         cmocka_unit_test(test_metrics_observed),
         cmocka_unit_test(test_quiesce_drain),
         cmocka_unit_test(test_start_errors),
+        cmocka_unit_test(test_head_and_absolute_form),
+        cmocka_unit_test(test_head_refused),
+        cmocka_unit_test(test_bad_content_length),
+        cmocka_unit_test(test_owner_envelope),
+        cmocka_unit_test(test_query_integers),
+        cmocka_unit_test(test_per_address_cap),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
