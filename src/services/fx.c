@@ -18,9 +18,10 @@
  *     without its legs: both happen in one savepoint.
  *
  * Decisions:
- * - Quotes and trade ids are random version-4 UUIDs: unguessable, so a
- *   quote id seen by one client is no handle for another (a foreign quote is
- *   answered as unknown anyway).
+ * - Quote and trade ids are version-7 UUIDs (time first, then 74 random
+ *   bits): unguessable, so a quote id seen by one client is no handle for
+ *   another (a foreign quote is answered as unknown anyway), and appended at
+ *   the end of their b-trees rather than on a random page each.
  * - A SPOT hold has no expiry: the deal settles on its value day whatever
  *   the sweep's delay; an expiring hold could void a deal the customer made.
  * - A funded deal that cannot settle (an account closed meanwhile) fails:
@@ -55,13 +56,20 @@ int32_t fx_day_of(int64_t ms)
     return (int32_t)d;
 }
 
-static bool uuid_new(char out[FX_ID_BYTES])
+/* A version-7 UUID: 48 bits of the time in ms, then 74 random bits. Time
+ * first keeps each new quote and trade at the end of its tables' b-trees
+ * (a random key dirties a random page per insert); the random part keeps
+ * ids unguessable. */
+static bool uuid_new(int64_t now_ms, char out[FX_ID_BYTES])
 {
     uint8_t b[16];
     char hex[33];
-    if (!fg_random_bytes(b, sizeof(b)))
+    if (!fg_random_bytes(b + 6, sizeof(b) - 6))
         return false;
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* version 4 */
+    uint64_t ms = now_ms > 0 ? (uint64_t)now_ms : 0;
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (40 - 8 * i));
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x70); /* version 7 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
     fg_hex(b, sizeof(b), hex);
     snprintf(out, FX_ID_BYTES, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
@@ -569,7 +577,7 @@ int fx_quote_create(struct store *s, int64_t now_ms, const struct fx_quote_req *
     int rc = fx_quote_price(s, now_ms, q, out, err);
     if (rc < 0)
         return rc;
-    if (!uuid_new(out->id))
+    if (!uuid_new(now_ms, out->id))
         return fg_fail(err, -FG_EINTERNAL, "no random bytes for a quote id");
     return store_exec_changes(
         s,
@@ -836,7 +844,7 @@ static int exchange_book(struct store *s, int64_t now_ms, const struct fx_quote 
 {
     int64_t house[2] = {0, 0}, dup = 0;
     memset(x, 0, sizeof(*x));
-    if (!uuid_new(x->id))
+    if (!uuid_new(now_ms, x->id))
         return fg_fail(err, -FG_EINTERNAL, "no random bytes for a trade id");
     copy(x->family, sizeof(x->family), e->family);
     copy(x->client_key, sizeof(x->client_key), e->client_key);
@@ -865,8 +873,9 @@ static int exchange_book(struct store *s, int64_t now_ms, const struct fx_quote 
     if (rc == 0 && x->order_id[0])
         rc = store_query_int(
             s,
+            /* "order_id <> ''" lets the planner use the partial unique index. */
             "SELECT COUNT(*) FROM fx_exchanges WHERE family = ? AND "
-            "client_key = ? AND order_id = ?",
+            "client_key = ? AND order_id = ? AND order_id <> ''",
             STORE_ARGS(SA_TEXT(x->family), SA_TEXT(x->client_key), SA_TEXT(x->order_id)), &dup,
             err);
     if (rc == 0 && dup)
