@@ -6,7 +6,9 @@
  * brackets outside strings (no recursion), at most FG_JSON_DEPTH_MAX deep.
  * A number is the longest run of number characters; whether it is a valid
  * literal is jansson's business (the body was accepted by it) and the
- * caller's (an amount is parsed strictly again).
+ * caller's (an amount is parsed strictly again). A NUL byte anywhere refuses
+ * the text: jansson 2.14 accepts one right after a literal (`[12\0]`), and
+ * a raw NUL would otherwise reach a string to sign.
  */
 #include "core/jsonlit.h"
 
@@ -49,6 +51,8 @@ static bool scan_nested(const char *t, size_t len, size_t i, size_t *end)
     bool esc;
     while (i < len) {
         char c = t[i];
+        if (c == '\0') /* never in JSON text; jansson 2.14 lets one follow a literal */
+            return false;
         if (c == '"') {
             if (!scan_string(t, len, i, &i, &esc))
                 return false;

@@ -5,7 +5,7 @@
  * Properties:
  * - neither reads past the input nor fails but with a code;
  * - when jansson accepts the input as an object (no duplicate keys, within
- *   the member cap), jsonlit accepts it too, with the same members in the
+ *   the member cap, no NUL byte: see below), jsonlit accepts it too, with the same members in the
  *   same number, each found by its decoded key, of the kind jansson gives;
  *   an integer's literal reads back as jansson's integer, a string's raw
  *   text decodes to jansson's string;
@@ -67,7 +67,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        m[i].start >= in && m[i].start + m[i].span <= in + size,
                    "member %d points outside the input", i);
     json_t *doc = json_loadb(in, size, JSON_REJECT_DUPLICATES, NULL);
-    if (json_is_object(doc) && json_object_size(doc) <= CAP) {
+    /* jansson 2.14 takes `null\0,` as `null,` (a NUL right after a literal);
+     * no JSON text holds a NUL, and jsonlit refusing one makes the body -3002. */
+    if (json_is_object(doc) && json_object_size(doc) <= CAP && !memchr(in, '\0', size)) {
         FUZZ_CHECK(rc == 0 && (size_t)n == json_object_size(doc), "jansson took it, jsonlit %d",
                    rc);
         const char *key;

@@ -109,6 +109,11 @@ static void test_refusals_and_limits(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (jsonlit_object(bad[i], strlen(bad[i]), m, 4, &n, &err) != -FG_EBAD_JSON)
             fail_msg("'%s' was taken", bad[i]);
+    /* A NUL byte anywhere, nested values included (jansson takes `12\0` as 12). */
+    static const char nul[][24] = {"{\"a\":[12\0]}", "{\"a\":1\0}", "{\"a\":{\"b\":null\0}}"};
+    static const size_t nul_len[] = {11, 8, 15};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(jsonlit_object(nul[i], nul_len[i], m, 4, &n, &err), -FG_EBAD_JSON);
     /* The text's end is respected: a value cut at len is no value. */
     assert_int_equal(jsonlit_object("{\"a\":123}", 8, m, 4, &n, &err), -FG_EBAD_JSON);
     /* The member cap, at and past it. */
