@@ -814,6 +814,9 @@ static void test_signatures(void **state)
 
 /* --- limits -------------------------------------------------------------------------------- */
 
+static void expect_admin(struct ctx *c, const char *method, const char *path, const char *body,
+                         long status, const char *code);
+
 static void test_limits(void **state)
 {
     struct ctx *c = *state;
@@ -873,6 +876,46 @@ static void test_limits(void **state)
     many[n] = NULL;
     many[11] = "\"q-many2\"";
     refused_kv(c, U1, S1, QUOTE, many, "-3002");
+    /* order_id: 64 characters pass, 65 do not. */
+    char oid[70];
+    memset(oid, 'o', sizeof(oid));
+    oid[64] = '\0';
+    q = quote(c, U1, S1, "USD", "EUR", "USD", "1", "TOD", "q-oid");
+    json_decref(execute(c, U1, S1, q, oid, "e-oid", "200", NULL));
+    oid[64] = 'o';
+    oid[65] = '\0';
+    char *q2 = quote(c, U1, S1, "USD", "EUR", "USD", "1", "TOD", "q-oid2");
+    json_decref(execute(c, U1, S1, q2, oid, "e-oid2", "-3002", NULL));
+    free(q);
+    free(q2);
+    /* user: 64 characters and a secret of 256 bytes pass; 65 and 257 do not. */
+    char cb[1024], user[70], secret[260];
+    memset(user, 'u', sizeof(user));
+    memset(secret, 's', sizeof(secret));
+    user[64] = secret[256] = '\0';
+    snprintf(cb, sizeof(cb),
+             "{\"family\":\"yabandpay\",\"user\":\"%s\",\"secret\":\"%s\","
+             "\"uuid\":\"c1\"}",
+             user, secret);
+    admin_post(c, "/admin/v1/clients", cb, 201);
+    json_decref(call(c, user, secret, QUERY, (const char *const[]){"trade_id", "\"x\"", NULL},
+                     "-4122", NULL));
+    user[64] = 'u';
+    user[65] = '\0';
+    snprintf(cb, sizeof(cb),
+             "{\"family\":\"yabandpay\",\"user\":\"%s\",\"secret\":\"%s\","
+             "\"uuid\":\"c1\"}",
+             user, secret);
+    expect_admin(c, "POST", "/admin/v1/clients", cb, 400, NULL);
+    refused_kv(c, user, secret, QUERY, (const char *const[]){"trade_id", "\"x\"", NULL}, "-2001");
+    user[64] = '\0';
+    secret[256] = 's';
+    secret[257] = '\0';
+    snprintf(cb, sizeof(cb),
+             "{\"family\":\"yabandpay\",\"user\":\"%s\",\"secret\":\"%s\","
+             "\"uuid\":\"c1\"}",
+             user, secret);
+    expect_admin(c, "POST", "/admin/v1/clients", cb, 400, NULL);
     /* The client's bounds, at and past them. */
     struct fgresp r;
     static const char *const clients[][2] = {

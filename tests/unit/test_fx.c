@@ -787,6 +787,13 @@ static const struct fx_position *pos_of(const struct pos_seen *s, const char *cc
     return NULL;
 }
 
+static int pos_count_one(void *ctx, const struct fx_position *p)
+{
+    (void)p;
+    ((int *)ctx)[0]++;
+    return 0;
+}
+
 static void test_positions(void **state)
 {
     struct fx *f = *state;
@@ -882,6 +889,61 @@ static void test_settle_batch_limit(void **state)
     assert_reconciled(f, n);
 }
 
+static void test_limits(void **state)
+{
+    struct fx *f = *state;
+    struct fg_err err;
+    bool created;
+    /* FG_FX_FAMILIES_MAX families may register a settlement hook, no more
+     * ("t" of the tests before may be one already); replacing is no new one. */
+    char fam[16];
+    int rc = 0, added = 0;
+    for (int i = 0; i <= FG_FX_FAMILIES_MAX && rc == 0; i++) {
+        snprintf(fam, sizeof(fam), "fam%d", i);
+        if ((rc = fx_final_hook_set(fam, hook)) == 0)
+            added++;
+    }
+    assert_int_equal(rc, -FG_ELIMIT);
+    assert_true(added == FG_FX_FAMILIES_MAX || added == FG_FX_FAMILIES_MAX - 1);
+    assert_int_equal(fx_final_hook_set("fam0", NULL), 0);
+    /* A source of FG_FX_SOURCE_BYTES_MAX bytes passes, one more does not. */
+    struct fx_rate_row r = {.bid = R("1"), .ask = R("2"), .set_ms = 1};
+    snprintf(r.base, sizeof(r.base), "EUR");
+    snprintf(r.quote, sizeof(r.quote), "GBP");
+    memset(r.source, 's', FG_FX_SOURCE_BYTES_MAX);
+    r.source[FG_FX_SOURCE_BYTES_MAX] = '\0';
+    assert_int_equal(fx_rate_put(f->s, &r, &created, &err), 0);
+    char line[160];
+    snprintf(line, sizeof(line), "EUR/GBP,1,2,0,%s", r.source);
+    struct fx_rate_row rows[2];
+    int n = 0;
+    assert_int_equal(fx_rates_csv_parse(line, strlen(line), "csv", 1, rows, &n, &err), 0);
+    strcat(line, "s");
+    assert_int_equal(fx_rates_csv_parse(line, strlen(line), "csv", 1, rows, &n, &err),
+                     -FG_EBAD_FIELD);
+    /* Positions: FG_FX_POSITION_CURRENCIES_MAX currencies with a house:fx account
+     * are reported; one more is refused, never cut short. */
+    for (int i = 4; i < FG_FX_POSITION_CURRENCIES_MAX; i++) {
+        struct currency c = {.digits = 2};
+        snprintf(c.code, sizeof(c.code), "X%03d", i);
+        assert_int_equal(currency_create(f->s, &c, 1, &created, &err), 0);
+        assert_int_equal(ledger_house_open(f->s, c.code, 1, &err), 0);
+    }
+    int64_t total = 0;
+    struct pos_count {
+        int n;
+    } pc = {0};
+    assert_int_equal(ledger_sync(f->s, &err), 0);
+    assert_int_equal(fx_positions(f->s, f->t0, "USD", pos_count_one, &pc, &total, &err), 0);
+    assert_int_equal(pc.n, FG_FX_POSITION_CURRENCIES_MAX);
+    struct currency c = {.code = "XMORE", .digits = 2};
+    assert_int_equal(currency_create(f->s, &c, 1, &created, &err), 0);
+    assert_int_equal(ledger_house_open(f->s, c.code, 1, &err), 0);
+    assert_int_equal(ledger_sync(f->s, &err), 0);
+    assert_int_equal(fx_positions(f->s, f->t0, "USD", pos_count_one, &pc, &total, &err),
+                     -FG_ELIMIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -899,6 +961,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_positions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconcile_catches_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settle_batch_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
