@@ -211,7 +211,7 @@ cat >"$YB_BOOT" <<'JSON'
  "rates":[{"pair":"EUR/USD","bid":"1.0850","ask":"1.0860","source":"bench"}],
  "clients":[{"family":"yabandpay","user":"bench","secret":"bench-yabandpay-secret","uuid":"fx1","rate_limit":{"per_s":1000000,"burst":1000000}}]}
 JSON
-"$BIN" serve --listen "127.0.0.1:$PORT" --data "$WORK/yb" --admin-token bench --log-level warn \
+"$BIN" serve --listen "127.0.0.1:$PORT" --data "$WORK/yb-data" --admin-token bench --log-level warn \
     --bootstrap "$YB_BOOT" >"$WORK/yb.out" 2>"$WORK/yb.err" &
 FG_PID=$!
 wait_port "$PORT"
