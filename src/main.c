@@ -480,8 +480,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "sign") == 0) {
         if (argc > 1 && strcmp(argv[1], "yabandpay") == 0)
             return yabandpay_sign_main(argc - 1, argv + 1);
-        fprintf(stderr, "usage: fundgate sign yabandpay --secret S [FILE|-]\n");
-        return 2;
+        bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fprintf(help ? stdout : stderr, "usage: fundgate sign yabandpay --secret S [FILE|-]\n");
+        return help ? 0 : 2;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);

@@ -107,8 +107,8 @@
     X(EWD_APPEAL_AUTH, 403, "appeal_not_owner", "only the order's owner may appeal")               \
     X(EWD_BANK_NOT_APPROVED, 409, "bank_not_approved", "the order's bank record is not approved")  \
     X(EWD_FLOW_UNKNOWN, 400, "unknown_flow", "unknown fund flow")                                  \
-    X(EWD_FLOW_TYPE, 409, "flow_type_mismatch", "account type does not match the flow")         \
-    /* FX core (issue 12): services/fx.h; each FX family maps them to its codes. */               \
+    X(EWD_FLOW_TYPE, 409, "flow_type_mismatch", "account type does not match the flow")            \
+    /* FX core (issue 12): services/fx.h; each FX family maps them to its codes. */                \
     X(EFX_NO_RATE, 404, "fx_rate_not_found", "no rate for the currency pair")                      \
     X(EFX_RATE_STALE, 409, "fx_rate_stale", "the rate is older than its maximum age")              \
     X(EFX_SAME_CURRENCY, 400, "fx_same_currency", "sell and buy currencies are the same")          \

@@ -9,12 +9,7 @@
 #include "families/yabandpay.h"
 
 const families_routes_fn families_routes[] = {
-    tradeboss_routes,
-    funds_routes,
-    funds_admin_routes,
-    fx_admin_routes,
-    yabandpay_routes,
-    NULL,
+    tradeboss_routes, funds_routes, funds_admin_routes, fx_admin_routes, yabandpay_routes, NULL,
 };
 
 void families_init(void)

@@ -251,11 +251,11 @@ int wd_convert(struct store *s, int64_t now_ms, const char *from, int from_digit
 {
     struct fxrate mid;
     /* What the customer's money is worth, rounded DOWN (never overstated). */
-    int rc = fx_convert_mid(s, now_ms, from, from_digits, to, to_digits, amount,
-                            MONEY_ROUND_DOWN, out, &mid, inverted, err);
+    int rc = fx_convert_mid(s, now_ms, from, from_digits, to, to_digits, amount, MONEY_ROUND_DOWN,
+                            out, &mid, inverted, err);
     if (rc == -FG_EFX_NO_RATE || rc == -FG_EFX_RATE_STALE)
-        return fg_fail(err, -FG_EWD_NO_RATE, "no usable rate between %.16s and %.16s: %s", from,
-                       to, rc == -FG_EFX_NO_RATE ? "none is set" : "it is stale");
+        return fg_fail(err, -FG_EWD_NO_RATE, "no usable rate between %.16s and %.16s: %s", from, to,
+                       rc == -FG_EFX_NO_RATE ? "none is set" : "it is stale");
     if (rc == 0 && !fxrate_to_money(mid, MONEY_ROUND_HALF_EVEN, rate_mid))
         return fg_fail(err, -FG_EWD_NO_RATE, "the %.16s/%.16s mid has no 10-digit form", from, to);
     return rc;

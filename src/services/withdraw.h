@@ -4,11 +4,12 @@
  * calendars, rates, back-office operators.
  *
  * What it is for: the business rules of SYSTEM.md section 2 "Withdrawal
- * order". Rates are the FX core's (services/fx.h) since issue 12. It takes the time as an argument, talks to the ledger for money and
- * to the store for its tables (migration "funds"), and returns negative fg
- * codes (-FG_EWD_*, ...) that the protocol adapter (families/funds.c) maps to
- * the seed's codes in one table. Not for: HTTP, JSON envelopes, tokens,
- * idempotency records (the adapter owns those).
+ * order". It takes the time as an argument, talks to the ledger for money and
+ * to the store for its tables (migration "funds"; rates are the FX core's,
+ * services/fx.h, since issue 12), and returns negative fg codes (-FG_EWD_*,
+ * ...) that the protocol adapter (families/funds.c) maps to the seed's codes
+ * in one table. Not for: HTTP, JSON envelopes, tokens, idempotency records
+ * (the adapter owns those).
  *
  * Threading: writes run on the engine's writer inside a per-command savepoint
  * (a refusal returns < 0 and the caller rolls back); reads on any connection.
