@@ -11,6 +11,7 @@
 #   3. Engine: `fundgate bench` (no HTTP) at batch 1, 100, 1000, 8190 beside a plain C loop
 #      of the same SQL on the same store; ratio.
 #   4. Growth: the 256-connection HTTP run again with $BENCH_GROWTH transfers already stored.
+#   5. FX: bench/yb_bench.c, 16 threads of YabandPay quote+execute pairs (signed), per second.
 # Every figure is the median of $BENCH_RUNS runs. Results: bench/out/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -237,6 +238,28 @@ done
 RECON2=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT/admin/v1/reconcile" | grep -o '"ok":[a-z]*')
 stop_fundgate
 
+echo "== FX: YabandPay quote+execute pairs (16 threads)"
+YB_BOOT="$WORK/yb-bootstrap.json"
+cat >"$YB_BOOT" <<'JSON'
+{"currencies":[{"code":"USD","digits":2},{"code":"EUR","digits":2}],
+ "customers":[{"uuid":"fx1","user_name":"fx1","name":"FX Bench","company_id":7,"base_currency":"USD"}],
+ "accounts":[{"uuid":"fx1","type":"wallet","currency":"USD"},{"uuid":"fx1","type":"wallet","currency":"EUR"}],
+ "deposits":[{"request_id":"fx-fund","uuid":"fx1","type":"wallet","currency":"USD","amount":"100000000.00"}],
+ "rates":[{"pair":"EUR/USD","bid":"1.0850","ask":"1.0860","source":"bench"}],
+ "clients":[{"family":"yabandpay","user":"bench","secret":"bench-yabandpay-secret","uuid":"fx1","rate_limit":{"per_s":1000000,"burst":1000000}}]}
+JSON
+"$BIN" serve --listen "127.0.0.1:$PORT" --data "$WORK/yb-data" --admin-token bench --log-level warn \
+    --bootstrap "$YB_BOOT" >"$WORK/yb.out" 2>"$WORK/yb.err" &
+FG_PID=$!
+wait_port "$PORT"
+for r in $(seq 1 "$RUNS"); do
+    line=$("$ROOT/build/bench_yb_bench" "http://127.0.0.1:$PORT" 16 "$DURATION" bench bench-yabandpay-secret | tail -1)
+    echo "$line"
+    echo "$line" | sed -E 's/.*per_s=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+).*/\1 \2 \3/' >>"$WORK/yb"
+done
+RECON3=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT/admin/v1/reconcile" | grep -o '"ok":[a-z]*')
+stop_fundgate
+
 H64=$(col http_64 1) H256=$(col http_256 1) N64=$(col nginx_64 1) N256=$(col nginx_256 1)
 PG=$(col pg_runs 1) G256=$(col growth_256 1) P1=$(col pg1_256 1) P2=$(col pg2_256 1)
 {
@@ -256,8 +279,10 @@ PG=$(col pg_runs 1) G256=$(col growth_256 1) P1=$(col pg1_256 1) P2=$(col pg2_25
         echo "| engine, batch $b | $E transfers/s | | | plain SQL loop: $P/s | $(ratio "$E" "$P") |"
     done
     echo "| growth: HTTP 256 conns with $GROWTH stored | $G256 req/s | $(col growth_256 2) | $(col growth_256 3) | empty database: $H256 req/s | $(ratio "$G256" "$H256") |"
+    YB=$(col yb 1)
+    echo "| FX: YabandPay quote+execute pairs, 16 threads | $YB pairs/s | $(col yb 2) | $(col yb 3) | HTTP execute, 64 conns: $H64 req/s (a pair is 2 requests, 2 commits) | $(ratio "$(awk -v y="$YB" 'BEGIN{print 2*y}')" "$H64") |"
     echo
-    echo "Reconcile after the HTTP load: $RECON; after the growth run: $RECON2; after the PostgreSQL runs: $RECON_PG."
+    echo "Reconcile after the HTTP load: $RECON; after the growth run: $RECON2; after the PostgreSQL runs: $RECON_PG; after the FX run: $RECON3."
     echo
     echo "PostgreSQL: the same machine, fsync=on, synchronous_commit=on, full_page_writes=on, shared_buffers=512MB; fundgate reaches it over TCP on loopback, as pgbench does."
     echo

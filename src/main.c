@@ -22,7 +22,10 @@
 #include "core/jwt.h"
 #include "core/log.h"
 #include "core/parse.h"
+#include "families/fx_admin.h"
+#include "families/yabandpay.h"
 #include "ledger/ledger.h"
+#include "services/fx.h"
 #include "store/store.h"
 
 #define DEFAULT_DATA_DIR "./fundgate-data"
@@ -39,6 +42,8 @@ static void usage_main(FILE *f)
             "  bench       push transfers into the engine and the store (no HTTP)\n"
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
             "  routes      print every route the server answers (METHOD PATH)\n"
+            "  rates       load FX rates from a CSV file: fundgate rates load FILE\n"
+            "  sign        sign a request body: fundgate sign yabandpay --secret S [FILE|-]\n"
             "  version     print the version\n\n"
             "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
@@ -326,8 +331,9 @@ static int cmd_reconcile(int argc, char **argv)
     struct fg_err err = {0};
     struct store *s = NULL;
     struct ledger_report *r = calloc(1, sizeof(*r));
+    int64_t fx_checked = 0;
     if (!r || store_open(uri, false, &s, &err) < 0 || store_begin_read(s, &err) < 0 ||
-        ledger_reconcile(s, r, &err) < 0) {
+        ledger_reconcile(s, r, &err) < 0 || fx_reconcile(s, r, &fx_checked, &err) < 0) {
         char shown[1024];
         store_uri_redact(uri, shown, sizeof(shown));
         fprintf(stderr, "fundgate reconcile: %s: %s\n", shown, err.msg);
@@ -348,6 +354,7 @@ static int cmd_reconcile(int argc, char **argv)
     }
     for (int i = 0; i < r->violation_count && i < LEDGER_RECONCILE_VIOLATIONS_MAX; i++)
         printf("violation: %s\n", r->violations[i]);
+    printf("fx exchanges checked: %lld\n", (long long)fx_checked);
     printf("reconcile: %s (%d violations)\n", r->ok ? "ok" : "FAILED", r->violation_count);
     rc = r->ok ? 0 : 1;
     free(r);
@@ -571,6 +578,15 @@ int main(int argc, char **argv)
         return cmd_token(argc, argv);
     if (strcmp(cmd, "routes") == 0)
         return cmd_routes(argc, argv);
+    if (strcmp(cmd, "rates") == 0)
+        return fx_rates_load_main(argc, argv);
+    if (strcmp(cmd, "sign") == 0) {
+        if (argc > 1 && strcmp(argv[1], "yabandpay") == 0)
+            return yabandpay_sign_main(argc - 1, argv + 1);
+        bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fprintf(help ? stdout : stderr, "usage: fundgate sign yabandpay --secret S [FILE|-]\n");
+        return help ? 0 : 2;
+    }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;

@@ -24,6 +24,7 @@
 #include "ledger/idem.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
+#include "services/fx.h"
 #include "store/store.h"
 
 #define ADMIN_DEPOSIT_SCOPE "admin.deposit"
@@ -605,8 +606,11 @@ static int reconcile_get(struct http_req *req, void *ctx)
     struct store *s = app_reader(&err);
     struct ledger_report *r = calloc(1, sizeof(*r));
     int rc = !s ? -FG_ESTORE : !r ? -FG_ENOMEM : store_begin_read(s, &err);
+    int64_t fx_checked = 0; /* issue 12: each exchange's legs at its rate, same snapshot */
     if (rc == 0) {
         rc = ledger_reconcile(s, r, &err);
+        if (rc == 0)
+            rc = fx_reconcile(s, r, &fx_checked, &err);
         store_rollback(s);
     }
     if (rc < 0) {
@@ -633,8 +637,9 @@ static int reconcile_get(struct http_req *req, void *ctx)
     for (int i = 0; i < r->violation_count && i < LEDGER_RECONCILE_VIOLATIONS_MAX; i++)
         json_array_append_new(viol, json_string(r->violations[i]));
     app_respond_json(req, 200,
-                     json_pack("{s:b,s:o,s:i,s:o}", "ok", r->ok, "currencies", ccys,
-                               "violation_count", r->violation_count, "violations", viol));
+                     json_pack("{s:b,s:o,s:I,s:i,s:o}", "ok", r->ok, "currencies", ccys,
+                               "fx_exchanges", (json_int_t)fx_checked, "violation_count",
+                               r->violation_count, "violations", viol));
     free(r);
     return HTTP_DONE;
 }

@@ -502,6 +502,10 @@ static int serve_open(void)
         store_close(writer);
         return -1;
     }
+    if (families_start(app.engine) < 0) {
+        fprintf(stderr, "fundgate: cannot start the families' periodic work\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -509,6 +513,7 @@ static void serve_release(struct http_server *srv)
 {
     if (srv)
         http_server_stop(srv);
+    families_stop();
     engine_destroy(app.engine);
     app.engine = NULL;
     pthread_mutex_lock(&app.readers_mu);
@@ -631,6 +636,7 @@ int app_serve(const struct app_config *cfg)
     __atomic_store_n(&app.draining, true, __ATOMIC_RELAXED);
     http_server_quiesce(srv);
     shutdown_wait(srv);
+    families_stop(); /* its sweep is a command: before the engine stops */
     engine_stop(app.engine);
     shutdown_wait(srv);
     exit_code = 0;

@@ -24,6 +24,7 @@ const struct bootstrap_section bootstrap_sections[] = {
     {"clients", "POST", "/admin/v1/clients"},
     {"banks", "POST", "/admin/v1/customers/{uuid}/banks"},
     {"rates", "POST", "/admin/v1/rates"},
+    {"rates_csv", "POST", "/admin/v1/rates/load"},
     {"calendars", "POST", "/admin/v1/calendars/{currency}/holidays"},
     {"withdrawal_rules", "POST", "/admin/v1/rules/withdrawal"},
     {"operators", "POST", "/admin/v1/operators"},
@@ -72,13 +73,32 @@ static bool expand_path(const char *tmpl, json_t *item, char *out, size_t cap)
     return true;
 }
 
+/* An item's "file" (rates_csv) is relative to the bootstrap file's directory. */
+static bool file_resolve(json_t *body, const char *dir)
+{
+    const char *f = json_string_value(json_object_get(body, "file"));
+    if (!f || f[0] == '/' || !dir[0])
+        return true;
+    char full[FG_FILE_PATH_BYTES_MAX + 1];
+    int n = snprintf(full, sizeof(full), "%s/%s", dir, f);
+    if (n < 0 || (size_t)n >= sizeof(full))
+        return false; /* never cut */
+    json_object_set_new(body, "file", json_string(full));
+    return true;
+}
+
 static int apply_item(const struct bootstrap_section *sec, int index, json_t *item,
-                      const struct http_route *routes, int route_count, struct fg_err *err)
+                      const struct http_route *routes, int route_count, const char *dir,
+                      struct fg_err *err)
 {
     char path[FG_HTTP_PATH_BYTES_MAX];
     json_t *body = json_deep_copy(item);
     if (!body)
         return fg_fail(err, -FG_ENOMEM, "out of memory");
+    if (strcmp(sec->key, "rates_csv") == 0 && json_is_object(body) && !file_resolve(body, dir)) {
+        json_decref(body);
+        return fg_fail(err, -FG_EBAD_FIELD, "%s[%d]: the file path is too long", sec->key, index);
+    }
     if (!json_is_object(body) || !expand_path(sec->path, body, path, sizeof(path))) {
         json_decref(body);
         return fg_fail(err, -FG_EBAD_FIELD,
@@ -165,6 +185,13 @@ int app_bootstrap(const char *path, const struct http_route *routes, int route_c
         }
     }
     int applied = 0;
+    char dir[FG_FILE_PATH_BYTES_MAX + 1];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        dir[0] = '\0';
     for (int i = 0; bootstrap_sections[i].key; i++) {
         json_t *items = json_object_get(doc, bootstrap_sections[i].key);
         if (!items)
@@ -178,7 +205,7 @@ int app_bootstrap(const char *path, const struct http_route *routes, int route_c
         json_t *item;
         json_array_foreach(items, j, item)
         {
-            rc = apply_item(&bootstrap_sections[i], (int)j, item, routes, route_count, err);
+            rc = apply_item(&bootstrap_sections[i], (int)j, item, routes, route_count, dir, err);
             if (rc < 0)
                 goto out;
             applied++;

@@ -107,7 +107,17 @@
     X(EWD_APPEAL_AUTH, 403, "appeal_not_owner", "only the order's owner may appeal")               \
     X(EWD_BANK_NOT_APPROVED, 409, "bank_not_approved", "the order's bank record is not approved")  \
     X(EWD_FLOW_UNKNOWN, 400, "unknown_flow", "unknown fund flow")                                  \
-    X(EWD_FLOW_TYPE, 409, "flow_type_mismatch", "account type does not match the flow")
+    X(EWD_FLOW_TYPE, 409, "flow_type_mismatch", "account type does not match the flow")            \
+    /* FX core (issue 12): services/fx.h; each FX family maps them to its codes. */                \
+    X(EFX_NO_RATE, 404, "fx_rate_not_found", "no rate for the currency pair")                      \
+    X(EFX_RATE_STALE, 409, "fx_rate_stale", "the rate is older than its maximum age")              \
+    X(EFX_SAME_CURRENCY, 400, "fx_same_currency", "sell and buy currencies are the same")          \
+    X(EFX_VALUE_DATE, 409, "fx_value_date_unknown", "the calendars do not give a value date")      \
+    X(EFX_QUOTE_UNKNOWN, 404, "fx_quote_not_found", "quote does not exist")                        \
+    X(EFX_QUOTE_EXPIRED, 409, "fx_quote_expired", "quote has expired")                             \
+    X(EFX_QUOTE_USED, 409, "fx_quote_used", "quote has already been used")                         \
+    X(EFX_ORDER_EXISTS, 409, "fx_order_exists", "order id already used by another exchange")       \
+    X(EFX_EXCHANGE_UNKNOWN, 404, "fx_exchange_not_found", "exchange does not exist")
 
 enum fg_code {
     FG_OK = 0,

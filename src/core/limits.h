@@ -156,7 +156,6 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_YB_REQUEST_ID_BYTES_MAX 64 /* request_id */
 #define FG_YB_QUOTE_ID_BYTES_MAX 64   /* quote_id, trade_id as sent */
 #define FG_YB_FIELDS_MAX 64           /* members of `data` (the string to sign) */
-#define FG_YB_CLIENT_CACHE_MAX 64     /* parsed client configs kept per process */
 
 static_assert(FG_WD_LIST_LIMIT_DEFAULT <= FG_WD_LIST_LIMIT_MAX, "default page within max");
 static_assert(FG_WD_HOLIDAYS_PER_REQUEST_MAX <= FG_WD_HOLIDAYS_PER_CURRENCY_MAX,

@@ -4,18 +4,28 @@
 #include <stddef.h>
 
 #include "families/funds.h"
+#include "families/fx_admin.h"
 #include "families/tradeboss.h"
+#include "families/yabandpay.h"
 
 const families_routes_fn families_routes[] = {
-    tradeboss_routes,
-    tradeboss_admin_routes,
-    funds_routes,
-    funds_admin_routes,
-    NULL,
+    tradeboss_routes, tradeboss_admin_routes, funds_routes, funds_admin_routes,
+    fx_admin_routes,  yabandpay_routes,       NULL,
 };
 
 void families_init(void)
 {
     tradeboss_init();
     funds_init();
+    yabandpay_init();
+}
+
+int families_start(struct engine *e)
+{
+    return fx_sweeper_start(e);
+}
+
+void families_stop(void)
+{
+    fx_sweeper_stop();
 }

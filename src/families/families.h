@@ -18,4 +18,10 @@ extern const families_routes_fn families_routes[];
 /* Register every family's client validator (idempotent). */
 void families_init(void);
 
+struct engine;
+/* Start the families' periodic work over the running engine (the FX
+ * settlement sweep), and stop it before the engine stops. */
+int families_start(struct engine *e);
+void families_stop(void);
+
 #endif

@@ -1139,6 +1139,7 @@ static int transfer_post(struct http_req *req, void *ctx)
 
 struct balance_ctx {
     struct store *s;
+    int64_t now_ms;
     const struct currency *base;
     json_t *arr;
     int64_t total;
@@ -1154,7 +1155,7 @@ static int balance_one(void *ctx, const struct ledger_account *acct)
     bool inv = false;
     int rc = currency_get(b->s, acct->currency, &cur, b->err);
     if (rc == 0)
-        rc = wd_convert(b->s, cur.code, cur.digits, b->base->code, b->base->digits,
+        rc = wd_convert(b->s, b->now_ms, cur.code, cur.digits, b->base->code, b->base->digits,
                         ledger_account_balance(acct), &v, &rate, &inv, b->err);
     if (rc == 0 && !money_add(b->total, v, &b->total))
         rc = fg_fail(b->err, -FG_EOVERFLOW, "total overflows");
@@ -1182,7 +1183,8 @@ static int convert_balances(struct store *s, const struct wd_actor *actor, const
         rc = withdraw_actor_check(s, actor, uuid, err);
     if (rc == 0)
         rc = currency_get(s, cu.base_currency, &base, err);
-    struct balance_ctx b = {.s = s, .base = &base, .arr = json_array(), .err = err};
+    struct balance_ctx b = {
+        .s = s, .now_ms = fg_clock_now_ms(), .base = &base, .arr = json_array(), .err = err};
     if (rc == 0)
         rc = ledger_account_list(s, uuid, balance_one, &b, err);
     if (rc == 0)
@@ -1237,8 +1239,8 @@ static int convert_post(struct http_req *req, void *ctx)
             rc = money_amount_parse(amount_text, strlen(amount_text), fc.digits, &amount, &err);
     }
     if (rc == 0)
-        rc = wd_convert(s, fc.code, fc.digits, tc.code, tc.digits, amount, &out, &rate, &inverted,
-                        &err);
+        rc = wd_convert(s, fg_clock_now_ms(), fc.code, fc.digits, tc.code, tc.digits, amount, &out,
+                        &rate, &inverted, &err);
     if (rc == 0) {
         char rate_text[40];
         money_rate_format(rate, MONEY_RATE_DIGITS, rate_text, sizeof(rate_text));

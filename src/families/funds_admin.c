@@ -1,7 +1,8 @@
 /*
  * funds_admin.c - the admin routes that configure the Funds family and review
  * its withdrawals (issue 4): bank records, withdrawal rules, holiday
- * calendars, rates, operators, and the review moves of an order.
+ * calendars, operators, and the review moves of an order. (Rates are the FX
+ * core's since issue 12: families/fx_admin.c.)
  *
  * Bearer-token protected (admin_authorized); errors in the admin envelope
  * {"error":{"code","message"}} plus "funds_code" when the refusal has a seed
@@ -356,88 +357,6 @@ static int holidays_post(struct http_req *req, void *ctx)
     return app_cmd_submit(c);
 }
 
-/* --- rates -------------------------------------------------------------------- */
-
-struct rate_cmd {
-    char base[FG_CURRENCY_CODE_BYTES_MAX + 1], quote[FG_CURRENCY_CODE_BYTES_MAX + 1];
-    int64_t bid, ask;
-    char bid_text[32], ask_text[32];
-};
-
-static int rate_run(struct app_cmd *c, struct store *s, int64_t now_ms)
-{
-    struct rate_cmd *r = c->data;
-    struct fg_err err = {0};
-    struct currency a, b;
-    bool created = false;
-    int rc = currency_get(s, r->base, &a, &err);
-    if (rc == 0)
-        rc = currency_get(s, r->quote, &b, &err);
-    if (rc == 0)
-        rc = wd_rate_put(s, r->base, r->quote, r->bid, r->ask, now_ms, &created, &err);
-    char pair[40];
-    snprintf(pair, sizeof(pair), "%s/%s", r->base, r->quote);
-    if (rc == 0)
-        rc = app_audit(s, c->req, pair, now_ms, &err);
-    if (rc < 0)
-        return refuse(c->req, rc, &err);
-    char mid[32];
-    money_rate_format(money_rate_mid(r->bid, r->ask), MONEY_RATE_DIGITS, mid, sizeof(mid));
-    app_respond_json(c->req, created ? 201 : 200,
-                     json_pack("{s:s,s:s,s:s,s:s}", "pair", pair, "bid", r->bid_text, "ask",
-                               r->ask_text, "mid", mid));
-    return 0;
-}
-
-static int rates_post(struct http_req *req, void *ctx)
-{
-    static const char *const keys[] = {"pair", "bid", "ask", NULL};
-    (void)ctx;
-    FUNDS_ADMIN_AUTH(req);
-    json_t *body;
-    if (app_parse_body(req, keys, &body) < 0)
-        return HTTP_DONE;
-    struct fg_err err = {0};
-    struct app_cmd *c = app_cmd_new(req, rate_run, sizeof(struct rate_cmd));
-    struct rate_cmd *r = c->data;
-    const char *pair = NULL, *bid = NULL, *ask = NULL;
-    int rc = jsonx_str(body, "pair", true, 2 * FG_CURRENCY_CODE_BYTES_MAX + 1, &pair, &err);
-    const char *slash = rc == 0 ? strchr(pair, '/') : NULL;
-    if (rc == 0 && (!slash || slash == pair || !slash[1] ||
-                    (size_t)(slash - pair) > FG_CURRENCY_CODE_BYTES_MAX))
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be BASE/QUOTE");
-    if (rc == 0 && strlen(slash + 1) > FG_CURRENCY_CODE_BYTES_MAX)
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair': a currency code is at most %d bytes",
-                     FG_CURRENCY_CODE_BYTES_MAX);
-    if (rc == 0) {
-        snprintf(r->base, sizeof(r->base), "%.*s", (int)(slash - pair), pair);
-        snprintf(r->quote, sizeof(r->quote), "%s", slash + 1);
-        if (!currency_code_valid(r->base) || !currency_code_valid(r->quote) ||
-            strcmp(r->base, r->quote) == 0)
-            rc = fg_fail(&err, -FG_EBAD_FIELD, "field 'pair' must be two different currencies");
-    }
-    if (rc == 0)
-        rc = jsonx_str(body, "bid", true, 24, &bid, &err);
-    if (rc == 0)
-        rc = money_rate_parse(bid, strlen(bid), &r->bid, &err);
-    if (rc == 0)
-        rc = jsonx_str(body, "ask", true, 24, &ask, &err);
-    if (rc == 0)
-        rc = money_rate_parse(ask, strlen(ask), &r->ask, &err);
-    if (rc == 0 && r->bid > r->ask)
-        rc = fg_fail(&err, -FG_EBAD_FIELD, "bid must not exceed ask");
-    if (rc == 0) {
-        snprintf(r->bid_text, sizeof(r->bid_text), "%s", bid);
-        snprintf(r->ask_text, sizeof(r->ask_text), "%s", ask);
-    }
-    json_decref(body);
-    if (rc < 0) {
-        http_req_error(req, rc, err.msg);
-        return HTTP_DONE;
-    }
-    return app_cmd_submit(c);
-}
-
 /* --- operators ------------------------------------------------------------------ */
 
 static const char *const operator_statuses[] = {"active", "disabled", NULL};
@@ -626,7 +545,6 @@ static const struct http_route routes[] = {
     {"POST", "/admin/v1/customers/{}/banks", banks_post, NULL, "admin_banks_post"},
     {"POST", "/admin/v1/rules/withdrawal", rules_post, NULL, "admin_rules_withdrawal_post"},
     {"POST", "/admin/v1/calendars/{}/holidays", holidays_post, NULL, "admin_holidays_post"},
-    {"POST", "/admin/v1/rates", rates_post, NULL, "admin_rates_post"},
     {"POST", "/admin/v1/operators", operators_post, NULL, "admin_operators_post"},
     {"GET", "/admin/v1/withdrawals", withdrawals_get, NULL, "admin_withdrawals_get"},
     {"POST", "/admin/v1/withdrawals/{}/{}", withdrawal_action_post, NULL,

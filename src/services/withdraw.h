@@ -5,10 +5,11 @@
  *
  * What it is for: the business rules of SYSTEM.md section 2 "Withdrawal
  * order". It takes the time as an argument, talks to the ledger for money and
- * to the store for its tables (migration "funds"), and returns negative fg
- * codes (-FG_EWD_*, ...) that the protocol adapter (families/funds.c) maps to
- * the seed's codes in one table. Not for: HTTP, JSON envelopes, tokens,
- * idempotency records (the adapter owns those).
+ * to the store for its tables (migration "funds"; rates are the FX core's,
+ * services/fx.h, since issue 12), and returns negative fg codes (-FG_EWD_*,
+ * ...) that the protocol adapter (families/funds.c) maps to the seed's codes
+ * in one table. Not for: HTTP, JSON envelopes, tokens, idempotency records
+ * (the adapter owns those).
  *
  * Threading: writes run on the engine's writer inside a per-command savepoint
  * (a refusal returns < 0 and the caller rolls back); reads on any connection.
@@ -169,15 +170,19 @@ int wd_bank_get(struct store *s, const char *uuid, const char *client_bank_id, s
 int wd_holidays_add(struct store *s, const char *currency, const int32_t *days, int n,
                     int32_t through_day, int64_t now_ms, bool *created, int32_t *through_out,
                     int *count_out, struct fg_err *err);
-/* Rates: pair base/quote, bid <= ask, scaled by MONEY_RATE_SCALE. */
-int wd_rate_put(struct store *s, const char *base, const char *quote, int64_t bid, int64_t ask,
-                int64_t now_ms, bool *created, struct fg_err *err);
-/* Convert amount (from_digits) of `from` into `to` (to_digits) at the mid rate,
- * rounded DOWN (the side a customer receives); *rate_mid is quote units per
- * base unit of the stored pair and *inverted tells whether from is the quote.
- * Same currency: rate 1. -FG_EWD_NO_RATE when neither direction is stored. */
-int wd_convert(struct store *s, const char *from, int from_digits, const char *to, int to_digits,
-               int64_t amount, int64_t *out, int64_t *rate_mid, bool *inverted, struct fg_err *err);
+/* A currency's calendar from `from_day` on (through_day -1: none);
+ * cal->holidays is malloc'd (free it). Used by the FX core's value dates. */
+int wd_calendar_load(struct store *s, const char *currency, int32_t from_day,
+                     struct wd_calendar *cal, struct fg_err *err);
+/* Convert amount (from_digits) of `from` into `to` (to_digits) at the mid of
+ * the FX core's rate (services/fx.h), rounded DOWN (the side a customer
+ * receives); *rate_mid is that mid rounded half-even to 10 decimal places,
+ * in the stored pair's direction, and *inverted tells whether from is its
+ * quote currency. Same currency: rate 1. -FG_EWD_NO_RATE when neither
+ * direction is stored or the pair is older than its maximum age. */
+int wd_convert(struct store *s, int64_t now_ms, const char *from, int from_digits, const char *to,
+               int to_digits, int64_t amount, int64_t *out, int64_t *rate_mid, bool *inverted,
+               struct fg_err *err);
 int wd_operator_put(struct store *s, const struct wd_operator *o, int64_t now_ms, bool *created,
                     struct fg_err *err);
 int wd_operator_get(struct store *s, const char *app_id, const char *user_name,

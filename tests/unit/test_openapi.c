@@ -144,7 +144,8 @@ static void test_auth_per_family(void **state)
                                        strncmp(path, "/account/v2/", 12) == 0 ||
                                        strncmp(path, "/rate/v2/", 9) == 0
                                    ? "fundsToken"
-                                   : NULL;
+                               : strcmp(path, "/Payments") == 0 ? "yabandpaySign"
+                                                                : NULL;
             if (want) {
                 if (!op_uses(doc, op, want))
                     fail_msg("%s %s does not name the %s scheme", method, path, want);
