@@ -783,7 +783,7 @@ static int order_detail_post(struct http_req *req, void *ctx)
     if (rc == 0 && strcmp(o->app_id, a.actor.app_id) != 0)
         rc = fg_fail(&err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
     if (rc == 0)
-        rc = withdraw_actor_check(s, &a.actor, o->uuid, &err);
+        rc = withdraw_actor_check(s, &a.actor, o->uuid, WD_ROLES_READ, &err);
     answer(req, zh, rc, rc == 0 ? funds_order_json(o, true) : NULL, &err);
     json_decref(body);
     free(o);
@@ -840,7 +840,7 @@ static int order_list_post(struct http_req *req, void *ctx)
     if (rc == 0 && strcmp(cu.app_id, a.actor.app_id) != 0)
         rc = fg_fail(&err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", uuid);
     if (rc == 0)
-        rc = withdraw_actor_check(s, &a.actor, uuid, &err);
+        rc = withdraw_actor_check(s, &a.actor, uuid, WD_ROLES_READ, &err);
     struct list_ctx l = {.arr = json_array()};
     if (rc == 0)
         rc = withdraw_list(s, a.actor.app_id, uuid, status >= 0 ? order_statuses[status] : "",
@@ -991,7 +991,7 @@ static int transfer_run(struct app_cmd *c, struct store *s, int64_t now_ms)
     if (rc == 0)
         rc = withdraw_omnibus_check(&cu, &t->actor, &err); /* 110006, as everywhere */
     if (rc == 0) {
-        rc = withdraw_actor_check(s, &t->actor, t->uuid, &err);
+        rc = withdraw_actor_check(s, &t->actor, t->uuid, WD_ROLES_ACT, &err);
         if (rc == -FG_EWD_NO_PERMISSION)
             rc = fg_fail(&err, -FG_EWD_INITIATOR_MISMATCH, "%.64s may not move %.64s's money",
                          t->actor.user_name, t->uuid);
@@ -1180,7 +1180,7 @@ static int convert_balances(struct store *s, const struct wd_actor *actor, const
     if (rc == 0 && strcmp(cu.app_id, actor->app_id) != 0)
         rc = fg_fail(err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", uuid);
     if (rc == 0)
-        rc = withdraw_actor_check(s, actor, uuid, err);
+        rc = withdraw_actor_check(s, actor, uuid, WD_ROLES_READ, err);
     if (rc == 0)
         rc = currency_get(s, cu.base_currency, &base, err);
     struct balance_ctx b = {

@@ -48,6 +48,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/parse.h"
 #include "core/utf8.h"
 #include "families/tradeboss_auth.h"
 #include "families/tradeboss_fence.h"
@@ -537,11 +538,11 @@ static bool prelude(struct http_req *req, struct tb_head *h, bool windowed)
     h->late_code = TB_OK;
     trace_pick(req, h);
     const char *company = http_req_header(req, "companyId");
-    if (!company || !digits_only(company, 1, 18)) {
+    if (!company || !digits_only(company, 1, 18) ||
+        parse_int64_text(company, 1, INT64_MAX, &h->company_id) < 0) {
         refuse_now(req, h->trace, TB_PARAM, "header 'companyId' must be a positive integer");
         return true;
     }
-    h->company_id = strtoll(company, NULL, 10);
     if (client_load(h->company_id, &h->client) < 0) {
         char msg[96];
         snprintf(msg, sizeof(msg), "no tradeboss client for companyId %lld",

@@ -452,7 +452,7 @@ int withdraw_omnibus_check(const struct customer *cu, const struct wd_actor *act
 }
 
 int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const char *uuid,
-                         struct fg_err *err)
+                         unsigned roles_any, struct fg_err *err)
 {
     struct customer owner, me;
     int rc = customer_get(s, uuid, &owner, err);
@@ -463,8 +463,8 @@ int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const ch
     struct wd_operator op;
     rc = wd_operator_get(s, actor->app_id, actor->user_name, &op, NULL);
     bool is_operator = rc == 0;
-    if (is_operator && strcmp(op.status, "active") == 0)
-        return 0; /* back office or server of the app */
+    if (is_operator && strcmp(op.status, "active") == 0 && (op.roles & roles_any))
+        return 0; /* back office or server of the app, with a role that may do this */
     if (rc < 0 && rc != -FG_EWD_OPERATOR)
         return rc;
     rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
@@ -963,7 +963,7 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
     } else if (actor) {
         if (strcmp(o->app_id, actor->app_id) != 0)
             return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
-        if ((rc = withdraw_actor_check(s, actor, o->uuid, err)) < 0)
+        if ((rc = withdraw_actor_check(s, actor, o->uuid, WD_ROLES_ACT, err)) < 0)
             return rc;
     }
     /* The move was made already: a retry answers the order. An order in

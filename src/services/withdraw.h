@@ -203,13 +203,20 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
                  const struct wd_actor *actor, const char *reason, int64_t appeal_window_ms,
                  struct wd_order *out, struct fg_err *err);
 int withdraw_get(struct store *s, const char *serial, struct wd_order *out, struct fg_err *err);
-/* May actor see/cancel this customer's orders? 0, -FG_EWD_ORDER_UNKNOWN
- * (other app), -FG_EWD_NO_PERMISSION (a customer's token on someone else's
- * order, or a token naming another omnibus account than the customer's), or
+/* Which operator roles may do what on a customer's behalf: read its orders,
+ * balances and conversions (any role), or act (cancel an order, move money
+ * between its own accounts: `withdraw` or `api`, never `view` alone). */
+#define WD_ROLES_READ (WD_ROLE_WITHDRAW | WD_ROLE_VIEW | WD_ROLE_API)
+#define WD_ROLES_ACT (WD_ROLE_WITHDRAW | WD_ROLE_API)
+/* May actor see or act on this customer's orders and accounts? The owner
+ * always may; an active operator of the app when it holds one of roles_any.
+ * 0, -FG_EWD_ORDER_UNKNOWN (other app), -FG_EWD_NO_PERMISSION (a customer's
+ * token on someone else's order, an operator without a role for it, or a
+ * token naming another omnibus account than the customer's), or
  * -FG_EWD_INITIATOR (the token's user is neither a customer nor an operator
  * of the app). */
 int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const char *uuid,
-                         struct fg_err *err);
+                         unsigned roles_any, struct fg_err *err);
 /* A token naming another omnibus account than the one the customer sits
  * under (none counts as another) may not act for it: -FG_EWD_NO_PERMISSION.
  * A customer without one on record is not checked. */

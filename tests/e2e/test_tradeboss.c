@@ -242,6 +242,7 @@ static void test_query_and_headers(void **state)
 
     /* Unknown company, user, currency, account; bad and unknown fields. */
     expect(s, QUERY, 77, q, NULL, "US_1000002");
+    expect(s, QUERY, 0, q, NULL, "US_1000001"); /* companyId is a positive integer */
     expect(s, QUERY, 7, "{\"thirdServerCode\":\"fg\",\"userName\":\"nobody\",\"currency\":\"USD\"}",
            NULL, "US_2000001");
     expect(s, QUERY, 7, "{\"thirdServerCode\":\"fg\",\"userName\":\"alice\",\"currency\":\"EUR\"}",
