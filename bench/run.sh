@@ -5,9 +5,13 @@
 #      beside nginx `return 200` of a same-sized JSON; ratio.
 #   2. Peer: PostgreSQL (a throwaway cluster on loopback) with pgbench running the same
 #      transfer (unique insert + guarded debit + credit + journal row), 8 clients; ratio.
+#      Then fundgate itself on that cluster (--db postgresql://...): the same HTTP execute
+#      at 256 connections with one node, and with two nodes on the one database (128 each,
+#      requests summed); each as a ratio to pgbench's transfers on the same cluster.
 #   3. Engine: `fundgate bench` (no HTTP) at batch 1, 100, 1000, 8190 beside a plain C loop
 #      of the same SQL on the same store; ratio.
 #   4. Growth: the 256-connection HTTP run again with $BENCH_GROWTH transfers already stored.
+#   5. FX: bench/yb_bench.c, 16 threads of YabandPay quote+execute pairs (signed), per second.
 # Every figure is the median of $BENCH_RUNS runs. Results: bench/out/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,15 +24,17 @@ ENGINE_N=${BENCH_ENGINE_TRANSFERS:-200000}
 BIN=$ROOT/build/fundgate
 OUT=$ROOT/bench/out
 PORT=18080
+PORT2=18082
 NGINX_PORT=18081
 PG_PORT=15432
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/fg-bench-XXXXXX)
 chmod 755 "$WORK"
-FG_PID= NGINX_PID=
+FG_PID= FG2_PID= NGINX_PID=
 
 cleanup() {
     [ -n "$FG_PID" ] && kill "$FG_PID" 2>/dev/null && wait "$FG_PID" 2>/dev/null || true
+    [ -n "$FG2_PID" ] && kill "$FG2_PID" 2>/dev/null && wait "$FG2_PID" 2>/dev/null || true
     [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
     if [ -f "$WORK/pg/postmaster.pid" ]; then
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
@@ -188,6 +194,38 @@ for r in $(seq 1 "$RUNS"); do
     echo "$tps $lat" >>"$WORK/pg_runs" # not $WORK/pg: that is the cluster
     echo "pgbench: $tps tps, average latency $lat ms"
 done
+
+echo "== fundgate on PostgreSQL (the same cluster): one node, then two"
+runuser -u postgres -- "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -d postgres \
+    -c "CREATE DATABASE fundgate TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >/dev/null
+PG_URI="postgresql://postgres@127.0.0.1:$PG_PORT/fundgate"
+start_fundgate --db "$PG_URI" --bootstrap "$BOOT"
+"$BIN" serve --listen "127.0.0.1:$PORT2" --data "$WORK/http2" --admin-token bench \
+    --log-level warn --db "$PG_URI" >"$WORK/fundgate2.out" 2>"$WORK/fundgate2.err" &
+FG2_PID=$!
+wait_port "$PORT2"
+for r in $(seq 1 "$RUNS"); do
+    wrk_run "pg1_256" "http://127.0.0.1:$PORT" 256 -s "$ROOT/bench/tb_execute.lua" -- "p1-$r" "$USERS"
+    tail -1 "$WORK/pg1_256"
+done
+# Two nodes: one wrk per node at once, 128 connections each; requests/s summed,
+# latencies the worse node's.
+for r in $(seq 1 "$RUNS"); do
+    wrk_run "pg2a" "http://127.0.0.1:$PORT" 128 -s "$ROOT/bench/tb_execute.lua" -- "p2a-$r" "$USERS" &
+    WA=$!
+    wrk_run "pg2b" "http://127.0.0.1:$PORT2" 128 -s "$ROOT/bench/tb_execute.lua" -- "p2b-$r" "$USERS" &
+    WB=$!
+    wait "$WA" "$WB"
+    paste -d' ' <(tail -1 "$WORK/pg2a") <(tail -1 "$WORK/pg2b") |
+        awk '{ printf "%.2f %.2f %.2f\n", $1 + $4, ($2 > $5 ? $2 : $5), ($3 > $6 ? $3 : $6) }' >>"$WORK/pg2_256"
+    tail -1 "$WORK/pg2_256"
+done
+RECON_PG=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT2/admin/v1/reconcile" | grep -o '"ok":[a-z]*')
+echo "reconcile after the PostgreSQL runs: $RECON_PG"
+kill "$FG2_PID"
+wait "$FG2_PID" || true
+FG2_PID=
+stop_fundgate
 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
 
 echo "== growth: $GROWTH transfers already stored"
@@ -200,8 +238,30 @@ done
 RECON2=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT/admin/v1/reconcile" | grep -o '"ok":[a-z]*')
 stop_fundgate
 
+echo "== FX: YabandPay quote+execute pairs (16 threads)"
+YB_BOOT="$WORK/yb-bootstrap.json"
+cat >"$YB_BOOT" <<'JSON'
+{"currencies":[{"code":"USD","digits":2},{"code":"EUR","digits":2}],
+ "customers":[{"uuid":"fx1","user_name":"fx1","name":"FX Bench","company_id":7,"base_currency":"USD"}],
+ "accounts":[{"uuid":"fx1","type":"wallet","currency":"USD"},{"uuid":"fx1","type":"wallet","currency":"EUR"}],
+ "deposits":[{"request_id":"fx-fund","uuid":"fx1","type":"wallet","currency":"USD","amount":"100000000.00"}],
+ "rates":[{"pair":"EUR/USD","bid":"1.0850","ask":"1.0860","source":"bench"}],
+ "clients":[{"family":"yabandpay","user":"bench","secret":"bench-yabandpay-secret","uuid":"fx1","rate_limit":{"per_s":1000000,"burst":1000000}}]}
+JSON
+"$BIN" serve --listen "127.0.0.1:$PORT" --data "$WORK/yb-data" --admin-token bench --log-level warn \
+    --bootstrap "$YB_BOOT" >"$WORK/yb.out" 2>"$WORK/yb.err" &
+FG_PID=$!
+wait_port "$PORT"
+for r in $(seq 1 "$RUNS"); do
+    line=$("$ROOT/build/bench_yb_bench" "http://127.0.0.1:$PORT" 16 "$DURATION" bench bench-yabandpay-secret | tail -1)
+    echo "$line"
+    echo "$line" | sed -E 's/.*per_s=([0-9.]+) p50_ms=([0-9.]+) p99_ms=([0-9.]+).*/\1 \2 \3/' >>"$WORK/yb"
+done
+RECON3=$(curl -s -H 'Authorization: Bearer bench' "http://127.0.0.1:$PORT/admin/v1/reconcile" | grep -o '"ok":[a-z]*')
+stop_fundgate
+
 H64=$(col http_64 1) H256=$(col http_256 1) N64=$(col nginx_64 1) N256=$(col nginx_256 1)
-PG=$(col pg_runs 1) G256=$(col growth_256 1)
+PG=$(col pg_runs 1) G256=$(col growth_256 1) P1=$(col pg1_256 1) P2=$(col pg2_256 1)
 {
     echo "# fundgate benchmark, $(date -u +%Y-%m-%d)"
     echo
@@ -212,13 +272,19 @@ PG=$(col pg_runs 1) G256=$(col growth_256 1)
     echo "| HTTP execute, 64 conns | $H64 req/s | $(col http_64 2) | $(col http_64 3) | nginx return 200: $N64 req/s | $(ratio "$H64" "$N64") |"
     echo "| HTTP execute, 256 conns | $H256 req/s | $(col http_256 2) | $(col http_256 3) | nginx return 200: $N256 req/s | $(ratio "$H256" "$N256") |"
     echo "| HTTP execute vs PostgreSQL peer | $H256 req/s | | | pgbench 8 clients: $PG tps (avg $(col pg_runs 2) ms) | $(ratio "$H256" "$PG") |"
+    echo "| HTTP execute on PostgreSQL, 1 node, 256 conns | $P1 req/s | $(col pg1_256 2) | $(col pg1_256 3) | pgbench on the same cluster: $PG tps | $(ratio "$P1" "$PG") |"
+    echo "| HTTP execute on PostgreSQL, 2 nodes, 2 x 128 conns | $P2 req/s | $(col pg2_256 2) | $(col pg2_256 3) | pgbench on the same cluster: $PG tps | $(ratio "$P2" "$PG") |"
     for b in 1 100 1000 8190; do
         E=$(col "engine_$b" 1) P=$(col "engine_$b" 2)
         echo "| engine, batch $b | $E transfers/s | | | plain SQL loop: $P/s | $(ratio "$E" "$P") |"
     done
     echo "| growth: HTTP 256 conns with $GROWTH stored | $G256 req/s | $(col growth_256 2) | $(col growth_256 3) | empty database: $H256 req/s | $(ratio "$G256" "$H256") |"
+    YB=$(col yb 1)
+    echo "| FX: YabandPay quote+execute pairs, 16 threads | $YB pairs/s | $(col yb 2) | $(col yb 3) | HTTP execute, 64 conns: $H64 req/s (a pair is 2 requests, 2 commits) | $(ratio "$(awk -v y="$YB" 'BEGIN{print 2*y}')" "$H64") |"
     echo
-    echo "Reconcile after the HTTP load: $RECON; after the growth run: $RECON2."
+    echo "Reconcile after the HTTP load: $RECON; after the growth run: $RECON2; after the PostgreSQL runs: $RECON_PG; after the FX run: $RECON3."
+    echo
+    echo "PostgreSQL: the same machine, fsync=on, synchronous_commit=on, full_page_writes=on, shared_buffers=512MB; fundgate reaches it over TCP on loopback, as pgbench does."
     echo
     echo "Engine batch sizes during the HTTP runs (fundgate_engine_batch_size):"
     echo

@@ -16,12 +16,14 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/config.h"
 #include "bench/bench.h"
 #include "core/clock.h"
 #include "core/jwt.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "ledger/ledger.h"
+#include "services/fx.h"
 #include "store/store.h"
 
 #define DEFAULT_DATA_DIR "./fundgate-data"
@@ -37,6 +39,9 @@ static void usage_main(FILE *f)
             "  backup      copy the database to a file\n"
             "  bench       push transfers into the engine and the store (no HTTP)\n"
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
+            "  routes      print every route the server answers (METHOD PATH)\n"
+            "  rates       load FX rates from a CSV file: fundgate rates load FILE\n"
+            "  sign        sign a request body: fundgate sign yabandpay --secret S [FILE|-]\n"
             "  version     print the version\n\n"
             "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
@@ -47,6 +52,8 @@ static void usage_serve(FILE *f)
     fprintf(
         f,
         "usage: fundgate serve [options]\n\n"
+        "  --config FILE        a JSON file of these options ({\"listen\": \"127.0.0.1:8080\",\n"
+        "                       \"test_clock\": false, ...}); flags given here win over it\n"
         "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 picks one)\n"
         "  --data DIR           data directory (default %s)\n"
         "  --db URI             database (default DIR/fundgate.db)\n"
@@ -60,6 +67,9 @@ static void usage_serve(FILE *f)
         "                       the admin token's token bucket (default %d:%d)\n"
         "  --threads N          HTTP poll threads  (default 1, max %d)\n"
         "  --log-level LEVEL    debug|info|warn|error (default info)\n"
+        "  --access-log on|off  one JSON line per request on stderr (default on)\n"
+        "  --tls-cert FILE      serve HTTPS with this PEM certificate (chain) ...\n"
+        "  --tls-key FILE       ... and this PEM private key (both, or neither)\n"
         "  --test-clock         enable POST /admin/v1/test/clock (tests only)\n"
         "  --test-faults        enable POST /admin/v1/test/fault (tests only)\n",
         DEFAULT_DATA_DIR, FG_RATELIMIT_ADMIN_PER_S_DEFAULT, FG_RATELIMIT_ADMIN_BURST_DEFAULT,
@@ -105,104 +115,163 @@ static int parse_rate(const char *s, int64_t *per_s, int64_t *burst)
     return 0;
 }
 
-/* A value option of serve that needs parsing: -1 to go on, else the exit
- * code (2, said on stderr). */
-static int serve_value(int c, struct api_config *cfg, char *host, size_t host_cap)
+static const struct option serve_opts[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"listen", required_argument, NULL, 'l'},
+    {"data", required_argument, NULL, 'd'},
+    {"db", required_argument, NULL, 'D'},
+    {"admin-token", required_argument, NULL, 't'},
+    {"bootstrap", required_argument, NULL, 'b'},
+    {"secret-key-file", required_argument, NULL, 'K'},
+    {"admin-rate-limit", required_argument, NULL, 'R'},
+    {"threads", required_argument, NULL, 'T'},
+    {"log-level", required_argument, NULL, 'L'},
+    {"access-log", required_argument, NULL, 'A'},
+    {"tls-cert", required_argument, NULL, 'S'},
+    {"tls-key", required_argument, NULL, 'k'},
+    {"test-clock", no_argument, NULL, 'C'},
+    {"test-faults", no_argument, NULL, 'F'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Options that take a number or a word; 0, or 2 after saying what is wrong. */
+static int serve_opt_value(int c, const char *arg, struct api_config *cfg)
 {
-    int64_t n;
-    int level;
-    switch (c) {
-    case 'l':
-        if (parse_listen(optarg, host, host_cap, &cfg->port) == 0)
-            return -1;
-        fprintf(stderr, "fundgate serve: --listen wants HOST:PORT, got '%s'\n", optarg);
-        return 2;
-    case 'R':
-        if (parse_rate(optarg, &cfg->admin_per_s, &cfg->admin_burst) == 0)
-            return -1;
+    if (c == 'R' && parse_rate(arg, &cfg->admin_per_s, &cfg->admin_burst) < 0) {
         fprintf(stderr, "fundgate serve: --admin-rate-limit wants PER_S:BURST, each 1..%d\n",
                 FG_RATELIMIT_PER_S_MAX);
         return 2;
-    case 'T':
-        if (parse_int64_text(optarg, 1, FG_HTTP_THREADS_MAX, &n) < 0) {
+    }
+    if (c == 'T') {
+        int64_t n;
+        if (parse_int64_text(arg, 1, FG_HTTP_THREADS_MAX, &n) < 0) {
             fprintf(stderr, "fundgate serve: --threads must be 1..%d\n", FG_HTTP_THREADS_MAX);
             return 2;
         }
         cfg->threads = (int)n;
-        return -1;
-    case 'L':
-        if ((level = fg_log_level_parse(optarg)) < 0) {
-            fprintf(stderr, "fundgate serve: unknown log level '%s'\n", optarg);
+    }
+    if (c == 'L') {
+        int level = fg_log_level_parse(arg);
+        if (level < 0) {
+            fprintf(stderr, "fundgate serve: unknown log level '%s'\n", arg);
             return 2;
         }
         fg_log_set_level((enum fg_log_level)level);
-        return -1;
     }
-    usage_serve(stderr);
-    return 2;
+    if (c == 'A') {
+        if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0) {
+            fprintf(stderr, "fundgate serve: --access-log wants on or off\n");
+            return 2;
+        }
+        cfg->access_log = strcmp(arg, "on") == 0;
+    }
+    return 0;
 }
 
-/* One option of serve: -1 to go on, else the exit code. */
-static int serve_option(int c, struct api_config *cfg, char *host, size_t host_cap)
+/* One option of serve: 0 taken, 1 help printed, 2 usage error (said). */
+static int serve_opt(int c, const char *arg, struct api_config *cfg, char *host, size_t host_cap)
 {
     switch (c) {
+    case 'c': /* read before the others (cmd_serve) */
+        return 0;
+    case 'l':
+        if (parse_listen(arg, host, host_cap, &cfg->port) < 0) {
+            fprintf(stderr, "fundgate serve: --listen wants HOST:PORT, got '%s'\n", arg);
+            return 2;
+        }
+        return 0;
     case 'd':
-        cfg->data_dir = optarg;
-        return -1;
+        cfg->data_dir = arg;
+        return 0;
     case 'D':
-        cfg->db_uri = optarg;
-        return -1;
+        cfg->db_uri = arg;
+        return 0;
     case 't':
-        cfg->admin_token = optarg;
-        return -1;
+        cfg->admin_token = arg;
+        return 0;
     case 'b':
-        cfg->bootstrap = optarg;
-        return -1;
+        cfg->bootstrap = arg;
+        return 0;
     case 'K':
-        cfg->secret_key_file = optarg;
-        return -1;
+        cfg->secret_key_file = arg;
+        return 0;
+    case 'S':
+        cfg->tls_cert = arg;
+        return 0;
+    case 'k':
+        cfg->tls_key = arg;
+        return 0;
     case 'C':
         cfg->test_clock = true;
-        return -1;
+        return 0;
     case 'F':
         cfg->test_faults = true;
-        return -1;
+        return 0;
+    case 'R':
+    case 'T':
+    case 'L':
+    case 'A':
+        return serve_opt_value(c, arg, cfg);
     case 'h':
         usage_serve(stdout);
-        return 0;
+        return 1;
+    default:
+        usage_serve(stderr);
+        return 2;
     }
-    return serve_value(c, cfg, host, host_cap);
+}
+
+/* getopt over argv into cfg: 0, 1 (help) or 2 (usage error). */
+static int serve_args(int argc, char **argv, struct api_config *cfg, char *host, size_t host_cap)
+{
+    int c, rc = 0;
+    optind = 0; /* a full rescan: the config file's list, then the command line */
+    while (rc == 0 && (c = getopt_long(argc, argv, "h", serve_opts, NULL)) != -1)
+        rc = serve_opt(c, optarg, cfg, host, host_cap);
+    if (rc == 0 && optind < argc) {
+        fprintf(stderr, "fundgate serve: unexpected argument '%s'\n", argv[optind]);
+        rc = 2;
+    }
+    return rc;
+}
+
+/* The value of --config FILE (or --config=FILE) on the command line, or NULL. */
+static const char *config_path(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            return argv[i + 1];
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            return argv[i] + 9;
+    }
+    return NULL;
 }
 
 static int cmd_serve(int argc, char **argv)
 {
     static char host[256] = "127.0.0.1";
     struct api_config cfg = {
-        .host = host, .port = 8080, .data_dir = DEFAULT_DATA_DIR, .threads = 1};
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"data", required_argument, NULL, 'd'},
-        {"db", required_argument, NULL, 'D'},
-        {"admin-token", required_argument, NULL, 't'},
-        {"bootstrap", required_argument, NULL, 'b'},
-        {"secret-key-file", required_argument, NULL, 'K'},
-        {"admin-rate-limit", required_argument, NULL, 'R'},
-        {"threads", required_argument, NULL, 'T'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"test-clock", no_argument, NULL, 'C'},
-        {"test-faults", no_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, rc;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-        if ((rc = serve_option(c, &cfg, host, sizeof(host))) >= 0)
-            return rc;
-    if (optind < argc) {
-        fprintf(stderr, "fundgate serve: unexpected argument '%s'\n", argv[optind]);
+        .host = host, .port = 8080, .data_dir = DEFAULT_DATA_DIR, .threads = 1, .access_log = true};
+    const char *path = config_path(argc, argv);
+    int file_argc = 0, rc = 0;
+    char **file_argv = NULL, err[FG_ERR_MSG_MAX + FG_FILE_PATH_BYTES_MAX];
+    if (path && config_file_argv(path, serve_opts, &file_argc, &file_argv, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fundgate serve: --config %s\n", err);
         return 2;
     }
-    return app_serve(&cfg);
+    if (file_argv)
+        rc = serve_args(file_argc, file_argv, &cfg, host, sizeof(host));
+    if (rc == 0)
+        rc = serve_args(argc, argv, &cfg, host, sizeof(host));
+    if (rc == 0)
+        rc = app_serve(&cfg);
+    else if (rc == 1)
+        rc = 0;
+    config_argv_free(file_argc, file_argv);
+    return rc;
 }
 
 /* Options shared by the commands that only open the store; to and force
@@ -260,9 +329,12 @@ static int cmd_reconcile(int argc, char **argv)
     struct fg_err err = {0};
     struct store *s = NULL;
     struct ledger_report *r = calloc(1, sizeof(*r));
+    int64_t fx_checked = 0;
     if (!r || store_open(uri, false, &s, &err) < 0 || store_begin_read(s, &err) < 0 ||
-        ledger_reconcile(s, r, &err) < 0) {
-        fprintf(stderr, "fundgate reconcile: %s: %s\n", uri, err.msg);
+        ledger_reconcile(s, r, &err) < 0 || fx_reconcile(s, r, &fx_checked, &err) < 0) {
+        char shown[1024];
+        store_uri_redact(uri, shown, sizeof(shown));
+        fprintf(stderr, "fundgate reconcile: %s: %s\n", shown, err.msg);
         if (s)
             store_close(s);
         free(r);
@@ -280,6 +352,7 @@ static int cmd_reconcile(int argc, char **argv)
     }
     for (int i = 0; i < r->violation_count && i < LEDGER_RECONCILE_VIOLATIONS_MAX; i++)
         printf("violation: %s\n", r->violations[i]);
+    printf("fx exchanges checked: %lld\n", (long long)fx_checked);
     printf("reconcile: %s (%d violations)\n", r->ok ? "ok" : "FAILED", r->violation_count);
     rc = r->ok ? 0 : 1;
     free(r);
@@ -295,7 +368,9 @@ static int cmd_migrate(int argc, char **argv)
     struct fg_err err = {0};
     struct store *s = NULL;
     if (store_open(uri, true, &s, &err) < 0) {
-        fprintf(stderr, "fundgate migrate: %s: %s\n", uri, err.msg);
+        char shown[1024];
+        store_uri_redact(uri, shown, sizeof(shown));
+        fprintf(stderr, "fundgate migrate: %s: %s\n", shown, err.msg);
         return 1;
     }
     printf("schema version %d\n", store_ops_of(s)->schema_version(s));
@@ -350,6 +425,11 @@ static int cmd_backup(int argc, char **argv)
     umask(077); /* every file the backup makes is the owner's alone */
     struct fg_err err = {0};
     struct store *s = NULL;
+    if (store_backend_for(uri) == &store_pg_ops) { /* says to use pg_dump; opens nothing */
+        store_pg_ops.backup(NULL, to, &err);
+        fprintf(stderr, "fundgate backup: %s\n", err.msg);
+        return 1;
+    }
     if (store_open(uri, false, &s, &err) < 0 || store_ops_of(s)->backup(s, tmp, &err) < 0) {
         fprintf(stderr, "fundgate backup: %s\n", err.msg);
         if (s)
@@ -470,6 +550,22 @@ static int cmd_token(int argc, char **argv)
     return token_print(&t);
 }
 
+static int cmd_routes(int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
+                "usage: fundgate routes\n\nPrints every route the server answers, one "
+                "\"METHOD PATH\" a line.\n");
+        return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    int n = 0;
+    const struct http_route *r = app_routes(&n);
+    for (int i = 0; i < n; i++)
+        if (r[i].method) /* owner entries (http.h) answer no request themselves */
+            printf("%s %s\n", r[i].method, r[i].pattern);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -491,6 +587,11 @@ int main(int argc, char **argv)
         return bench_main(argc, argv);
     if (strcmp(cmd, "token") == 0)
         return cmd_token(argc, argv);
+    if (strcmp(cmd, "routes") == 0)
+        return cmd_routes(argc, argv);
+    int family_rc = app_command_run(argc, argv); /* rates, sign yabandpay, ... */
+    if (family_rc >= 0)
+        return family_rc;
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;

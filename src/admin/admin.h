@@ -1,8 +1,9 @@
 /*
  * admin.h - the admin plane (/admin/v1/...): currencies, customers, accounts,
- * deposits, transfers, reconciliation, API clients and the test hooks, as
- * one entry of the family list (api/family.h). Its bootstrap sections come
- * first: currencies, customers, accounts, deposits, clients.
+ * deposits, transfers, reconciliation, API clients, the operator reads and
+ * ledger operations (issue 15), the test hooks, and the web console's files
+ * (/console/), as one entry of the family list (api/family.h). Its bootstrap
+ * sections come first: currencies, customers, accounts, deposits, clients.
  *
  * Families add their own admin routes through their descriptors
  * (admin_routes) and gate them with api_admin_allowed (api/api.h).

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "admin/admin_int.h"
-#include "admin/admin_json.h"
+#include "api/admin_json.h"
 #include "api/admin_write.h"
 #include "api/api_idem.h"
 #include "core/jsonx.h"
@@ -124,7 +124,7 @@ static int customer_run(struct api_cmd *c, struct store *s, int64_t now_ms,
     if (rc < 0)
         return rc;
     out->status = created ? 201 : 200;
-    out->body = admin_customer_json(cu);
+    out->body = api_customer_json(cu);
     snprintf(out->target, sizeof(out->target), "%s", cu->uuid);
     return 0;
 }
@@ -160,7 +160,7 @@ static int customer_patch_run(struct api_cmd *c, struct store *s, int64_t now_ms
         rc = customer_get(s, cu->uuid, cu, err);
     if (rc < 0)
         return rc;
-    out->body = admin_customer_json(cu);
+    out->body = api_customer_json(cu);
     snprintf(out->target, sizeof(out->target), "%s", cu->uuid);
     return 0;
 }
@@ -220,7 +220,7 @@ static int account_run(struct api_cmd *c, struct store *s, int64_t now_ms,
         return rc;
     out->status = existed ? 200 : 201;
     out->audit = !existed;
-    out->body = admin_account_json(&acct, cur.digits);
+    out->body = api_account_json(&acct, cur.digits);
     snprintf(out->target, sizeof(out->target), "%s", a->uuid);
     return 0;
 }
@@ -345,8 +345,8 @@ static int deposit_run(struct api_cmd *c, struct store *s, int64_t now_ms,
         return rc;
     api_respond_json(c->req, 201,
                      json_pack("{s:s,s:o,s:o}", "request_id", d->request_id, "transfer",
-                               admin_transfer_json(&t, d->digits), "account",
-                               admin_account_json(&acct, d->digits)));
+                               api_transfer_json(&t, d->digits), "account",
+                               api_account_json(&acct, d->digits)));
     out->audit = true;
     snprintf(out->target, sizeof(out->target), "%s", d->request_id);
     return api_idem_record(c, s, &d->idem, t.id, now_ms, err);

@@ -1,6 +1,7 @@
 /* admin_write.c - the one path of an admin write; see admin_write.h. */
 #include "api/admin_write.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/assert.h"
@@ -23,7 +24,9 @@ static int write_run(struct api_cmd *c, struct store *s, int64_t now_ms)
     struct fg_err err = {0};
     int rc = d->run(c, s, now_ms, &out, &err);
     if (rc == 0 && out.audit)
-        rc = api_audit(s, c->req, out.target, now_ms, &err);
+        rc = out.detail ? api_audit_detail(s, c->req, out.target, out.detail, now_ms, &err)
+                        : api_audit(s, c->req, out.target, now_ms, &err);
+    free(out.detail);
     if (rc < 0) {
         json_decref(out.body);
         refuse(d, c->req, rc, &err);
@@ -49,7 +52,11 @@ int api_admin_write(struct api *api, struct http_req *req, const struct api_admi
     const char *keys[API_ADMIN_FIELDS_MAX];
     fields_keys(d->fields, keys, API_ADMIN_FIELDS_MAX);
     json_t *body = NULL;
-    if (api_parse_body(req, d->any_keys ? NULL : keys, &body) < 0)
+    if (d->empty_ok && req->body_len == 0 && !(body = json_object())) {
+        http_req_error(req, -FG_ENOMEM, "out of memory");
+        return HTTP_DONE;
+    }
+    if (!body && api_parse_body(req, d->any_keys ? NULL : keys, &body) < 0)
         return HTTP_DONE;
     struct api_cmd *c = api_cmd_new(api, NULL, req, write_run, d->data_size);
     c->spec = d;

@@ -48,11 +48,13 @@ struct api_write_result {
     json_t *body;                                /* taken over; NULL: run answered itself */
     bool audit;                                  /* false: nothing to audit (nothing changed) */
     char target[API_AUDIT_TARGET_BYTES_MAX + 1]; /* the audit row's target */
+    char *detail; /* malloc'd JSON text for the audit row's detail, or NULL (freed by the path) */
 };
 
 struct api_admin_write {
     const struct field_spec *fields;
     bool any_keys; /* the body's keys are checked by prepare (API clients) */
+    bool empty_ok; /* an empty body reads as {} */
     const struct api_param *params;
     size_t data_size;
     /* Optional, on the HTTP thread after the fields: what needs more than a

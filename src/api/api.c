@@ -71,6 +71,8 @@ int api_init(struct api *api, const struct api_config *cfg,
 
 void api_release(struct api *api)
 {
+    if (api->clients)
+        api_clients_watch_stop(api); /* its thread reads api */
     pthread_mutex_lock(&api->readers_mu);
     for (int i = 0; i < api->reader_count; i++)
         store_close(api->readers[i]);
@@ -126,6 +128,19 @@ int api_audit(struct store *s, struct http_req *req, const char *target, int64_t
         NULL, err);
 }
 
+int api_audit_detail(struct store *s, struct http_req *req, const char *target, const char *detail,
+                     int64_t now_ms, struct fg_err *err)
+{
+    return store_exec_changes(s,
+                              "INSERT INTO audit (ts_ms, actor, action, target, trace, detail) "
+                              "VALUES (?, ?, ?, ?, ?, ?)",
+                              STORE_ARGS(SA_INT(now_ms),
+                                         SA_TEXT(req->internal ? "bootstrap" : "admin"),
+                                         SA_TEXT(req->route_name ? req->route_name : req->path),
+                                         SA_TEXT(target), SA_TEXT(req->trace), SA_TEXT(detail)),
+                              NULL, err);
+}
+
 bool api_rate_take(struct api *api, struct http_req *req, const char *family, const char *key)
 {
     if (req->internal || !api->limits)
@@ -141,6 +156,7 @@ bool api_rate_take(struct api *api, struct http_req *req, const char *family, co
         snprintf(n, sizeof(n), "%lld", (long long)v.reset_s);
         http_req_add_header(req, "x-ratelimit-reset", n);
     }
+    snprintf(req->client, sizeof(req->client), "%s:%s", family, key); /* for the access log */
     if (!ok) {
         snprintf(n, sizeof(n), "%lld", (long long)v.retry_after_s);
         http_req_add_header(req, "Retry-After", n);

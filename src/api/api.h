@@ -51,6 +51,8 @@ struct api_config {
     bool test_clock;                  /* enable POST /admin/v1/test/clock */
     bool test_faults;                 /* enable POST /admin/v1/test/fault */
     int64_t admin_per_s, admin_burst; /* the admin token's rate; 0: limits.h defaults */
+    bool access_log;                  /* one JSON line per answered request */
+    const char *tls_cert, *tls_key;   /* PEM files: HTTPS when both are given */
 };
 
 #define API_READERS_MAX (FG_HTTP_THREADS_MAX + 8)
@@ -92,6 +94,9 @@ struct store *api_reader(struct api *api, struct fg_err *err);
 /* Record an admin write in the audit log (inside the command's transaction). */
 int api_audit(struct store *s, struct http_req *req, const char *target, int64_t now_ms,
               struct fg_err *err);
+/* The same with detail: JSON text of what the write carried (a reason, amounts). */
+int api_audit_detail(struct store *s, struct http_req *req, const char *target, const char *detail,
+                     int64_t now_ms, struct fg_err *err);
 
 /* The rate-limit hook: take a token for (family, key), a client the family
  * has just authenticated (or the admin token). Adds x-ratelimit-limit,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/clients.h"
 #include "api/family.h"
@@ -50,6 +51,12 @@ struct api_clients {
         char key[FG_NAME_BYTES_MAX + 1];
         json_t *config;
     } e[API_CLIENT_SLOTS];
+    /* Several processes on one database (api_clients_watch_start). */
+    struct {
+        bool shared_db, stop;
+        pthread_t thread;
+        struct store *store;
+    } watch;
 };
 
 struct api_clients *api_clients_create(void)
@@ -108,12 +115,29 @@ static size_t client_slot(const struct api_clients *clients, const char *family,
     return i;
 }
 
-json_t *api_client_get(struct api *api, const char *family, const char *key)
+static json_t *client_lookup(struct api_clients *clients, const char *family, const char *key)
 {
-    struct api_clients *clients = api->clients;
     pthread_rwlock_rdlock(&clients->lock);
     json_t *found = json_incref(clients->e[client_slot(clients, family, key)].config);
     pthread_rwlock_unlock(&clients->lock);
+    return found;
+}
+
+static int clients_load(struct api *api, struct store *s, const char *where,
+                        const struct store_arg *args, int nargs, struct fg_err *err);
+
+json_t *api_client_get(struct api *api, const char *family, const char *key)
+{
+    json_t *found = client_lookup(api->clients, family, key);
+    /* Several nodes on one database: a client another node created a moment
+     * ago may not have reached this registry yet (the watcher below); ask. */
+    if (found || !__atomic_load_n(&api->clients->watch.shared_db, __ATOMIC_ACQUIRE))
+        return found;
+    struct fg_err err;
+    struct store *s = api_reader(api, &err);
+    if (s && clients_load(api, s, " WHERE family = ? AND client_key = ?",
+                          STORE_ARGS(SA_TEXT(family), SA_TEXT(key)), &err) == 0)
+        found = client_lookup(api->clients, family, key);
     return found;
 }
 
@@ -219,6 +243,10 @@ static int client_put(struct api_clients *clients, const char *family, const cha
         clients->n++;
         snprintf(e->family, sizeof(e->family), "%s", family);
         snprintf(e->key, sizeof(e->key), "%s", key);
+    }
+    if (e->config && json_equal(e->config, config)) {
+        pthread_rwlock_unlock(&clients->lock); /* unchanged: keep the object (parsed caches) */
+        return 0;
     }
     json_decref(e->config);
     e->config = json_incref(config);
@@ -441,4 +469,90 @@ void api_clients_stop(struct api *api)
 {
     if (api->clients)
         clients_clear(api->clients);
+}
+
+/* --- clients across processes -------------------------------------------
+ *
+ * Several fundgate nodes on one PostgreSQL database: a client posted to one
+ * node must reach every node's registry. A watcher thread listens on its own
+ * connection for the store's "clients changed" notice (store.h, listen) and
+ * reloads the registry when one comes, after a reconnect (notices may have
+ * been missed), and every API_CLIENTS_RELOAD_MS in any case. A miss in the
+ * registry asks the database (api_client_get). SQLite has one process per
+ * database, so no watcher runs there. */
+
+#define API_CLIENTS_RELOAD_MS 10000
+#define API_CLIENTS_WAIT_MS 500
+
+/* Load the stored clients that match `where` into the registry (sealed
+ * secrets opened as at the start); a row that cannot be loaded is logged. */
+static int clients_load(struct api *api, struct store *s, const char *where,
+                        const struct store_arg *args, int nargs, struct fg_err *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SELECT family, client_key, config FROM clients%s", where);
+    struct load_ctx *l = calloc(1, sizeof(*l));
+    if (!l)
+        return fg_fail(err, -FG_ENOMEM, "out of memory");
+    l->api = api;
+    l->err = err;
+    int rc = store_exec(s, sql, args, nargs, client_load_row, l, err);
+    free(l);
+    if (rc < 0)
+        fg_warn(NULL, "clients: reload failed: %s", err->msg);
+    return rc;
+}
+
+static void *clients_watch_main(void *arg)
+{
+    struct api *api = arg;
+    struct api_clients *c = api->clients;
+    int64_t last = fg_clock_mono_ns();
+    bool reload = true; /* what changed between the start's load and the LISTEN */
+    while (!__atomic_load_n(&c->watch.stop, __ATOMIC_ACQUIRE)) {
+        struct fg_err err;
+        int rc = store_wait_notice(c->watch.store, API_CLIENTS_WAIT_MS, &err);
+        if (rc < 0) { /* connection lost: listen again, which reconnects */
+            usleep(API_CLIENTS_WAIT_MS * 1000);
+            reload = store_listen(c->watch.store, STORE_CHANNEL_CLIENTS, &err) == 0;
+            continue;
+        }
+        if (rc > 0 || fg_clock_mono_ns() - last > API_CLIENTS_RELOAD_MS * INT64_C(1000000))
+            reload = true;
+        if (reload && clients_load(api, c->watch.store, "", STORE_NOARGS, &err) == 0) {
+            reload = false;
+            last = fg_clock_mono_ns();
+        }
+    }
+    return NULL;
+}
+
+void api_clients_watch_start(struct api *api)
+{
+    struct api_clients *c = api->clients;
+    struct fg_err err;
+    struct store *s = NULL;
+    if (c->watch.store || store_open(api->cfg.db_uri, false, &s, &err) < 0)
+        return;
+    c->watch.store = s;
+    if (store_listen(s, STORE_CHANNEL_CLIENTS, &err) < 0 ||
+        pthread_create(&c->watch.thread, NULL, clients_watch_main, api) != 0) {
+        store_close(s); /* no notices (SQLite): one process, nothing to follow */
+        c->watch.store = NULL;
+        return;
+    }
+    __atomic_store_n(&c->watch.shared_db, true, __ATOMIC_RELEASE);
+}
+
+void api_clients_watch_stop(struct api *api)
+{
+    struct api_clients *c = api->clients;
+    if (!c || !c->watch.store)
+        return;
+    __atomic_store_n(&c->watch.stop, true, __ATOMIC_RELEASE);
+    pthread_join(c->watch.thread, NULL);
+    store_close(c->watch.store);
+    c->watch.store = NULL;
+    __atomic_store_n(&c->watch.shared_db, false, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->watch.stop, false, __ATOMIC_RELEASE);
 }

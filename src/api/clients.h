@@ -41,11 +41,21 @@ void api_clients_destroy(struct api_clients *c);
 int api_clients_start(struct api *api, struct store *writer, struct fg_err *err);
 /* Empty the registry and wipe the secret key (at shutdown). */
 void api_clients_stop(struct api *api);
+/* Follow other processes' client changes when the store sends notices
+ * (PostgreSQL, several nodes on one database): a watcher thread, on its own
+ * connection, reloads the registry on a notice, after a reconnect and every
+ * 10 s in any case; meanwhile a miss in the registry asks the database
+ * (api_client_get). On a store without notices (SQLite: one process per
+ * database) nothing starts. Start after api_clients_start, stop before
+ * api_clients_stop; both on the main thread. */
+void api_clients_watch_start(struct api *api);
+void api_clients_watch_stop(struct api *api);
 
 /* The client kind of the family named family, or NULL (no such family, or
  * one without API clients). */
 const struct api_client_kind *api_client_kind_find(const struct api *api, const char *family);
-/* The stored config of a client (new reference), or NULL. Served from memory. */
+/* The stored config of a client (new reference), or NULL. Served from memory
+ * (and, while a watcher runs, from the database on a miss). */
 json_t *api_client_get(struct api *api, const char *family, const char *key);
 /* Add or replace a client's config in the in-memory registry (after commit).
  * It holds at most FG_CLIENTS_MAX clients: a new one past that is

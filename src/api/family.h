@@ -8,9 +8,11 @@
  * route table (each family's routes, then its admin routes, in list order;
  * every route's ctx is the struct api), turns the owner prefixes into the
  * transport's owner entries, registers error spaces and API-client kinds,
- * calls init and fini, hands the periodic jobs to the engine and applies the
- * bootstrap sections in list order. Adding a family = a new directory and one
- * line in that list (docs/ARCHITECTURE.md has the checklist).
+ * calls init and fini, hands the periodic jobs to the engine, applies the
+ * bootstrap sections in list order and dispatches the command-line commands
+ * families add (fundgate rates, fundgate sign yabandpay). Adding a family = a
+ * new directory and one line in that list (docs/ARCHITECTURE.md has the
+ * checklist).
  *
  * Rules: a family includes api/ and the layers below it, never another
  * family and never src/app/ (scripts/check-layers.sh). Its descriptor is
@@ -64,11 +66,14 @@ const char *api_code_text(const struct api_code *row, bool zh);
 
 /* A section of the --bootstrap file the family owns: each item of the array
  * under `key` is sent as the body of `method path` (an internal request);
- * "{field}" in the path takes the item's field (removed from the body). */
+ * "{field}" in the path takes the item's field (removed from the body). An
+ * item's file_field (optional) names a file: a relative path is taken from
+ * the bootstrap file's directory. */
 struct api_bootstrap_section {
     const char *key;
     const char *method;
     const char *path;
+    const char *file_field; /* NULL: none */
 };
 
 /* The family's API clients (POST /admin/v1/clients with "family": name). */
@@ -95,6 +100,18 @@ struct api_envelope {
      * a malformed head): an http_handler_fn whose ctx is a struct
      * http_refusal; its route_ctx is the struct api. */
     http_handler_fn refusal;
+};
+
+/* A command of the command line the family adds (main.c knows no family):
+ * `fundgate <name> ...`, where name is one word ("rates") or two ("sign
+ * yabandpay": a command several families share, told apart by the second
+ * word). main gets the arguments from the last word of name on (argv[0] is
+ * that word) and returns the exit code; it runs without a server. */
+struct api_command {
+    const char *name;
+    const char *usage; /* its arguments after the name: "load FILE [--source S]" */
+    const char *help;  /* one line for `fundgate --help` */
+    int (*main)(int argc, char **argv);
 };
 
 struct api_family {
@@ -126,6 +143,9 @@ struct api_family {
     /* Its sections of the bootstrap file, in the order they apply. */
     const struct api_bootstrap_section *bootstrap;
     int bootstrap_count;
+    /* Its commands of the command line (fundgate <name>). */
+    const struct api_command *commands;
+    int command_count;
 };
 
 #endif

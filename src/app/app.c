@@ -76,8 +76,9 @@ static int token_file_create(struct api *api, const char *path)
     return ok ? 1 : -1;
 }
 
-/* Returns 1 when the token was generated or read from the data dir (so it should
- * be shown), 0 when given, negative on failure (said on stderr). */
+/* Returns 1 when the token was generated now (the one time it is printed), 2
+ * when read from the data dir, 0 when given, negative on failure (said on
+ * stderr). */
 static int token_resolve(struct api *api)
 {
     const char *t = api->cfg.admin_token;
@@ -95,7 +96,9 @@ static int token_resolve(struct api *api)
     char path[FG_FILE_PATH_BYTES_MAX + 32];
     snprintf(path, sizeof(path), "%s/admin-token", api->cfg.data_dir);
     int rc = token_file_read(api, path);
-    return rc != 0 ? rc : token_file_create(api, path);
+    if (rc != 0)
+        return rc < 0 ? rc : 2; /* read from the data dir: shown by name only */
+    return token_file_create(api, path);
 }
 
 /* --- serve -------------------------------------------------------------- */
@@ -172,7 +175,9 @@ static int serve_open(struct api *api)
     struct fg_err err = {0};
     struct store *writer = NULL;
     if (store_open(api->cfg.db_uri, true, &writer, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot open store %s: %s\n", api->cfg.db_uri, err.msg);
+        char uri_shown[1024];
+        store_uri_redact(api->cfg.db_uri, uri_shown, sizeof(uri_shown));
+        fprintf(stderr, "fundgate: cannot open store %s: %s\n", uri_shown, err.msg);
         return -1;
     }
     if (api_clients_start(api, writer, &err) < 0) {
@@ -180,6 +185,7 @@ static int serve_open(struct api *api)
         store_close(writer);
         return -1;
     }
+    api_clients_watch_start(api);
     if (engine_create(writer, &api->engine, &err) < 0) {
         fprintf(stderr, "fundgate: %s\n", err.msg);
         store_close(writer);
@@ -188,14 +194,25 @@ static int serve_open(struct api *api)
     return jobs_add(api->engine);
 }
 
-static void serve_release(struct api *api, struct http_server *srv)
+/* PEM text of --tls-cert and --tls-key, kept while the server runs. */
+struct app_tls {
+    char *cert, *key;
+};
+
+static void serve_release(struct api *api, struct http_server *srv, struct app_tls *tls)
 {
     if (srv)
         http_server_stop(srv);
     engine_destroy(api->engine);
     api->engine = NULL;
+    api_clients_watch_stop(api);
     api_clients_stop(api);
     api_release(api);
+    if (tls->key)
+        explicit_bzero(tls->key, strlen(tls->key));
+    free(tls->key);
+    free(tls->cert);
+    tls->key = tls->cert = NULL;
 }
 
 static void shutdown_wait(struct http_server *srv)
@@ -204,8 +221,47 @@ static void shutdown_wait(struct http_server *srv)
         usleep(5000);
 }
 
+/* Read a PEM file of at most FG_TLS_PEM_BYTES_MAX bytes (malloc'd, NUL-terminated). */
+static char *pem_read(const char *path, const char *flag)
+{
+    FILE *f = fopen(path, "r");
+    char *buf = f ? malloc(FG_TLS_PEM_BYTES_MAX + 2) : NULL;
+    size_t n = buf ? fread(buf, 1, FG_TLS_PEM_BYTES_MAX + 1, f) : 0;
+    bool ok = buf && !ferror(f) && n > 0 && n <= FG_TLS_PEM_BYTES_MAX;
+    if (f)
+        fclose(f);
+    if (!ok) {
+        fprintf(stderr, "fundgate: %s %s: %s\n", flag, path,
+                !f ? strerror(errno) : "must be a PEM file of 1 to 65536 bytes");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* HTTPS when --tls-cert and --tls-key are both given; -1 when unusable. */
+static int serve_tls(const struct api_config *cfg, struct app_tls *tls,
+                     struct http_server_config *hc)
+{
+    if (!cfg->tls_cert && !cfg->tls_key)
+        return 0;
+    if (!cfg->tls_cert || !cfg->tls_key) {
+        fprintf(stderr, "fundgate: --tls-cert and --tls-key go together\n");
+        return -1;
+    }
+    tls->cert = pem_read(cfg->tls_cert, "--tls-cert");
+    tls->key = tls->cert ? pem_read(cfg->tls_key, "--tls-key") : NULL;
+    if (!tls->key)
+        return -1;
+    hc->tls_cert_pem = tls->cert;
+    hc->tls_key_pem = tls->key;
+    return 0;
+}
+
 /* Routes, bootstrap, HTTP: 0 with *srv listening, or -1 (said on stderr). */
-static int serve_listen(struct api *api, struct http_route *routes, struct http_server **srv)
+static int serve_listen(struct api *api, struct http_route *routes, struct app_tls *tls,
+                        struct http_server **srv)
 {
     struct fg_err err = {0};
     const struct api_config *cfg = &api->cfg;
@@ -222,7 +278,10 @@ static int serve_listen(struct api *api, struct http_route *routes, struct http_
         .threads = cfg->threads,
         .routes = routes,
         .route_count = route_count,
+        .access_log = cfg->access_log,
     };
+    if (serve_tls(cfg, tls, &hc) < 0)
+        return -1;
     if (http_server_start(&hc, srv, &err) < 0) {
         fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port, err.msg);
         return -1;
@@ -230,18 +289,24 @@ static int serve_listen(struct api *api, struct http_route *routes, struct http_
     return 0;
 }
 
-static void serve_announce(struct api *api, struct http_server *srv, int token_shown)
+/* The first lines on stdout: where the server listens; the admin token only
+ * when it was generated now (shown == 1), otherwise where it is kept. */
+static void serve_announce(struct api *api, struct http_server *srv, bool tls, int shown)
 {
     const struct api_config *cfg = &api->cfg;
     uint16_t port = http_server_port(srv);
-    printf("fundgate %s listening on http://%s:%u (store %s)\n", FG_VERSION, cfg->host, port,
-           cfg->db_uri);
-    if (token_shown) {
-        printf("admin token: %s  (kept in %s/admin-token)\n", api->admin_token, cfg->data_dir);
-        printf("try: curl -s -H 'Authorization: Bearer %s' "
-               "'http://%s:%u/admin/v1/accounts?uuid=c1'\n",
-               api->admin_token, cfg->host, port);
-    }
+    const char *scheme = tls ? "https" : "http";
+    char store_shown[1024];
+    store_uri_redact(cfg->db_uri, store_shown, sizeof(store_shown)); /* no password shown */
+    printf("fundgate %s listening on %s://%s:%u (store %s)\n", FG_VERSION, scheme, cfg->host, port,
+           store_shown);
+    if (shown == 1)
+        printf("admin token (generated, printed this once): %s\n", api->admin_token);
+    if (shown)
+        printf("admin token kept in %s/admin-token; console: %s://%s:%u/console/\n"
+               "try: curl -s -H \"Authorization: Bearer $(cat %s/admin-token)\" "
+               "'%s://%s:%u/admin/v1/accounts?uuid=c1'\n",
+               cfg->data_dir, scheme, cfg->host, port, cfg->data_dir, scheme, cfg->host, port);
     fflush(stdout);
     fg_info(NULL, "listening on %s:%u", cfg->host, port);
 }
@@ -250,6 +315,7 @@ int app_serve(const struct api_config *cfg)
 {
     static struct api api; /* large (the readers, the registry's pointer): not on the stack */
     static struct http_route routes[APP_ROUTES_MAX];
+    struct app_tls tls = {NULL, NULL};
     int exit_code = 1;
     struct http_server *srv = NULL;
 
@@ -264,9 +330,9 @@ int app_serve(const struct api_config *cfg)
     int shown = 0;
     families_init();
     if (serve_prepare(&api, cfg, &shown) < 0 || serve_open(&api) < 0 ||
-        serve_listen(&api, routes, &srv) < 0)
+        serve_listen(&api, routes, &tls, &srv) < 0)
         goto out;
-    serve_announce(&api, srv, shown);
+    serve_announce(&api, srv, tls.cert != NULL, shown);
 
     int sig = 0;
     sigwait(&set, &sig);
@@ -278,7 +344,7 @@ int app_serve(const struct api_config *cfg)
     shutdown_wait(srv);
     exit_code = 0;
 out:
-    serve_release(&api, srv);
+    serve_release(&api, srv, &tls);
     families_fini();
     if (exit_code == 0)
         fg_info(NULL, "stopped cleanly");

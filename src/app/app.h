@@ -40,6 +40,15 @@ int app_routes_build(struct api *api, struct http_route *out, int cap);
  * including the terminator (asserted). */
 int app_bootstrap_sections(struct api_bootstrap_section *out, int cap);
 
+/* Every route the server answers, in table order, with no context (ctx
+ * NULL): for `fundgate routes` and tests/unit/test_openapi.c. */
+const struct http_route *app_routes(int *count);
+
+/* The command line commands families add (api/family.h: struct
+ * api_command): argv[0] is the command's first word. The command's exit
+ * code, or -1 when no family has that command. */
+int app_command_run(int argc, char **argv);
+
 #define APP_ROUTES_MAX 128
 #define APP_BOOTSTRAP_SECTIONS_MAX 32
 

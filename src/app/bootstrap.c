@@ -58,13 +58,33 @@ static bool expand_path(const char *tmpl, json_t *item, char *out, size_t cap)
     return true;
 }
 
+/* An item's file field (section.file_field) is relative to the bootstrap
+ * file's directory. */
+static bool file_resolve(json_t *body, const char *field, const char *dir)
+{
+    const char *f = json_string_value(json_object_get(body, field));
+    if (!f || f[0] == '/' || !dir[0])
+        return true;
+    char full[FG_FILE_PATH_BYTES_MAX + 1];
+    int n = snprintf(full, sizeof(full), "%s/%s", dir, f);
+    if (n < 0 || (size_t)n >= sizeof(full))
+        return false; /* never cut */
+    json_object_set_new(body, field, json_string(full));
+    return true;
+}
+
 static int apply_item(const struct api_bootstrap_section *sec, int index, json_t *item,
-                      const struct http_route *routes, int route_count, struct fg_err *err)
+                      const struct http_route *routes, int route_count, const char *dir,
+                      struct fg_err *err)
 {
     char path[FG_HTTP_PATH_BYTES_MAX];
     json_t *body = json_deep_copy(item);
     if (!body)
         return fg_fail(err, -FG_ENOMEM, "out of memory");
+    if (sec->file_field && json_is_object(body) && !file_resolve(body, sec->file_field, dir)) {
+        json_decref(body);
+        return fg_fail(err, -FG_EBAD_FIELD, "%s[%d]: the file path is too long", sec->key, index);
+    }
     if (!json_is_object(body) || !expand_path(sec->path, body, path, sizeof(path))) {
         json_decref(body);
         return fg_fail(err, -FG_EBAD_FIELD,
@@ -151,6 +171,13 @@ int app_bootstrap(const char *path, const struct api_bootstrap_section *sections
         }
     }
     int applied = 0;
+    char dir[FG_FILE_PATH_BYTES_MAX + 1];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        dir[0] = '\0';
     for (int i = 0; sections[i].key; i++) {
         json_t *items = json_object_get(doc, sections[i].key);
         if (!items)
@@ -164,7 +191,7 @@ int app_bootstrap(const char *path, const struct api_bootstrap_section *sections
         json_t *item;
         json_array_foreach(items, j, item)
         {
-            rc = apply_item(&sections[i], (int)j, item, routes, route_count, err);
+            rc = apply_item(&sections[i], (int)j, item, routes, route_count, dir, err);
             if (rc < 0)
                 goto out;
             applied++;

@@ -51,6 +51,14 @@ bool fxrate_valid(struct fxrate r)
            (r.scale == 0 || r.units % 10 != 0);
 }
 
+bool fxrate_make(int64_t units, int scale, struct fxrate *out)
+{
+    if (units <= 0 || units >= TEN18 || scale < 0 || scale > FXRATE_DIGITS_MAX)
+        return false;
+    *out = normalize((struct fxrate){.units = units, .scale = scale});
+    return true;
+}
+
 /* |num| * 10^e / den, rounded by mode for a result of sign neg; false when
  * it exceeds INT64_MAX. e may be negative (then den grows). */
 static bool muldiv(bool neg, u128 num, int e, u128 den, enum money_round mode, int64_t *out)

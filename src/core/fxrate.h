@@ -60,6 +60,9 @@ struct fxrate fxrate_from_money(int64_t money_rate);
  * does not fit int64 or rounds to zero. */
 bool fxrate_to_money(struct fxrate r, enum money_round mode, int64_t *out);
 bool fxrate_valid(struct fxrate r);
+/* units / 10^scale made canonical; false unless 0 < units < 10^18 and
+ * 0 <= scale <= 18 (e.g. a stored row that is not a rate). */
+bool fxrate_make(int64_t units, int scale, struct fxrate *out);
 /* -1, 0, 1 as a < b, a == b, a > b. */
 int fxrate_cmp(struct fxrate a, struct fxrate b);
 

@@ -54,7 +54,10 @@
 #define FG_STORE_STMT_CACHE_MAX 256   /* prepared statements cached per connection */
 #define FG_STORE_BUSY_TIMEOUT_MS 5000 /* wait for a locked database before EBUSY */
 #define FG_STORE_SAVEPOINT_NAME_BYTES_MAX 64
-#define FG_STORE_WAL_PAGES_MAX 65536 /* log pages before the writer checkpoints itself */
+#define FG_STORE_WAL_PAGES_MAX 65536  /* log pages before the writer checkpoints itself */
+#define FG_STORE_ARGS_MAX 64          /* arguments of one statement (PostgreSQL backend) */
+#define FG_STORE_PG_COLUMNS_MAX 64    /* columns of one result row (PostgreSQL backend) */
+#define FG_ENGINE_BATCH_RETRIES_MAX 3 /* re-runs of a batch after a serialization failure */
 static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goes first");
 
 /* Ledger and identifiers */
@@ -83,6 +86,13 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_IDEMPOTENCY_RETENTION_DAYS_MIN 30 /* idempotency records are kept at least this */
 #define FG_RESPONSE_BYTES_MAX (64 * 1024)    /* a stored response */
 #define FG_BOOTSTRAP_BYTES_MAX (16 * 1024 * 1024)
+
+/* Operator surface (issue 15) */
+#define FG_LEDGER_REASON_CHARS_MAX 512             /* reason of a ledger operation, in characters */
+#define FG_LEDGER_HOLD_TIMEOUT_S_MAX (366 * 86400) /* a hold's timeout_s */
+#define FG_RECENT_SCAN_ROWS_MAX 100000             /* journal rows one "recent" read walks back */
+#define FG_CONFIG_BYTES_MAX (64 * 1024)            /* the --config file */
+#define FG_TLS_PEM_BYTES_MAX (64 * 1024)           /* --tls-cert and --tls-key files */
 
 /* TradeBoss webhooks (PROTOCOLS.md section B) */
 /* Lengths the vendor states, in characters (UTF-8 code points, issue 10). */
@@ -150,7 +160,6 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_YB_REQUEST_ID_BYTES_MAX 64 /* request_id */
 #define FG_YB_QUOTE_ID_BYTES_MAX 64   /* quote_id, trade_id as sent */
 #define FG_YB_FIELDS_MAX 64           /* members of `data` (the string to sign) */
-#define FG_YB_CLIENT_CACHE_MAX 64     /* parsed client configs kept per process */
 
 static_assert(FG_WD_LIST_LIMIT_DEFAULT <= FG_WD_LIST_LIMIT_MAX, "default page within max");
 static_assert(FG_WD_HOLIDAYS_PER_REQUEST_MAX <= FG_WD_HOLIDAYS_PER_CURRENCY_MAX,

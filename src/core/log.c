@@ -56,6 +56,43 @@ static size_t escape(char *buf, size_t len, size_t cap, const char *s)
     return len;
 }
 
+/* {"ts":"2026-11-21T10:00:00.123Z","level":"info" into line; returns its length. */
+static size_t line_start(char *line, size_t cap, enum fg_log_level level)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t len = strftime(line, cap, "{\"ts\":\"%Y-%m-%dT%H:%M:%S", &tm);
+    len += (size_t)snprintf(line + len, cap - len, ".%03ldZ\",\"level\":\"%s\"",
+                            ts.tv_nsec / 1000000, level_names[level]);
+    return len;
+}
+
+void fg_log_access(const char *trace, const char *method, const char *path, int status,
+                   int64_t duration_us, const char *peer, const char *client)
+{
+    char line[LOG_LINE_BYTES_MAX];
+    size_t len = line_start(line, sizeof(line), FG_LOG_INFO);
+    const char *keys[] = {"trace", "method", "path", "peer", "client"};
+    const char *vals[] = {trace, method, path, peer, client};
+    len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"msg\":\"access\"");
+    for (int i = 0; i < 5; i++) {
+        if (!vals[i] || !*vals[i] || len + 32 >= sizeof(line))
+            continue;
+        len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"%s\":\"", keys[i]);
+        len = escape(line, len, sizeof(line) - 80, vals[i]);
+        line[len++] = '"';
+    }
+    len +=
+        (size_t)snprintf(line + len, sizeof(line) - len, ",\"status\":%d,\"duration_us\":%lld}\n",
+                         status, (long long)duration_us);
+    if (len >= sizeof(line))
+        len = sizeof(line) - 1;
+    ssize_t w = write(STDERR_FILENO, line, len);
+    (void)w;
+}
+
 void fg_log(enum fg_log_level level, const char *trace, const char *fmt, ...)
 {
     if ((int)level < __atomic_load_n(&log_level, __ATOMIC_RELAXED))
@@ -66,11 +103,8 @@ void fg_log(enum fg_log_level level, const char *trace, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
 
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     char line[LOG_LINE_BYTES_MAX];
-    size_t len = (size_t)snprintf(line, sizeof(line), "{\"ts\":%lld.%03ld,\"level\":\"%s\"",
-                                  (long long)ts.tv_sec, ts.tv_nsec / 1000000, level_names[level]);
+    size_t len = line_start(line, sizeof(line), level);
     if (trace && *trace) {
         len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"trace\":\"");
         len = escape(line, len, sizeof(line) - 32, trace);

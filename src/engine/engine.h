@@ -15,8 +15,9 @@
  * else. The engine owns the writer store it is given.
  *
  * Command states: submitted -> running (run) -> applied|refused ->
- * committed (done(cmd, 0)) | failed (done(cmd, <0): the batch did not commit
- * and nothing of it was applied; the answer must say so, 5xx).
+ * committed (done(cmd, 0)) | failed (done(cmd, <0): the batch did not commit,
+ * or the command could not run; nothing of it was applied; the answer must
+ * say so, 5xx).
  * run() returns >= 0 to keep its work or < 0 to have its savepoint rolled back;
  * either way it has already written its answer.
  *
@@ -28,6 +29,28 @@
  * after changing a row, or returns an operating error (a 5xx code: the store
  * may be mid-write), only the whole transaction can undo it, so the batch is
  * rolled back and every command of it fails (done(cmd, <0), nothing applied).
+ *
+ * After a store error (sticky, as SQLite's pager): the database may have
+ * ended the transaction by itself (SQLite on an I/O error or a full disk) or
+ * refuse every further statement (PostgreSQL after any failed statement).
+ * After each command, and after any failed SAVEPOINT, RELEASE or ROLLBACK TO,
+ * the engine asks store_txn_active(); once it is false nothing more of the
+ * batch runs (the store itself refuses: store.h "ended"), the batch is rolled
+ * back and every command of it is answered done(cmd, -FG_ESTORE): nothing of
+ * it applied. A command whose SAVEPOINT failed while the transaction survived
+ * does not run and alone is answered done(cmd, -FG_ESTORE).
+ *
+ * Retries (PostgreSQL, or any database shared with other processes): when a
+ * call failed for a conflict with another transaction (store_txn_conflicted:
+ * a serialization failure, a deadlock, a lock timeout, a BEGIN that waited
+ * too long), or a savepoint-free command left the transaction "failed"
+ * (PostgreSQL refuses everything after any failed statement, so the
+ * optimisation cannot hold there), the batch is rolled back and run again,
+ * at most FG_ENGINE_BATCH_RETRIES_MAX more times; that command then takes a
+ * savepoint. run() may thus be called more than once for one submission, each
+ * time in a fresh transaction that holds nothing of the last; done() is
+ * called once, with the last attempt's outcome, so no request is answered
+ * twice.
  *
  * Stop: engine_stop() refuses new commands (-FG_ESHUTDOWN), finishes and
  * commits every queued command, calls their done(), and joins the writer.
@@ -41,7 +64,10 @@
  * A job must not wait on anything but the store: work that waits on the
  * network (sending a notification) is recorded by the job and done by
  * another thread, never on the writer. A failed job is logged and rolled
- * back to its savepoint; the batch goes on.
+ * back to its savepoint; the batch goes on (unless the transaction did not
+ * survive: then the batch is rolled back as after a store error above). A
+ * job's turn counts when it ran, whether or not its batch then committed: a
+ * batch run again does not run a job again before its interval.
  */
 #ifndef FG_ENGINE_H
 #define FG_ENGINE_H
@@ -61,8 +87,10 @@ typedef void (*engine_done_fn)(struct engine_cmd *cmd, int status);
 struct engine_cmd {
     engine_run_fn run;
     engine_done_fn done;
-    int result;          /* what run() returned */
-    bool savepoint_free; /* see "Savepoint-free commands" above */
+    int result;           /* what run() returned */
+    bool savepoint_free;  /* see "Savepoint-free commands" above */
+    bool not_run;         /* the engine's: its savepoint failed, it did not run */
+    bool needs_savepoint; /* the engine's: run it in a savepoint after all (retry) */
     struct engine_cmd *next;
 };
 
@@ -96,9 +124,40 @@ int64_t engine_queue_depth(struct engine *e);
 int64_t engine_batches(struct engine *e);
 /* Background checkpoints run (0 without a checkpointer, e.g. in memory). */
 int64_t engine_checkpoints(struct engine *e);
-/* Fault injection (tests only, `serve --test-faults`): the next n batches are
- * rolled back where they would commit, exactly as a failed COMMIT: every command
- * of each is answered done(cmd, -FG_ESTORE) and nothing of it is applied. */
+/*
+ * Fault injection (tests only: `serve --test-faults`, POST /admin/v1/test/fault,
+ * tests/e2e/test_faults.c). Each takes an integer n in 0..max:
+ *   fail_commits      the next n batches are rolled back where they would
+ *                     commit, exactly as a failed COMMIT: every command of
+ *                     each is answered done(cmd, -FG_ESTORE), nothing applied;
+ *   fail_savepoint    the SAVEPOINT of the nth savepoint-taking command from
+ *                     now fails as an I/O error does: the database ends the
+ *                     transaction (store_fault_arm);
+ *   fail_statement    the second statement of the nth savepoint-free command
+ *                     from now fails the same way;
+ *   full_after_pages  from the next batch on, the database may grow by only n
+ *                     more pages, as on a full disk (0 lifts the limit);
+ *   pause_ms          the writer waits n ms before it takes its next batch, so
+ *                     what arrives meanwhile forms one batch;
+ *   fail_conflict     the first statement of the nth command from now fails
+ *                     as a serialization failure (the batch runs again).
+ */
+enum engine_fault {
+    ENGINE_FAULT_FAIL_COMMITS,
+    ENGINE_FAULT_FAIL_SAVEPOINT,
+    ENGINE_FAULT_FAIL_STATEMENT,
+    ENGINE_FAULT_FULL_AFTER_PAGES,
+    ENGINE_FAULT_PAUSE_MS,
+    ENGINE_FAULT_FAIL_CONFLICT,
+    ENGINE_FAULT_COUNT
+};
+struct engine_fault_spec {
+    const char *name;
+    int64_t max;
+};
+extern const struct engine_fault_spec engine_faults[ENGINE_FAULT_COUNT];
+void engine_fault_set(struct engine *e, enum engine_fault fault, int64_t n);
+/* The same as engine_fault_set(e, ENGINE_FAULT_FAIL_COMMITS, n). */
 void engine_fault_fail_commits(struct engine *e, int n);
 /* Drain, commit, join the writer. Idempotent. */
 void engine_stop(struct engine *e);

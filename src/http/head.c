@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "core/errors.h"
+#include "core/utf8.h"
 
 /* The in-place layout head.h relies on is libmicrohttpd 0.9.x's. */
 #define HEAD_WALK (MHD_VERSION < 0x01000000)
@@ -130,11 +131,34 @@ static bool target_has_nul(const struct head_info *h)
     return h->version <= h->url || (size_t)(h->version - 1 - h->url) != h->raw_target_len;
 }
 
+static enum MHD_Result arg_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    bool *ok = cls;
+    (void)kind;
+    *ok = *ok && utf8_valid(key, strlen(key)) && (!value || utf8_valid(value, strlen(value)));
+    return *ok ? MHD_YES : MHD_NO;
+}
+
+/* The decoded path and every query name and value are text: whatever reads
+ * them (a store, a JSON answer) can take them as they are. */
+static bool target_is_utf8(struct MHD_Connection *conn, const struct head_info *h)
+{
+    bool ok = utf8_valid(h->url, strlen(h->url));
+    if (ok)
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, arg_utf8, &ok);
+    return ok;
+}
+
 int head_check(struct MHD_Connection *conn, const struct head_info *h, const char **why)
 {
     *why = NULL;
     if (method_has_nul(h) || target_has_nul(h)) {
         *why = "the request line contains a NUL byte";
+        return -FG_EBAD_REQUEST;
+    }
+    if (!target_is_utf8(conn, h)) {
+        *why = "the request's path or query, percent-decoded, is not UTF-8";
         return -FG_EBAD_REQUEST;
     }
     struct walk w = {.head_start = h->method};

@@ -55,6 +55,7 @@
 #define HTTP_PARAM_BYTES_MAX 128
 #define HTTP_RESP_HEADERS_MAX 8
 #define HTTP_PEER_BYTES_MAX 64
+#define HTTP_CLIENT_BYTES_MAX 96
 
 struct http_req;
 typedef int (*http_handler_fn)(struct http_req *req, void *ctx);
@@ -76,6 +77,7 @@ struct http_req {
     socklen_t peer_addr_len;
     char params[HTTP_PARAMS_MAX][HTTP_PARAM_BYTES_MAX]; /* {} segments of the route */
     const char *route_name;                             /* for metrics and logs */
+    char client[HTTP_CLIENT_BYTES_MAX]; /* "family:key" once a client authenticated (access log) */
     int64_t start_ns;
     bool internal; /* made by http_req_internal_init (bootstrap), no connection */
 
@@ -135,6 +137,9 @@ struct http_server_config {
     int threads;      /* poll() threads, 1..FG_HTTP_THREADS_MAX */
     const struct http_route *routes;
     int route_count;
+    bool access_log;          /* one JSON line per answered request (core/log.h) */
+    const char *tls_cert_pem; /* both set: HTTPS only (libmicrohttpd's TLS); else HTTP */
+    const char *tls_key_pem;
 };
 
 struct http_server;

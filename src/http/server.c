@@ -109,7 +109,9 @@ struct http_server {
     int route_count;
     uint16_t port;
     bool quiesced;
-    int inflight; /* atomic */
+    bool access_log;
+    const char *tls_cert_pem, *tls_key_pem; /* the caller's, while the server runs */
+    int inflight;                           /* atomic */
 };
 
 struct conn_req {
@@ -793,9 +795,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     bool dispatched = cr->dispatched;
-    if (cr->responded)
-        metrics_request_observe(cr->metric_idx, cr->req.status,
-                                fg_clock_mono_ns() - cr->req.start_ns);
+    if (cr->responded) {
+        int64_t ns = fg_clock_mono_ns() - cr->req.start_ns;
+        metrics_request_observe(cr->metric_idx, cr->req.status, ns);
+        if (srv->access_log)
+            fg_log_access(cr->req.trace, cr->req.method, cr->req.path, cr->req.status, ns / 1000,
+                          cr->req.peer, cr->req.client);
+    }
     conn_req_destroy(cr);
     if (dispatched) /* invariant 5: last */
         __atomic_fetch_sub(&srv->inflight, 1, __ATOMIC_RELEASE);
@@ -1020,9 +1026,21 @@ static struct MHD_Daemon *daemon_start(struct http_server *srv, const struct soc
         {MHD_OPTION_CONNECTION_TIMEOUT, FG_HTTP_CONNECTION_TIMEOUT_S, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, FG_HTTP_CONNECTIONS_MAX, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, FG_HTTP_PER_ADDRESS_MAX, NULL},
-        {threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL},
+        {MHD_OPTION_END, 0, NULL}, /* TLS key, certificate, thread pool: set below */
+        {MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
+    int n = 4;
+    if (srv->tls_cert_pem) { /* HTTPS only (issue 15): libmicrohttpd's TLS, GnuTLS in Debian */
+        flags |= MHD_USE_TLS;
+        ints[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                            (void *)(uintptr_t)srv->tls_key_pem};
+        ints[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                            (void *)(uintptr_t)srv->tls_cert_pem};
+    }
+    if (threads > 1)
+        ints[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
     /* The logger goes first so that MHD reports option errors through it. */
     return MHD_start_daemon(flags, port, NULL, NULL, on_access, srv, MHD_OPTION_EXTERNAL_LOGGER,
                             on_mhd_log, NULL, MHD_OPTION_ARRAY, ints, MHD_OPTION_NOTIFY_COMPLETED,
@@ -1055,6 +1073,15 @@ int http_server_start(const struct http_server_config *cfg, struct http_server *
     if ((rc = watch_create(&srv->watch)) < 0) {
         fg_fail(err, rc, "cannot start the connection watch");
         goto free_srv;
+    }
+    srv->access_log = cfg->access_log;
+    if (cfg->tls_cert_pem && cfg->tls_key_pem) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            rc = fg_fail(err, -FG_EINTERNAL, "this libmicrohttpd has no TLS support");
+            goto destroy_watch;
+        }
+        srv->tls_cert_pem = cfg->tls_cert_pem;
+        srv->tls_key_pem = cfg->tls_key_pem;
     }
     nofile_raise();
     srv->daemon = daemon_start(srv, &ss, cfg->port, threads);

@@ -217,8 +217,13 @@ static int live_flush(void *ctx, struct store *s, struct fg_err *err)
         if (rc < 0)
             return rc; /* the caller's commit or savepoint fails; rollback discards */
         FG_ASSERT(changes == 1);
-        e->dirty = false;
-        live_base_set(e);
+    }
+    /* Only now: a flush that failed half way (a full disk that the transaction
+     * survived) leaves every entry dirty, and the next flush writes them all
+     * again (each UPDATE writes whole values, so twice is harmless). */
+    for (int i = 0; i < L->dirty_count; i++) {
+        L->dirty[i]->dirty = false;
+        live_base_set(L->dirty[i]);
     }
     L->dirty_count = 0;
     return 0;
@@ -875,9 +880,9 @@ struct list_ctx {
 static const char sql_list_bucket[] =
     "SELECT " TRANSFER_COLS " FROM transfers WHERE id IN ("
     " SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
-    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)"
+    "  debit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4) AS d"
     " UNION SELECT id FROM (SELECT id FROM transfers WHERE " SCHEMA_JOURNAL_BUCKET_SQL " = ?1 AND"
-    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4)) ORDER BY id LIMIT ?4";
+    "  credit_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4) AS c) ORDER BY id LIMIT ?4";
 
 struct bucket_ctx {
     struct list_ctx *l;
@@ -937,6 +942,49 @@ int ledger_account_list(struct store *s, const char *owner, ledger_account_fn fn
     struct list_ctx l = {.afn = fn, .ctx = ctx, .store = s};
     return store_exec(s, "SELECT " ACCOUNT_COLS " FROM accounts WHERE owner = ? ORDER BY id",
                       STORE_ARGS(SA_TEXT(owner)), list_account_row, &l, err);
+}
+
+static int recent_row(void *ctx, struct store_row *row)
+{
+    struct list_ctx *l = ctx;
+    struct ledger_transfer t;
+    transfer_from_row(row, &t);
+    return l->tfn(l->ctx, &t);
+}
+
+int ledger_transfer_recent(struct store *s, const char *kind_prefix, int64_t before_id,
+                           int64_t scan_rows, int limit, ledger_transfer_fn fn, void *ctx,
+                           struct fg_err *err)
+{
+    char like[LEDGER_KIND_BYTES_MAX * 2 + 2];
+    size_t n = 0;
+    for (const char *p = kind_prefix; *p && n + 3 < sizeof(like); p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            like[n++] = '\\';
+        like[n++] = *p;
+    }
+    like[n++] = '%';
+    like[n] = '\0';
+    struct list_ctx l = {.tfn = fn, .ctx = ctx};
+    int64_t floor_id = before_id > scan_rows ? before_id - scan_rows : 0;
+    return store_exec(s,
+                      "SELECT " TRANSFER_COLS " FROM transfers WHERE id < ? AND id >= ? AND kind "
+                      "LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
+                      STORE_ARGS(SA_INT(before_id), SA_INT(floor_id), SA_TEXT(like), SA_INT(limit)),
+                      recent_row, &l, err);
+}
+
+int ledger_account_page(struct store *s, const struct ledger_account_filter *f, int64_t after_id,
+                        int limit, ledger_account_fn fn, void *ctx, struct fg_err *err)
+{
+    struct list_ctx l = {.afn = fn, .ctx = ctx, .store = s};
+    return store_exec(s,
+                      "SELECT " ACCOUNT_COLS " FROM accounts WHERE id > ? AND (? = '' OR owner = ?)"
+                      " AND (? = '' OR type = ?) AND (? = '' OR currency = ?) ORDER BY id LIMIT ?",
+                      STORE_ARGS(SA_INT(after_id), SA_TEXT(f->owner), SA_TEXT(f->owner),
+                                 SA_TEXT(f->type), SA_TEXT(f->type), SA_TEXT(f->currency),
+                                 SA_TEXT(f->currency), SA_INT(limit)),
+                      list_account_row, &l, err);
 }
 
 /* --- reconciliation ----------------------------------------------------- */

@@ -154,6 +154,24 @@ typedef int (*ledger_account_fn)(void *ctx, const struct ledger_account *a);
 int ledger_account_list(struct store *s, const char *owner, ledger_account_fn fn, void *ctx,
                         struct fg_err *err);
 
+/* Accounts matching every non-empty field of f, id > after_id, by id, at most
+ * limit (operator reads: GET /admin/v1/accounts, house accounts). */
+struct ledger_account_filter {
+    const char *owner;    /* "" any; LEDGER_HOUSE for the house accounts */
+    const char *type;     /* "" any */
+    const char *currency; /* "" any */
+};
+int ledger_account_page(struct store *s, const struct ledger_account_filter *f, int64_t after_id,
+                        int limit, ledger_account_fn fn, void *ctx, struct fg_err *err);
+
+/* The newest transfers whose kind starts with kind_prefix, id < before_id,
+ * newest first, at most limit, looking at no more than the scan_rows journal
+ * rows below before_id (a bounded walk back by id; the journal has no index
+ * on kind). */
+int ledger_transfer_recent(struct store *s, const char *kind_prefix, int64_t before_id,
+                           int64_t scan_rows, int limit, ledger_transfer_fn fn, void *ctx,
+                           struct fg_err *err);
+
 #define LEDGER_RECONCILE_CURRENCIES_MAX 64
 #define LEDGER_RECONCILE_VIOLATIONS_MAX 32
 

@@ -105,6 +105,62 @@ static int customer_row(void *ctx, struct store_row *row)
     return 1;
 }
 
+struct customer_page_ctx {
+    customer_fn fn;
+    void *ctx;
+};
+
+static int customer_page_row(void *ctx, struct store_row *row)
+{
+    struct customer_page_ctx *p = ctx;
+    struct customer c = {0};
+    customer_row(&c, row);
+    return p->fn(p->ctx, &c);
+}
+
+int customer_page(struct store *s, const char *q, const char *after_uuid, int limit, customer_fn fn,
+                  void *ctx, struct fg_err *err)
+{
+    char like[3 * FG_NAME_BYTES_MAX + 3];
+    size_t n = 0;
+    like[n++] = '%';
+    for (const char *p = q; *p && n + 4 < sizeof(like); p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            like[n++] = '\\';
+        like[n++] = *p;
+    }
+    like[n++] = '%';
+    like[n] = '\0';
+    struct customer_page_ctx p = {.fn = fn, .ctx = ctx};
+    return store_exec(s,
+                      "SELECT " CUSTOMER_COLS " FROM customers WHERE uuid > ? AND (? = '' OR "
+                      "LOWER(uuid) LIKE LOWER(?) ESCAPE '\\' OR LOWER(user_name) LIKE LOWER(?) "
+                      "ESCAPE '\\' OR LOWER(name) LIKE LOWER(?) ESCAPE '\\') ORDER BY uuid LIMIT ?",
+                      STORE_ARGS(SA_TEXT(after_uuid), SA_TEXT(q), SA_TEXT(like), SA_TEXT(like),
+                                 SA_TEXT(like), SA_INT(limit)),
+                      customer_page_row, &p, err);
+}
+
+struct currency_list_ctx {
+    currency_fn fn;
+    void *ctx;
+};
+
+static int currency_list_row(void *ctx, struct store_row *row)
+{
+    struct currency_list_ctx *l = ctx;
+    struct currency c = {0};
+    currency_row(&c, row);
+    return l->fn(l->ctx, &c);
+}
+
+int currency_list(struct store *s, currency_fn fn, void *ctx, struct fg_err *err)
+{
+    struct currency_list_ctx l = {.fn = fn, .ctx = ctx};
+    return store_exec(s, "SELECT code, digits, digital FROM currencies ORDER BY code LIMIT ?",
+                      STORE_ARGS(SA_INT(FG_PAGE_LIMIT_MAX)), currency_list_row, &l, err);
+}
+
 int customer_get(struct store *s, const char *uuid, struct customer *out, struct fg_err *err)
 {
     struct customer c = {0}; /* uuid may point into *out */

@@ -60,6 +60,17 @@ int customer_create(struct store *s, const struct customer *c, int64_t now_ms, b
 int customer_set_status(struct store *s, const char *uuid, const char *status, int64_t now_ms,
                         struct fg_err *err);
 
+/* Operator reads. fn returns 0 to go on, 1 to stop, negative to fail. */
+typedef int (*customer_fn)(void *ctx, const struct customer *c);
+typedef int (*currency_fn)(void *ctx, const struct currency *c);
+/* Customers with uuid > after_uuid, by uuid, at most limit; q ("" for all)
+ * is a case-insensitive substring of uuid, user_name or name (a scan). q is
+ * at most FG_NAME_BYTES_MAX bytes. */
+int customer_page(struct store *s, const char *q, const char *after_uuid, int limit, customer_fn fn,
+                  void *ctx, struct fg_err *err);
+/* Every currency, by code (at most FG_PAGE_LIMIT_MAX). */
+int currency_list(struct store *s, currency_fn fn, void *ctx, struct fg_err *err);
+
 /*
  * Writer-side cache (issue 5): currency_get and customer_find_by_name served
  * from memory on the engine's writer, where the execute path asks for the same

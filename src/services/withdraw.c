@@ -17,6 +17,7 @@
 #include "core/money.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
+#include "services/fx.h"
 #include "store/store.h"
 
 const char *const wd_roles[] = {"withdraw", "view", "api", NULL};
@@ -202,8 +203,8 @@ static int holiday_row(void *ctx, struct store_row *row)
 }
 
 /* The calendar from `from_day` on; cal->holidays is malloc'd (free it). */
-static int calendar_load(struct store *s, const char *currency, int32_t from_day,
-                         struct wd_calendar *cal, struct fg_err *err)
+int wd_calendar_load(struct store *s, const char *currency, int32_t from_day,
+                     struct wd_calendar *cal, struct fg_err *err)
 {
     int64_t through = -1;
     memset(cal, 0, sizeof(*cal));
@@ -233,71 +234,22 @@ static int calendar_load(struct store *s, const char *currency, int32_t from_day
     return 0;
 }
 
-/* --- rates -------------------------------------------------------------- */
+/* --- rates (the FX core's, services/fx.h) --------------------------------- */
 
-int wd_rate_put(struct store *s, const char *base, const char *quote, int64_t bid, int64_t ask,
-                int64_t now_ms, bool *created, struct fg_err *err)
+int wd_convert(struct store *s, int64_t now_ms, const char *from, int from_digits, const char *to,
+               int to_digits, int64_t amount, int64_t *out, int64_t *rate_mid, bool *inverted,
+               struct fg_err *err)
 {
-    int64_t exists = 0;
-    int rc = store_query_int(s, "SELECT 1 FROM funds_rates WHERE base = ? AND quote = ?",
-                             STORE_ARGS(SA_TEXT(base), SA_TEXT(quote)), &exists, err);
-    if (rc == -FG_ENOT_FOUND)
-        rc = 0;
-    if (rc < 0)
-        return rc;
-    *created = !exists;
-    return store_exec_changes(
-        s,
-        "INSERT INTO funds_rates (base, quote, bid, ask, updated_ms) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (base, quote) DO UPDATE SET bid = excluded.bid, ask = excluded.ask, "
-        "updated_ms = excluded.updated_ms",
-        STORE_ARGS(SA_TEXT(base), SA_TEXT(quote), SA_INT(bid), SA_INT(ask), SA_INT(now_ms)), NULL,
-        err);
-}
-
-struct rate_pair {
-    bool found;
-    int64_t bid, ask;
-};
-
-static int rate_row(void *ctx, struct store_row *row)
-{
-    struct rate_pair *p = ctx;
-    p->bid = store_row_int(row, 0);
-    p->ask = store_row_int(row, 1);
-    p->found = true;
-    return 1;
-}
-
-int wd_convert(struct store *s, const char *from, int from_digits, const char *to, int to_digits,
-               int64_t amount, int64_t *out, int64_t *rate_mid, bool *inverted, struct fg_err *err)
-{
-    *inverted = false;
-    if (strcmp(from, to) == 0) {
-        *rate_mid = MONEY_RATE_SCALE;
-        *out = amount;
-        return 0;
-    }
-    static const char sql[] = "SELECT bid, ask FROM funds_rates WHERE base = ? AND quote = ?";
-    struct rate_pair p = {0};
-    int rc = store_exec(s, sql, STORE_ARGS(SA_TEXT(from), SA_TEXT(to)), rate_row, &p, err);
-    if (rc == 0 && !p.found) {
-        *inverted = true;
-        rc = store_exec(s, sql, STORE_ARGS(SA_TEXT(to), SA_TEXT(from)), rate_row, &p, err);
-    }
-    if (rc < 0)
-        return rc;
-    if (!p.found)
-        return fg_fail(err, -FG_EWD_NO_RATE, "no rate between %.16s and %.16s", from, to);
-    *rate_mid = money_rate_mid(p.bid, p.ask);
+    struct fxrate mid;
     /* What the customer's money is worth, rounded DOWN (never overstated). */
-    rc = *inverted
-             ? money_convert_inverse(amount, from_digits, *rate_mid, to_digits, MONEY_ROUND_DOWN,
-                                     out)
-             : money_convert(amount, from_digits, *rate_mid, to_digits, MONEY_ROUND_DOWN, out);
-    if (rc < 0)
-        return fg_fail(err, rc, "conversion of %lld overflows", (long long)amount);
-    return 0;
+    int rc = fx_convert_mid(s, now_ms, from, from_digits, to, to_digits, amount, MONEY_ROUND_DOWN,
+                            out, &mid, inverted, err);
+    if (rc == -FG_EFX_NO_RATE || rc == -FG_EFX_RATE_STALE)
+        return fg_fail(err, -FG_EWD_NO_RATE, "no usable rate between %.16s and %.16s: %s", from, to,
+                       rc == -FG_EFX_NO_RATE ? "none is set" : "it is stale");
+    if (rc == 0 && !fxrate_to_money(mid, MONEY_ROUND_HALF_EVEN, rate_mid))
+        return fg_fail(err, -FG_EWD_NO_RATE, "the %.16s/%.16s mid has no 10-digit form", from, to);
+    return rc;
 }
 
 /* --- operators ---------------------------------------------------------- */
@@ -491,7 +443,7 @@ int withdraw_omnibus_check(const struct customer *cu, const struct wd_actor *act
 }
 
 int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const char *uuid,
-                         struct fg_err *err)
+                         unsigned roles_any, struct fg_err *err)
 {
     struct customer owner, me;
     int rc = customer_get(s, uuid, &owner, err);
@@ -502,8 +454,8 @@ int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const ch
     struct wd_operator op;
     rc = wd_operator_get(s, actor->app_id, actor->user_name, &op, NULL);
     bool is_operator = rc == 0;
-    if (is_operator && strcmp(op.status, "active") == 0)
-        return 0; /* back office or server of the app */
+    if (is_operator && strcmp(op.status, "active") == 0 && (op.roles & roles_any))
+        return 0; /* back office or server of the app, with a role that may do this */
     if (rc < 0 && rc != -FG_EWD_OPERATOR)
         return rc;
     rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
@@ -757,7 +709,7 @@ static int create_base_and_value_day(struct store *s, int64_t now_ms, const stru
     struct wd_calendar cal = {0};
     int64_t rate_mid = 0;
     bool inverted = false;
-    int rc = wd_convert(s, cur->code, cur->digits, base->code, base->digits, amount,
+    int rc = wd_convert(s, now_ms, cur->code, cur->digits, base->code, base->digits, amount,
                         &o->base_amount, &rate_mid, &inverted, err);
     if (rc == -FG_EOVERFLOW)
         return fg_fail(err, -FG_EWD_NO_RATE,
@@ -766,7 +718,7 @@ static int create_base_and_value_day(struct store *s, int64_t now_ms, const stru
     if (rc < 0)
         return rc;
     int32_t today = (int32_t)((now_ms + (int64_t)rule->vd.utc_offset_min * 60000) / 86400000);
-    if ((rc = calendar_load(s, cur->code, today, &cal, err)) < 0)
+    if ((rc = wd_calendar_load(s, cur->code, today, &cal, err)) < 0)
         return rc;
     rc = withdraw_value_day(&rule->vd, &cal, now_ms, value_day, err);
     free((void *)cal.holidays);
@@ -994,7 +946,7 @@ static int act_actor_check(struct store *s, const struct wd_order *o, enum wd_ac
     if (strcmp(o->app_id, actor->app_id) != 0)
         return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", o->serial);
     if (a != WD_APPEAL)
-        return withdraw_actor_check(s, actor, o->uuid, err);
+        return withdraw_actor_check(s, actor, o->uuid, WD_ROLES_ACT, err);
     struct customer me;
     int rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
     if (rc < 0 && rc != -FG_EUNKNOWN_CUSTOMER)

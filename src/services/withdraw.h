@@ -5,10 +5,11 @@
  *
  * What it is for: the business rules of SYSTEM.md section 2 "Withdrawal
  * order". It takes the time as an argument, talks to the ledger for money and
- * to the store for its tables (migration "funds"), and returns negative fg
- * codes (-FG_EWD_*, ...) that the protocol adapter (families/funds.c) maps to
- * the seed's codes in one table. Not for: HTTP, JSON envelopes, tokens,
- * idempotency records (the adapter owns those).
+ * to the store for its tables (migration "funds"; rates are the FX core's,
+ * services/fx.h, since issue 12), and returns negative fg codes (-FG_EWD_*,
+ * ...) that the protocol adapter (families/funds.c) maps to the seed's codes
+ * in one table. Not for: HTTP, JSON envelopes, tokens, idempotency records
+ * (the adapter owns those).
  *
  * Threading: writes run on the engine's writer inside a per-command savepoint
  * (a refusal returns < 0 and the caller rolls back); reads on any connection.
@@ -169,20 +170,24 @@ int wd_bank_get(struct store *s, const char *uuid, const char *client_bank_id, s
 int wd_holidays_add(struct store *s, const char *currency, const int32_t *days, int n,
                     int32_t through_day, int64_t now_ms, bool *created, int32_t *through_out,
                     int *count_out, struct fg_err *err);
-/* Rates: pair base/quote, bid <= ask, scaled by MONEY_RATE_SCALE. */
-int wd_rate_put(struct store *s, const char *base, const char *quote, int64_t bid, int64_t ask,
-                int64_t now_ms, bool *created, struct fg_err *err);
-/* Convert amount (from_digits) of `from` into `to` (to_digits) at the mid rate,
- * rounded DOWN (the side a customer receives); *rate_mid is quote units per
- * base unit of the stored pair and *inverted tells whether from is the quote.
- * Same currency: rate 1. -FG_EWD_NO_RATE when neither direction is stored. */
 /* An amount as sent (its shape checked by the adapter, a '-' allowed: a
  * negative value is refused with zero, 110208) in minor units of cur: more
  * fraction digits than cur has is -FG_EWD_AMOUNT_PRECISION (110216, even
  * zeros), anything else unreadable -FG_EBAD_FIELD. */
 int wd_amount_parse(const char *text, const struct currency *cur, int64_t *out, struct fg_err *err);
-int wd_convert(struct store *s, const char *from, int from_digits, const char *to, int to_digits,
-               int64_t amount, int64_t *out, int64_t *rate_mid, bool *inverted, struct fg_err *err);
+/* A currency's calendar from `from_day` on (through_day -1: none);
+ * cal->holidays is malloc'd (free it). Used by the FX core's value dates. */
+int wd_calendar_load(struct store *s, const char *currency, int32_t from_day,
+                     struct wd_calendar *cal, struct fg_err *err);
+/* Convert amount (from_digits) of `from` into `to` (to_digits) at the mid of
+ * the FX core's rate (services/fx.h), rounded DOWN (the side a customer
+ * receives); *rate_mid is that mid rounded half-even to 10 decimal places,
+ * in the stored pair's direction, and *inverted tells whether from is its
+ * quote currency. Same currency: rate 1. -FG_EWD_NO_RATE when neither
+ * direction is stored or the pair is older than its maximum age. */
+int wd_convert(struct store *s, int64_t now_ms, const char *from, int from_digits, const char *to,
+               int to_digits, int64_t amount, int64_t *out, int64_t *rate_mid, bool *inverted,
+               struct fg_err *err);
 int wd_operator_put(struct store *s, const struct wd_operator *o, int64_t now_ms, bool *created,
                     struct fg_err *err);
 int wd_operator_get(struct store *s, const char *app_id, const char *user_name,
@@ -203,13 +208,20 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
                  const struct wd_actor *actor, const char *reason, int64_t appeal_window_ms,
                  struct wd_order *out, struct fg_err *err);
 int withdraw_get(struct store *s, const char *serial, struct wd_order *out, struct fg_err *err);
-/* May actor see/cancel this customer's orders? 0, -FG_EWD_ORDER_UNKNOWN
- * (other app), -FG_EWD_NO_PERMISSION (a customer's token on someone else's
- * order, or a token naming another omnibus account than the customer's), or
+/* Which operator roles may do what on a customer's behalf: read its orders,
+ * balances and conversions (any role), or act (cancel an order, move money
+ * between its own accounts: `withdraw` or `api`, never `view` alone). */
+#define WD_ROLES_READ (WD_ROLE_WITHDRAW | WD_ROLE_VIEW | WD_ROLE_API)
+#define WD_ROLES_ACT (WD_ROLE_WITHDRAW | WD_ROLE_API)
+/* May actor see or act on this customer's orders and accounts? The owner
+ * always may; an active operator of the app when it holds one of roles_any.
+ * 0, -FG_EWD_ORDER_UNKNOWN (other app), -FG_EWD_NO_PERMISSION (a customer's
+ * token on someone else's order, an operator without a role for it, or a
+ * token naming another omnibus account than the customer's), or
  * -FG_EWD_INITIATOR (the token's user is neither a customer nor an operator
  * of the app). */
 int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const char *uuid,
-                         struct fg_err *err);
+                         unsigned roles_any, struct fg_err *err);
 /* A token naming another omnibus account than the one the customer sits
  * under (none counts as another) may not act for it: -FG_EWD_NO_PERMISSION.
  * A customer without one on record is not checked. */

@@ -183,11 +183,73 @@ static const char v3_journal_buckets[] =
 static const char v4_customer_omnibus[] =
     "ALTER TABLE customers ADD COLUMN omnibus_account_id TEXT NOT NULL DEFAULT '';";
 
+/* Issue 15: what an operator's ledger operation carried (the reason, the
+ * amounts), as JSON; '' for entries without one. Audit reads filter by target. */
+static const char v5_audit_detail[] =
+    "ALTER TABLE audit ADD COLUMN detail TEXT NOT NULL DEFAULT '';"
+    "CREATE INDEX audit_target ON audit(target, id);";
+/* Issue 12: the FX core (services/fx.h). Rates move here from funds_rates
+ * (one row per pair of currencies: of a pair stored in both directions the
+ * later set is kept); bid and ask are decimals: units and decimal places
+ * (core/fxrate.h; 10 places for the rows that come from funds_rates). Quotes and
+ * exchanges: an exchange names its quote (used once), its request id and
+ * order id (unique per client), and its ledger legs (transfer ids, 0 for
+ * none). State 0 pending, 1 settled, 2 failed; tenor 0 TOD, 1 SPOT, 2
+ * FORWARD; value_day is days since 1970-01-01. */
+static const char v6_fx[] =
+    "CREATE TABLE fx_rates ("
+    "  base TEXT NOT NULL, quote TEXT NOT NULL,"
+    "  bid INTEGER NOT NULL, bid_scale INTEGER NOT NULL,"
+    "  ask INTEGER NOT NULL, ask_scale INTEGER NOT NULL,"
+    "  set_ms INTEGER NOT NULL, source TEXT NOT NULL, max_age_s INTEGER NOT NULL,"
+    "  PRIMARY KEY (base, quote));"
+    "INSERT INTO fx_rates (base, quote, bid, bid_scale, ask, ask_scale, set_ms, source, max_age_s) "
+    "  SELECT base, quote, bid, 10, ask, 10, updated_ms, 'admin', 0 FROM funds_rates r "
+    "  WHERE NOT EXISTS (SELECT 1 FROM funds_rates i WHERE i.base = r.quote AND i.quote = r.base"
+    "    AND (i.updated_ms > r.updated_ms OR (i.updated_ms = r.updated_ms AND i.base < r.base)));"
+    "DROP TABLE funds_rates;"
+
+    "CREATE TABLE fx_quotes ("
+    "  id TEXT PRIMARY KEY,"
+    "  family TEXT NOT NULL, client_key TEXT NOT NULL, customer TEXT NOT NULL,"
+    "  sell TEXT NOT NULL, buy TEXT NOT NULL, fixed_side INTEGER NOT NULL,"
+    "  sell_amount INTEGER NOT NULL, buy_amount INTEGER NOT NULL,"
+    "  rate INTEGER NOT NULL, rate_scale INTEGER NOT NULL,"
+    "  price INTEGER NOT NULL, price_scale INTEGER NOT NULL,"
+    "  pair_base TEXT NOT NULL, pair_quote TEXT NOT NULL,"
+    "  tenor INTEGER NOT NULL, value_day INTEGER NOT NULL, markup_bp INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+    "  used INTEGER NOT NULL DEFAULT 0);"
+
+    "CREATE TABLE fx_exchanges ("
+    "  id TEXT PRIMARY KEY,"
+    "  family TEXT NOT NULL, client_key TEXT NOT NULL, request_id TEXT NOT NULL,"
+    "  customer TEXT NOT NULL, account_type TEXT NOT NULL, quote_id TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL, reference TEXT NOT NULL,"
+    "  sell TEXT NOT NULL, buy TEXT NOT NULL, fixed_side INTEGER NOT NULL,"
+    "  sold INTEGER NOT NULL, bought INTEGER NOT NULL,"
+    "  rate INTEGER NOT NULL, rate_scale INTEGER NOT NULL,"
+    "  price INTEGER NOT NULL, price_scale INTEGER NOT NULL,"
+    "  pair_base TEXT NOT NULL, pair_quote TEXT NOT NULL,"
+    "  tenor INTEGER NOT NULL, value_day INTEGER NOT NULL, funded INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  sell_account INTEGER NOT NULL, buy_account INTEGER NOT NULL,"
+    "  sell_leg INTEGER NOT NULL, post_leg INTEGER NOT NULL, buy_leg INTEGER NOT NULL,"
+    "  fail_reason TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, settled_ms INTEGER NOT NULL,"
+    "  UNIQUE (family, client_key, request_id),"
+    "  UNIQUE (quote_id));"
+    "CREATE UNIQUE INDEX fx_exchanges_order ON fx_exchanges(family, client_key, order_id) "
+    "  WHERE order_id <> '';"
+    "CREATE INDEX fx_exchanges_due ON fx_exchanges(value_day) WHERE state = 0;";
+
 const struct store_migration store_migrations[] = {
     {1, "ledger", v1_ledger},
     {2, "funds", v2_funds},
     {3, "journal_buckets", v3_journal_buckets},
     {4, "customer_omnibus", v4_customer_omnibus},
+    {5, "audit_detail", v5_audit_detail},
+    {6, "fx", v6_fx},
 };
 
 const int store_migrations_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -536,6 +536,42 @@ static int sqlite_rollback_to(struct store *s, const char *name, struct fg_err *
     return savepoint_exec(s, "ROLLBACK TO", name, err);
 }
 
+static enum store_txn sqlite_txn_state(struct store *s)
+{
+    /* SQLite has no "failed" state: after an error the transaction is either
+     * intact or gone (rolled back by SQLite on an I/O error, a full disk, ...). */
+    return sqlite3_get_autocommit(s->db) ? STORE_TXN_NONE : STORE_TXN_OPEN;
+}
+
+/* A full disk, for tests: max_page_count is this connection's, and a write
+ * that needs more pages fails with SQLITE_FULL (which may end the transaction). */
+static int sqlite_limit_pages(struct store *s, int64_t extra_pages, struct fg_err *err)
+{
+    int64_t pages = 0;
+    int rc = sqlite_exec(s, "PRAGMA page_count", STORE_NOARGS, version_row, &pages, NULL, err);
+    if (rc < 0)
+        return rc;
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+             extra_pages > 0 ? (long long)(pages + extra_pages) : 4294967294LL);
+    rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fail_db(s->db, rc, err, "max_page_count");
+}
+
+/* One process per database file: nobody else to hear from. */
+static int sqlite_listen(struct store *s, const char *channel, struct fg_err *err)
+{
+    (void)s;
+    return fg_fail(err, -FG_ENOT_FOUND, "sqlite: no change notices (%s)", channel);
+}
+
+static int sqlite_wait_notice(struct store *s, int timeout_ms, struct fg_err *err)
+{
+    (void)s;
+    (void)timeout_ms;
+    return fg_fail(err, -FG_ENOT_FOUND, "sqlite: no change notices");
+}
+
 /* ---- schema ---- */
 
 static int sqlite_schema_version(struct store *s)
@@ -814,4 +850,8 @@ const struct store_ops store_sqlite_ops = {
     .checkpoints_hand_off = sqlite_checkpoints_hand_off,
     .log_pages = sqlite_log_pages,
     .data_version = sqlite_data_version,
+    .txn_state = sqlite_txn_state,
+    .limit_pages = sqlite_limit_pages,
+    .listen = sqlite_listen,
+    .wait_notice = sqlite_wait_notice,
 };

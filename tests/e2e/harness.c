@@ -18,6 +18,9 @@
 
 #include <cmocka.h>
 
+#include "pg/pgtest.h"
+#include "store/store.h"
+
 #define START_TIMEOUT_MS 30000
 #define STOP_TIMEOUT_MS 30000
 
@@ -54,6 +57,8 @@ void fgsrv_start(struct fgsrv *s)
         snprintf(s->dir, sizeof(s->dir), "/tmp/fg-e2e-XXXXXX");
         if (!mkdtemp(s->dir))
             fgh_fail("mkdtemp: %s", strerror(errno));
+        if (fgh_on_pg() && !s->db[0] && !pgtest_db_create("e2e", s->db, sizeof(s->db)))
+            fgh_fail("cannot create a PostgreSQL database");
     }
     snprintf(s->log, sizeof(s->log), "%s/server.log", s->dir);
     int out[2];
@@ -63,12 +68,18 @@ void fgsrv_start(struct fgsrv *s)
     int n = 0;
     argv[n++] = bin;
     argv[n++] = "serve";
+    char listen[32];
+    snprintf(listen, sizeof(listen), "127.0.0.1:%u", s->keep_port ? s->port : 0);
     argv[n++] = "--listen";
-    argv[n++] = "127.0.0.1:0";
+    argv[n++] = listen;
     argv[n++] = "--data";
     argv[n++] = s->dir;
     argv[n++] = "--admin-token";
     argv[n++] = FGH_ADMIN_TOKEN;
+    if (s->db[0]) {
+        argv[n++] = "--db";
+        argv[n++] = s->db;
+    }
     for (int i = 0; i < FGH_ARGS_MAX && s->args[i]; i++)
         argv[n++] = s->args[i];
     argv[n] = NULL;
@@ -102,16 +113,18 @@ void fgsrv_start(struct fgsrv *s)
             break;
         len += (size_t)r;
         buf[len] = '\0';
-        const char *at = strstr(buf, "listening on http://127.0.0.1:");
-        if (at && strchr(at, '\n'))
-            s->port = (uint16_t)atoi(at + strlen("listening on http://127.0.0.1:"));
+        const char *at = strstr(buf, "listening on http");
+        const char *colon = at ? strstr(at, "127.0.0.1:") : NULL;
+        if (colon && strchr(at, '\n'))
+            s->port = (uint16_t)atoi(colon + strlen("127.0.0.1:"));
     }
     if (!s->port) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         fgh_fail("server did not start (see %s): %s", s->log, buf);
     }
-    snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%u", s->port);
+    snprintf(s->base, sizeof(s->base), "%s://127.0.0.1:%u", s->cainfo[0] ? "https" : "http",
+             s->port);
 }
 
 int fgsrv_stop(struct fgsrv *s)
@@ -146,10 +159,45 @@ void fgsrv_kill9(struct fgsrv *s)
     close(s->out_fd);
 }
 
+bool fgh_on_pg(void)
+{
+    return pgtest_base() != NULL;
+}
+
+struct store *fgh_store_open(const struct fgsrv *s)
+{
+    char path[512];
+    if (s->db[0])
+        snprintf(path, sizeof(path), "%s", s->db);
+    else
+        snprintf(path, sizeof(path), "%s/fundgate.db", s->dir);
+    struct store *st = NULL;
+    struct fg_err err = {0};
+    if (store_open(path, false, &st, &err) < 0)
+        fgh_fail("cannot open the server's store: %s", err.msg);
+    return st;
+}
+
+int fgh_log_count(const struct fgsrv *s, const char *needle)
+{
+    FILE *f = fopen(s->log, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof(line), f))
+        n += strstr(line, needle) != NULL;
+    fclose(f);
+    return n;
+}
+
 void fgsrv_cleanup(struct fgsrv *s)
 {
     if (s->pid > 0)
         fgsrv_kill9(s);
+    if (s->db[0])
+        pgtest_db_drop(s->db);
+    s->db[0] = '\0';
     if (s->dir[0] && strncmp(s->dir, "/tmp/fg-e2e-", 12) == 0) {
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
@@ -220,6 +268,8 @@ int fgh_request(const struct fgsrv *s, const char *method, const char *path,
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (s->cainfo[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, s->cainfo);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));

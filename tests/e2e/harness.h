@@ -5,6 +5,11 @@
  *
  * The binary comes from $FUNDGATE_BIN (set by CTest). The admin token is
  * FGH_ADMIN_TOKEN. Requests are thread-safe (one curl handle per call).
+ *
+ * Backend: SQLite in the data directory, or, when $FUNDGATE_TEST_PG names a
+ * PostgreSQL cluster (CTest's *_pg variants, label pg), a fresh database of
+ * that cluster per server (kept across restarts, dropped by fgsrv_cleanup),
+ * passed as --db. fgh_on_pg() tells a test which.
  */
 #ifndef FG_HARNESS_H
 #define FG_HARNESS_H
@@ -24,7 +29,11 @@ struct fgsrv {
     char dir[256];                  /* data directory, kept across restarts */
     char log[300];                  /* server stderr */
     char base[64];                  /* http://127.0.0.1:port */
+    char db[512];                   /* --db URI (PostgreSQL), "" for SQLite in dir; set it
+                                       before the first start to share another's database */
+    bool keep_port;                 /* a restart listens on the port of the last start */
     const char *args[FGH_ARGS_MAX]; /* extra serve arguments, NULL-terminated */
+    char cainfo[300];               /* set: the server speaks HTTPS, trusted through this CA file */
 };
 
 struct fgresp {
@@ -41,8 +50,17 @@ void fgsrv_start(struct fgsrv *s);
 int fgsrv_stop(struct fgsrv *s);
 /* SIGKILL and reap. */
 void fgsrv_kill9(struct fgsrv *s);
-/* Remove the data directory. */
+/* Remove the data directory (and the PostgreSQL database). */
 void fgsrv_cleanup(struct fgsrv *s);
+/* The tests run against PostgreSQL. */
+bool fgh_on_pg(void);
+/* Open the server's database (SQLite in s->dir, or s->db on PostgreSQL)
+ * through the store interface, to read what the server wrote; aborts the
+ * test on failure. Close with store_close. */
+struct store;
+struct store *fgh_store_open(const struct fgsrv *s);
+/* How many lines of the server's log (stderr) contain needle. */
+int fgh_log_count(const struct fgsrv *s, const char *needle);
 
 /* One request; headers is NULL or a NULL-terminated list of "Name: value". */
 int fgh_request(const struct fgsrv *s, const char *method, const char *path,

@@ -345,6 +345,8 @@ enum tok {
     T_VIEWER,
     T_GHOST,
     T_SERVER,
+    T_DAN, /* c4, disabled */
+    T_EVE, /* c5, cancelled */
     T_NONE,
     T_WRONG_SECRET,
     T_ALG_NONE,
@@ -495,6 +497,20 @@ static const struct row rows[] = {
      NULL},
     {"approve with bank not approved", "/admin/v1/withdrawals/{O3}/approve", T_ADMIN, "{}", 110039,
      0, false, NULL},
+    /* Choices where the vendor is silent (README "Funds"): a disabled or cancelled customer's
+     * own token is no valid initiator; another customer's bank record does not exist for you. */
+    {"disabled customer's own token", NULL, T_DAN, "{\"uuid\":\"c4\"}", 110015, 0, false, NULL},
+    {"cancelled customer's own token", NULL, T_EVE, "{\"uuid\":\"c5\"}", 110015, 0, false, NULL},
+    {"another customer's bank", NULL, T_ALICE, "{\"client_bank_id\":\"b2\"}", 110037, 0, false,
+     NULL},
+    /* An operator acts on a customer's orders and accounts only with a role for it: `view`
+     * reads, it does not cancel (110006) or move money (110005, as for a customer's token). */
+    {"cancel by a view-only operator", "/order/v2/cancel", T_VIEWER, "{\"order_serial\":\"{O1}\"}",
+     110006, 0, false, NULL},
+    {"transfer by a view-only operator", "/account/v2/transfer", T_VIEWER,
+     "{\"request_id\":\"tr-v\",\"uuid\":\"c1\",\"flow\":\"wallet_to_futures\",\"account_type\":"
+     "\"wallet\",\"currency\":\"USD\",\"amount\":\"1\"}",
+     110005, 0, false, NULL},
     {"appeal too late", "/order/v2/appeal", T_ALICE, "{\"order_serial\":\"{O2}\",\"reason\":\"x\"}",
      110031, 8 * 86400, false, NULL},
 };
@@ -557,6 +573,10 @@ static char *row_token(struct ctx *c, enum tok t)
         return token(c, "ghost");
     case T_SERVER:
         return token(c, "srv");
+    case T_DAN:
+        return token(c, "dan");
+    case T_EVE:
+        return token(c, "eve");
     case T_WRONG_SECRET:
         return token_full("app1", "alice", "not-the-secret-0123456789", now_s, "Trading-Auth");
     case T_OLD:
@@ -1069,6 +1089,54 @@ static void test_repeated_reopen(void **state)
     fgh_assert_reconciled(&c->s);
 }
 
+/* Appeals at their edges (README "Funds"): allowed exactly appeal_days after the
+ * rejection; repeating it while the order is appealed answers the order (a
+ * retry); a second appeal, after the order was rejected again, is 110016. */
+static void test_appeal_edges(void **state)
+{
+    struct ctx *c = *state;
+    char o[40];
+    create_ok(c, "alice", "{\"request_id\":\"ap-1\"}", o, sizeof(o), NULL);
+    review(c, o, "reject", "{\"reason\":\"first\"}", 200, "rejected");
+    clock_set(c, c->now_ms + 7 * 86400 * 1000LL); /* appeal_days is 7: the last moment */
+    user_act(c, "alice", "/order/v2/appeal", o, "on time", 0, "appealed");
+    user_act(c, "alice", "/order/v2/appeal", o, "on time", 0, "appealed");
+    review(c, o, "reject", "{\"reason\":\"second\"}", 200, "rejected");
+    user_act(c, "alice", "/order/v2/appeal", o, "again", 110016, NULL);
+    assert_avail(c, "c1", "USD", "1000.00", "1000.00");
+    char o2[40];
+    create_ok(c, "alice",
+              "{\"request_id\":\"ap-2\",\"currency\":\"SGD\",\"amount\":\"10\","
+              "\"client_bank_id\":\"b_sgd\"}",
+              o2, sizeof(o2), NULL);
+    review(c, o2, "reject", "{\"reason\":\"first\"}", 200, "rejected");
+    clock_set(c, c->now_ms + 7 * 86400 * 1000LL + 1); /* one millisecond past it */
+    user_act(c, "alice", "/order/v2/appeal", o2, "late", 110031, NULL);
+    fgh_assert_reconciled(&c->s);
+}
+
+/* Operators with a role: `view` reads another customer's orders and
+ * balances; `api` (the app's server) may also cancel for the customer. */
+static void test_operator_roles(void **state)
+{
+    struct ctx *c = *state;
+    char o[40], body[200];
+    create_ok(c, "alice", "{\"request_id\":\"or-1\"}", o, sizeof(o), NULL);
+    snprintf(body, sizeof(body), "{\"order_serial\":\"%s\"}", o);
+    char *viewer = token(c, "viewer"), *srv = token(c, "srv");
+    json_decref(post_code(c, "/order/v2/detail", viewer, body, 0));
+    json_decref(post_code(c, "/order/v2/list", viewer, "{\"uuid\":\"c1\"}", 0));
+    json_decref(post_code(c, "/order/v2/cancel", viewer, body, 110006));
+    assert_avail(c, "c1", "USD", "900.00", "1000.00");
+    json_t *d = post_code(c, "/order/v2/cancel", srv, body, 0);
+    assert_string_equal(fgh_str(d, "data.status"), "cancelled");
+    json_decref(d);
+    assert_avail(c, "c1", "USD", "1000.00", "1000.00");
+    free(viewer);
+    free(srv);
+    fgh_assert_reconciled(&c->s);
+}
+
 /* Issue 9 point 1: mode 3 needs the app's registered server principal. */
 static void test_mode3(void **state)
 {
@@ -1387,6 +1455,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mode3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_omnibus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_envelope_always, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_appeal_edges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_operator_roles, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,8 +44,15 @@ static void test_funds_admin_serial_not_utf8(void **state)
     struct fgresp r;
     assert_int_equal(
         fgh_admin(s, "POST", "/admin/v1/withdrawals/W%EDD2026010100000001/approve", NULL, &r), 0);
-    assert_int_equal(r.status, 400);
+    assert_int_equal(r.status, 400); /* a path that is not UTF-8 is the transport's refusal now */
     assert_non_null(r.json);
+    assert_string_equal(fgh_str(r.json, "error.code"), "bad_request");
+    fgresp_free(&r);
+    assert_int_equal(/* one that is: the serial's own code, never a 500 */
+                     fgh_admin(s, "POST", "/admin/v1/withdrawals/W%C3%A9D2026010100000001/approve",
+                               NULL, &r),
+                     0);
+    assert_int_equal(r.status, 400);
     assert_string_equal(fgh_str(r.json, "error.code"), "order_serial_invalid");
     assert_non_null(fgh_get(r.json, "error.funds_code"));
     fgresp_free(&r);
@@ -58,9 +65,13 @@ static void test_admin_param_not_utf8(void **state)
     struct fgresp r;
     assert_int_equal(
         fgh_admin(s, "PATCH", "/admin/v1/customers/%FF", "{\"status\":\"active\"}", &r), 0);
-    assert_int_equal(r.status, 404);
+    assert_int_equal(r.status, 400); /* refused by the transport: a path must be UTF-8 */
     assert_non_null(r.json);
-    assert_string_equal(fgh_str(r.json, "error.code"), "unknown_customer");
+    assert_string_equal(fgh_str(r.json, "error.code"), "bad_request");
+    fgresp_free(&r);
+    assert_int_equal(fgh_admin(s, "GET", "/admin/v1/accounts?uuid=%FF", NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(fgh_str(r.json, "error.code"), "bad_request");
     fgresp_free(&r);
 }
 

@@ -21,10 +21,9 @@
 
 #include <cmocka.h>
 
-#include <sqlite3.h>
-
 #include "families/tradeboss/tradeboss_auth.h"
 #include "harness.h"
+#include "store/store.h"
 
 #define SECRET8 "e2e-tradeboss-secret-8"
 #define EXEC "/api/cats-gateway/external-system-credit-limit-adjustment"
@@ -243,6 +242,7 @@ static void test_query_and_headers(void **state)
 
     /* Unknown company, user, currency, account; bad and unknown fields. */
     expect(s, QUERY, 77, q, NULL, "US_1000002");
+    expect(s, QUERY, 0, q, NULL, "US_1000001"); /* companyId is a positive integer */
     expect(s, QUERY, 7, "{\"thirdServerCode\":\"fg\",\"userName\":\"nobody\",\"currency\":\"USD\"}",
            NULL, "US_2000001");
     expect(s, QUERY, 7, "{\"thirdServerCode\":\"fg\",\"userName\":\"alice\",\"currency\":\"EUR\"}",
@@ -576,30 +576,28 @@ static char *cancel_json(const char *no, const char *rev, const char *amount, co
 
 /* The "given" part of the record a cancel left under its own number, read
  * from the server's database (NULL when there is no record). */
+static int given_row(void *ctx, struct store_row *row)
+{
+    size_t len = 0;
+    const char *text = store_row_text(row, 0, &len);
+    json_t *rec = text ? json_loadb(text, len, 0, NULL) : NULL;
+    *(json_t **)ctx = json_incref(json_object_get(rec, "given"));
+    json_decref(rec);
+    return 0;
+}
+
 static json_t *cancel_given(const struct fgsrv *s, const char *no)
 {
-    char path[300], key[256];
-    snprintf(path, sizeof(path), "%s/fundgate.db", s->dir);
+    char key[256];
     snprintf(key, sizeof(key), "7:%s", no);
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT response FROM idem WHERE scope = 'tb.cancel' "
-                                        "AND key = ?",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    struct store *st = fgh_store_open(s);
+    struct fg_err err = {0};
     json_t *given = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *rec =
-            json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-        given = json_incref(json_object_get(rec, "given"));
-        json_decref(rec);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    assert_int_equal(store_exec(st,
+                                "SELECT response FROM idem WHERE scope = 'tb.cancel' AND key = ?",
+                                STORE_ARGS(SA_TEXT(key)), given_row, &given, &err),
+                     0);
+    store_close(st);
     return given;
 }
 

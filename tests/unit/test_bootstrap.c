@@ -28,8 +28,8 @@ static const struct http_route routes[] = {
 };
 
 static const struct api_bootstrap_section sections[] = {
-    {"currencies", "POST", "/admin/v1/currencies"},
-    {NULL, NULL, NULL},
+    {"currencies", "POST", "/admin/v1/currencies", NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 /* A file of `pad` spaces, then text. */

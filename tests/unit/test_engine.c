@@ -1,7 +1,8 @@
 /*
  * test_engine.c - the writer thread: group commit from many threads, a refused
  * command rolled back without spoiling its batch, done() once per command after
- * commit, the queue bound, and stop draining everything.
+ * commit, the queue bound, and stop draining everything; a store error that
+ * ends the transaction ends the batch (nothing of it applied).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 
 #include "core/limits.h"
 #include "engine/engine.h"
+#include "pg/pgtest.h"
 #include "store/store.h"
 
 struct tcmd {
@@ -71,16 +73,19 @@ static void *submitter(void *p)
 }
 
 static char dir[64];
+static char db_uri[512]; /* SQLite: dir/db; PostgreSQL (FUNDGATE_TEST_PG): a fresh database */
 
 static struct engine *engine_new(void)
 {
     snprintf(dir, sizeof(dir), "/tmp/fg-engine-XXXXXX");
     assert_non_null(mkdtemp(dir));
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", dir);
+    if (pgtest_base())
+        assert_true(pgtest_db_create("engine", db_uri, sizeof(db_uri)));
+    else
+        snprintf(db_uri, sizeof(db_uri), "%s/db", dir);
     struct store *s;
     struct fg_err err;
-    assert_int_equal(store_open(path, true, &s, &err), 0);
+    assert_int_equal(store_open(db_uri, true, &s, &err), 0);
     struct engine *e;
     assert_int_equal(engine_create(s, &e, &err), 0);
     return e;
@@ -88,12 +93,10 @@ static struct engine *engine_new(void)
 
 static int64_t count_rows(void)
 {
-    char path[128];
-    snprintf(path, sizeof(path), "%s/db", dir);
     struct store *s;
     struct fg_err err;
     int64_t n = -1;
-    assert_int_equal(store_open(path, false, &s, &err), 0);
+    assert_int_equal(store_open(db_uri, false, &s, &err), 0);
     assert_int_equal(store_query_int(s, "SELECT COUNT(*) FROM audit", STORE_NOARGS, &n, &err), 0);
     store_close(s);
     return n;
@@ -101,6 +104,8 @@ static int64_t count_rows(void)
 
 static void cleanup_dir(void)
 {
+    if (pgtest_base())
+        pgtest_db_drop(db_uri);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -295,6 +300,103 @@ static void test_savepoint_free(void **state)
     cleanup_dir();
 }
 
+/* A command that ignores a failed statement and writes on (a careless
+ * command, or one whose error path is wrong). */
+static int careless_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
+{
+    struct sfcmd *c = (struct sfcmd *)ec;
+    for (int k = 0; k < 3; k++) {
+        char target[32];
+        snprintf(target, sizeof(target), "careless%d.%d", c->index, k);
+        (void)store_exec_changes(s,
+                                 "INSERT INTO audit (ts_ms, actor, action, target, trace) "
+                                 "VALUES (?, 'test', 'x', ?, '')",
+                                 STORE_ARGS(SA_INT(now_ms), SA_TEXT(target)), NULL, NULL);
+    }
+    return 0;
+}
+
+/* After a statement fails and the database ends the transaction, nothing more
+ * of the batch reaches the database (it would run in autocommit and be
+ * committed behind the engine's back): every command of the batch fails and
+ * no row of it exists. Then a SAVEPOINT that fails the same way. */
+static void test_store_error_ends_batch(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    struct sfcmd cmds[6];
+    for (int round = 0; round < 2; round++) {
+        sf_init(cmds, 6, false);
+        for (int i = 0; i < 6; i++) {
+            cmds[i].index = 3 * i; /* every one writes and succeeds */
+            cmds[i].ec.savepoint_free = i % 2 == 1;
+        }
+        cmds[1].ec.run = careless_run;
+        cmds[3].ec.run = careless_run;
+        if (round == 0) /* the second statement of the first savepoint-free command */
+            engine_fault_set(e, ENGINE_FAULT_FAIL_STATEMENT, 1);
+        else /* the SAVEPOINT of the second savepoint-taking command */
+            engine_fault_set(e, ENGINE_FAULT_FAIL_SAVEPOINT, 2);
+        run_one_batch(e, cmds, 6);
+        for (int i = 0; i < 6; i++)
+            assert_int_equal(cmds[i].status, -FG_ESTORE);
+    }
+    /* The engine goes on: the next batch commits. */
+    sf_init(cmds, 1, false);
+    assert_int_equal(engine_run_sync(e, &cmds[0].ec), 0);
+    engine_destroy(e);
+    assert_int_equal(count_rows(), 1);
+    cleanup_dir();
+}
+
+/* A savepoint-free command whose statement fails for a reason of its own:
+ * a duplicate key it turns into a refusal. SQLite keeps the transaction; a
+ * failed statement fails a PostgreSQL transaction, so there the engine runs
+ * the batch again with a savepoint for it. Either way the refusal is its
+ * answer and the rest of the batch commits, each once. */
+static int dup_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
+{
+    (void)ec;
+    int rc = store_exec_changes(
+        s, "INSERT INTO currencies (code, digits, digital, created_ms) VALUES ('DUP', 2, 0, ?)",
+        STORE_ARGS(SA_INT(now_ms)), NULL, NULL);
+    return rc == -FG_ECONSTRAINT ? -FG_EEXISTS : rc;
+}
+
+static void test_conflicts_run_again(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    struct sfcmd cmds[8];
+    /* A serialization failure (injected) in the 3rd command: all run again. */
+    sf_init(cmds, 8, false);
+    for (int i = 0; i < 8; i++) {
+        cmds[i].index = 3 * i;
+        cmds[i].ec.savepoint_free = i % 2 == 0;
+    }
+    engine_fault_set(e, ENGINE_FAULT_FAIL_CONFLICT, 3);
+    run_one_batch(e, cmds, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(cmds[i].status, 0);
+        assert_int_equal(cmds[i].ec.result, 0);
+    }
+    /* A duplicate key in a savepoint-free command. */
+    struct sfcmd first = {.ec = {.run = dup_run, .done = sfcmd_done}};
+    assert_int_equal(engine_run_sync(e, &first.ec), 0);
+    sf_init(cmds, 8, false);
+    for (int i = 0; i < 8; i++)
+        cmds[i].index = 3 * (i + 40);
+    cmds[4].ec.run = dup_run;
+    run_one_batch(e, cmds, 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(cmds[i].status, 0);
+        assert_int_equal(cmds[i].ec.result, i == 4 ? -FG_EEXISTS : 0);
+    }
+    engine_destroy(e);
+    assert_int_equal(count_rows(), 8 + 7); /* each once, none twice */
+    cleanup_dir();
+}
+
 static void test_run_sync(void **state)
 {
     (void)state;
@@ -307,7 +409,8 @@ static void test_run_sync(void **state)
      * within FG_ENGINE_CHECKPOINT_IDLE_MS even when no commit asks for it. */
     for (int i = 0; i < 4 * FG_ENGINE_CHECKPOINT_IDLE_MS / 5 && engine_checkpoints(e) == 0; i++)
         usleep(5000);
-    assert_true(engine_checkpoints(e) > 0);
+    /* PostgreSQL checkpoints by itself: no checkpointer there. */
+    assert_true(pgtest_base() ? engine_checkpoints(e) == 0 : engine_checkpoints(e) > 0);
     engine_destroy(e);
     assert_int_equal(count_rows(), 1);
     cleanup_dir();
@@ -372,8 +475,12 @@ static void test_periodic_jobs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_group_commit),  cmocka_unit_test(test_queue_bound),
-        cmocka_unit_test(test_run_sync),      cmocka_unit_test(test_savepoint_free),
+        cmocka_unit_test(test_group_commit),
+        cmocka_unit_test(test_queue_bound),
+        cmocka_unit_test(test_run_sync),
+        cmocka_unit_test(test_savepoint_free),
+        cmocka_unit_test(test_store_error_ends_batch),
+        cmocka_unit_test(test_conflicts_run_again),
         cmocka_unit_test(test_periodic_jobs),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

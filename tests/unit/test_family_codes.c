@@ -15,6 +15,8 @@
 #include "app/app.h"
 #include "families/funds/funds.h"
 #include "families/tradeboss/tradeboss_codes.h"
+#include "families/yabandpay/yabandpay_codes.h"
+#include "services/fx_errors.h"
 #include "services/withdraw_errors.h"
 
 /* A code named twice would answer only its first row: a silent mistake. */
@@ -79,6 +81,24 @@ static void test_funds(void **state)
     assert_null(api_code_by_wire(&funds_code_map, "110099"));
 }
 
+static void test_yabandpay(void **state)
+{
+    (void)state;
+    assert_string_equal(yb_code(0)->wire, "200");
+    assert_string_equal(yb_code(-FG_EMISSING_FIELD)->wire, "-3001");
+    assert_string_equal(yb_code(-FG_EYB_TIME)->wire, "-4031");
+    assert_string_equal(yb_code(-FG_EFX_QUOTE_EXPIRED)->wire, "-4111");
+    assert_string_equal(yb_code(-FG_EIDEMPOTENCY_CONFLICT)->wire, "-4118");
+    /* Operating errors: nothing was applied, retry. */
+    assert_string_equal(yb_code(-FG_ESTORE)->wire, "-1000");
+    assert_string_equal(yb_code(-FG_EOVERLOADED)->wire, "-1000");
+    /* Every answer is HTTP 200 but the rate limit's. */
+    assert_int_equal(api_code_status(yb_code(-FG_ERATE_LIMITED), -FG_ERATE_LIMITED), 429);
+    assert_int_equal(api_code_status(yb_code(-FG_EINSUFFICIENT_FUNDS), -FG_EINSUFFICIENT_FUNDS),
+                     200);
+    assert_int_equal(api_code_status(yb_code(-FG_ESTORE), -FG_ESTORE), 200);
+}
+
 /* Every family's envelope answers every code of its map: valid JSON that
  * carries the row's wire code, with the row's HTTP status. */
 static void test_envelopes(void **state)
@@ -112,6 +132,7 @@ int main(void)
         cmocka_unit_test(test_one_row_per_code),
         cmocka_unit_test(test_tradeboss),
         cmocka_unit_test(test_funds),
+        cmocka_unit_test(test_yabandpay),
         cmocka_unit_test(test_envelopes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

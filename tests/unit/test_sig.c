@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "core/limits.h"
 #include "core/sig.h"
 
 /* --- helpers: the openssl command line ---------------------------------------- */
@@ -360,6 +361,21 @@ static void test_rsa_refused_keys(void **state)
     assert_int_equal(sig_key_parse_pem("-----BEGIN PUBLIC KEY-----\nxx\n", 29, false, &key, &err),
                      -FG_EBAD_FIELD);
     assert_int_equal(sig_key_parse_pem("", 0, false, &key, &err), -FG_EBAD_FIELD);
+    /* FG_SIG_PEM_BYTES_MAX: a key with trailing text up to the bound still
+     * parses; one byte more is refused before OpenSSL reads it. */
+    size_t pl = 0;
+    char *good = slurp(k.pub, &pl);
+    char *big = malloc(FG_SIG_PEM_BYTES_MAX + 2);
+    memcpy(big, good, pl);
+    memset(big + pl, '\n', FG_SIG_PEM_BYTES_MAX + 1 - pl);
+    assert_int_equal(sig_key_parse_pem(big, FG_SIG_PEM_BYTES_MAX, false, &key, &err), 0);
+    sig_key_free(key);
+    key = NULL;
+    assert_int_equal(sig_key_parse_pem(big, FG_SIG_PEM_BYTES_MAX + 1, false, &key, &err),
+                     -FG_EBAD_FIELD);
+    assert_non_null(strstr(err.msg, "16384"));
+    free(big);
+    free(good);
     assert_null(key);
     keys_remove(&k);
 }

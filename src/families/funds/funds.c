@@ -404,11 +404,10 @@ static const char *const owner_prefixes[] = {"/order/v2/", "/account/v2/", "/rat
 static const struct fg_error_space *const error_spaces[] = {&withdraw_error_space, NULL};
 
 static const struct api_bootstrap_section sections[] = {
-    {"banks", "POST", "/admin/v1/customers/{uuid}/banks"},
-    {"rates", "POST", "/admin/v1/rates"},
-    {"calendars", "POST", "/admin/v1/calendars/{currency}/holidays"},
-    {"withdrawal_rules", "POST", "/admin/v1/rules/withdrawal"},
-    {"operators", "POST", "/admin/v1/operators"},
+    {"banks", "POST", "/admin/v1/customers/{uuid}/banks", NULL},
+    {"calendars", "POST", "/admin/v1/calendars/{currency}/holidays", NULL},
+    {"withdrawal_rules", "POST", "/admin/v1/rules/withdrawal", NULL},
+    {"operators", "POST", "/admin/v1/operators", NULL},
 };
 
 const struct api_family funds_family = {

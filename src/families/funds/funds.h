@@ -92,7 +92,7 @@ int funds_convert_post(struct http_req *req, void *ctx);
  * code has one (funds_admin.c). */
 void funds_admin_refuse(struct http_req *req, int code, const struct fg_err *err);
 /* Its admin routes (funds_admin.c). */
-#define FUNDS_ADMIN_ROUTE_COUNT 7
+#define FUNDS_ADMIN_ROUTE_COUNT 6
 extern const struct http_route funds_admin_routes[FUNDS_ADMIN_ROUTE_COUNT];
 
 /* An order as the wire shows it (full: every field, for detail and lists). */

@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "api/api_cmd.h"
 #include "api/api_idem.h"
+#include "core/clock.h"
 #include "core/fields.h"
 #include "core/jsonx.h"
 #include "core/money.h"
@@ -89,7 +90,8 @@ static int transfer_checks(struct store *s, const struct transfer_cmd *t, struct
         rc = fg_fail(err, -FG_EWD_OTHER_APP, "customer %.64s is not of this app", t->uuid);
     if (rc == 0)
         rc = withdraw_omnibus_check(&cu, &t->actor, err); /* 110006, as everywhere */
-    if (rc == 0 && (rc = withdraw_actor_check(s, &t->actor, t->uuid, err)) == -FG_EWD_NO_PERMISSION)
+    if (rc == 0 && (rc = withdraw_actor_check(s, &t->actor, t->uuid, WD_ROLES_ACT, err)) ==
+                       -FG_EWD_NO_PERMISSION)
         rc = fg_fail(err, -FG_EWD_INITIATOR_MISMATCH, "%.64s may not move %.64s's money",
                      t->actor.user_name, t->uuid);
     if (rc == 0 && strcmp(cu.status, "disabled") == 0)
@@ -254,6 +256,7 @@ static const struct field_spec convert_fields[] = {
 
 struct balance_ctx {
     struct store *s;
+    int64_t now_ms;
     const struct currency *base;
     json_t *arr;
     int64_t total;
@@ -269,7 +272,7 @@ static int balance_one(void *ctx, const struct ledger_account *acct)
     bool inv = false;
     int rc = currency_get(b->s, acct->currency, &cur, b->err);
     if (rc == 0)
-        rc = wd_convert(b->s, cur.code, cur.digits, b->base->code, b->base->digits,
+        rc = wd_convert(b->s, b->now_ms, cur.code, cur.digits, b->base->code, b->base->digits,
                         ledger_account_balance(acct), &v, &rate, &inv, b->err);
     if (rc == 0 && !money_add(b->total, v, &b->total))
         rc = fg_fail(b->err, -FG_EOVERFLOW, "total overflows");
@@ -294,10 +297,11 @@ static int convert_balances(struct store *s, const struct wd_actor *actor, const
     if (rc == 0 && strcmp(cu.app_id, actor->app_id) != 0)
         rc = fg_fail(err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", uuid);
     if (rc == 0)
-        rc = withdraw_actor_check(s, actor, uuid, err);
+        rc = withdraw_actor_check(s, actor, uuid, WD_ROLES_READ, err);
     if (rc == 0)
         rc = currency_get(s, cu.base_currency, &base, err);
-    struct balance_ctx b = {.s = s, .base = &base, .arr = json_array(), .err = err};
+    struct balance_ctx b = {
+        .s = s, .now_ms = fg_clock_now_ms(), .base = &base, .arr = json_array(), .err = err};
     if (rc == 0)
         rc = ledger_account_list(s, uuid, balance_one, &b, err);
     if (rc == 0)
@@ -324,8 +328,8 @@ static int convert_amount(struct store *s, const struct convert_req *q, json_t *
     if (rc == 0)
         rc = wd_amount_parse(q->amount, &fc, &amount, err);
     if (rc == 0)
-        rc = wd_convert(s, fc.code, fc.digits, tc.code, tc.digits, amount, &out, &rate, &inverted,
-                        err);
+        rc = wd_convert(s, fg_clock_now_ms(), fc.code, fc.digits, tc.code, tc.digits, amount, &out,
+                        &rate, &inverted, err);
     if (rc < 0)
         return rc;
     char rate_text[40], pair[40];

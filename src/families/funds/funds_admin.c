@@ -1,7 +1,8 @@
 /*
  * funds_admin.c - the admin routes that configure the Funds family and review
  * its withdrawals (issue 4): bank records, withdrawal rules, holiday
- * calendars, rates, operators, and the review moves of an order.
+ * calendars, operators, and the review moves of an order. (Rates are the FX
+ * core's since issue 12: families/fx/.)
  *
  * Each write is an api_admin_write (api/admin_write.h): bearer token, strict
  * body, fields, a run on the writer, an audit row. Errors in the admin shape
@@ -384,107 +385,6 @@ static const struct api_admin_write holiday_write = {
     .refuse = funds_admin_refuse,
 };
 
-/* --- rates -------------------------------------------------------------------- */
-
-struct rate_cmd {
-    char base[FG_CURRENCY_CODE_BYTES_MAX + 1], quote[FG_CURRENCY_CODE_BYTES_MAX + 1];
-    int64_t bid, ask;
-    char bid_text[32], ask_text[32];
-};
-
-/* "BASE/QUOTE": two different currency codes. */
-static int rate_pair(json_t *body, const struct field_spec *f, void *dst, void *ctx,
-                     struct fg_err *err)
-{
-    (void)ctx;
-    struct rate_cmd *r = dst;
-    const char *pair = NULL;
-    int rc = jsonx_str(body, f->name, true, 2 * FG_CURRENCY_CODE_BYTES_MAX + 1, &pair, err);
-    if (rc < 0)
-        return rc;
-    const char *slash = strchr(pair, '/');
-    if (!slash || slash == pair || !slash[1] || (size_t)(slash - pair) > FG_CURRENCY_CODE_BYTES_MAX)
-        return fg_fail(err, -FG_EBAD_FIELD, "field 'pair' must be BASE/QUOTE");
-    if (strlen(slash + 1) > FG_CURRENCY_CODE_BYTES_MAX)
-        return fg_fail(err, -FG_EBAD_FIELD, "field 'pair': a currency code is at most %d bytes",
-                       FG_CURRENCY_CODE_BYTES_MAX);
-    snprintf(r->base, sizeof(r->base), "%.*s", (int)(slash - pair), pair);
-    snprintf(r->quote, sizeof(r->quote), "%s", slash + 1);
-    if (!currency_code_valid(r->base) || !currency_code_valid(r->quote) ||
-        strcmp(r->base, r->quote) == 0)
-        return fg_fail(err, -FG_EBAD_FIELD, "field 'pair' must be two different currencies");
-    return 0;
-}
-
-/* A rate (money_rate_parse) and its text as sent, at offset and aux. */
-static int rate_value(json_t *body, const struct field_spec *f, void *dst, void *ctx,
-                      struct fg_err *err)
-{
-    (void)ctx;
-    const char *v = NULL;
-    int rc = jsonx_str(body, f->name, true, 24, &v, err);
-    if (rc == 0)
-        rc = money_rate_parse(v, strlen(v), (int64_t *)((char *)dst + f->offset), err);
-    if (rc == 0)
-        snprintf((char *)dst + f->aux, f->cap, "%s", v);
-    return rc;
-}
-
-static int rate_order(json_t *body, const struct field_spec *f, void *dst, void *ctx,
-                      struct fg_err *err)
-{
-    (void)body, (void)f, (void)ctx;
-    const struct rate_cmd *r = dst;
-    return r->bid > r->ask ? fg_fail(err, -FG_EBAD_FIELD, "bid must not exceed ask") : 0;
-}
-
-static const struct field_spec rate_fields[] = {
-    {.name = "pair", .kind = FIELD_CUSTOM, .read = rate_pair},
-    {.name = "bid",
-     .kind = FIELD_CUSTOM,
-     .read = rate_value,
-     .offset = offsetof(struct rate_cmd, bid),
-     .aux = offsetof(struct rate_cmd, bid_text),
-     .cap = sizeof(((struct rate_cmd *)0)->bid_text)},
-    {.name = "ask",
-     .kind = FIELD_CUSTOM,
-     .read = rate_value,
-     .offset = offsetof(struct rate_cmd, ask),
-     .aux = offsetof(struct rate_cmd, ask_text),
-     .cap = sizeof(((struct rate_cmd *)0)->ask_text)},
-    {.name = ".order", .kind = FIELD_CUSTOM, .read = rate_order},
-    {0},
-};
-
-static int rate_run(struct api_cmd *c, struct store *s, int64_t now_ms,
-                    struct api_write_result *out, struct fg_err *err)
-{
-    struct rate_cmd *r = c->data;
-    struct currency a, b;
-    bool created = false;
-    int rc = currency_get(s, r->base, &a, err);
-    if (rc == 0)
-        rc = currency_get(s, r->quote, &b, err);
-    if (rc == 0)
-        rc = wd_rate_put(s, r->base, r->quote, r->bid, r->ask, now_ms, &created, err);
-    if (rc < 0)
-        return rc;
-    char mid[32];
-    snprintf(out->target, sizeof(out->target), "%s/%s", r->base, r->quote);
-    money_rate_format(money_rate_mid(r->bid, r->ask), MONEY_RATE_DIGITS, mid, sizeof(mid));
-    out->status = created ? 201 : 200;
-    out->body = json_pack("{s:s,s:s,s:s,s:s}", "pair", out->target, "bid", r->bid_text, "ask",
-                          r->ask_text, "mid", mid);
-    return 0;
-}
-
-static const struct api_admin_write rate_write = {
-    .fields = rate_fields,
-    .data_size = sizeof(struct rate_cmd),
-    .run = rate_run,
-    .refuse = funds_admin_refuse,
-};
-
 /* --- operators ------------------------------------------------------------------ */
 
 static const char *const operator_statuses[] = {"active", "disabled", NULL};
@@ -703,11 +603,6 @@ static int holidays_post(struct http_req *req, void *ctx)
     return api_admin_write(ctx, req, &holiday_write);
 }
 
-static int rates_post(struct http_req *req, void *ctx)
-{
-    return api_admin_write(ctx, req, &rate_write);
-}
-
 static int operators_post(struct http_req *req, void *ctx)
 {
     return api_admin_write(ctx, req, &operator_write);
@@ -717,7 +612,6 @@ const struct http_route funds_admin_routes[FUNDS_ADMIN_ROUTE_COUNT] = {
     {"POST", "/admin/v1/customers/{}/banks", banks_post, NULL, "admin_banks_post"},
     {"POST", "/admin/v1/rules/withdrawal", rules_post, NULL, "admin_rules_withdrawal_post"},
     {"POST", "/admin/v1/calendars/{}/holidays", holidays_post, NULL, "admin_holidays_post"},
-    {"POST", "/admin/v1/rates", rates_post, NULL, "admin_rates_post"},
     {"POST", "/admin/v1/operators", operators_post, NULL, "admin_operators_post"},
     {"GET", "/admin/v1/withdrawals", withdrawals_get, NULL, "admin_withdrawals_get"},
     {"POST", "/admin/v1/withdrawals/{}/{}", withdrawal_action_post, NULL,

@@ -212,7 +212,7 @@ static int detail_read(struct api *api, const struct funds_auth *a, const char *
     if (rc == 0 && strcmp(o->app_id, a->actor.app_id) != 0)
         rc = fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
     if (rc == 0)
-        rc = withdraw_actor_check(s, &a->actor, o->uuid, err);
+        rc = withdraw_actor_check(s, &a->actor, o->uuid, WD_ROLES_READ, err);
     return rc;
 }
 
@@ -295,7 +295,7 @@ static int list_read(struct api *api, const struct funds_auth *a, const struct l
     if (rc == 0 && strcmp(cu.app_id, a->actor.app_id) != 0)
         rc = fg_fail(err, -FG_EUNKNOWN_CUSTOMER, "no customer %.64s in this app", q->uuid);
     if (rc == 0)
-        rc = withdraw_actor_check(s, &a->actor, q->uuid, err);
+        rc = withdraw_actor_check(s, &a->actor, q->uuid, WD_ROLES_READ, err);
     if (rc == 0)
         rc = withdraw_list(s, a->actor.app_id, q->uuid, q->status, q->after, (int)q->limit,
                            list_one, l, err);

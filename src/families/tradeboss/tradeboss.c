@@ -613,6 +613,11 @@ static const struct http_route routes[] = {
      NULL, "tb_cancel"},
 };
 
+static const struct http_route admin_routes[] = {
+    {"GET", "/admin/v1/tradeboss/adjustments", tb_admin_adjustments_get, NULL,
+     "admin_tradeboss_adjustments_get"},
+};
+
 static const char *const owner_prefixes[] = {"/api/cats-gateway/", NULL};
 static const struct fg_error_space *const error_spaces[] = {&tb_error_space, NULL};
 
@@ -620,6 +625,8 @@ const struct api_family tradeboss_family = {
     .name = TB_FAMILY,
     .routes = routes,
     .route_count = (int)(sizeof(routes) / sizeof(routes[0])),
+    .admin_routes = admin_routes,
+    .admin_route_count = (int)(sizeof(admin_routes) / sizeof(admin_routes[0])),
     .owner_prefixes = owner_prefixes,
     .envelope = {.answer = tb_answer, .unavailable = tb_fail, .refusal = transport_refusal},
     .codes = &tb_code_map,

@@ -178,4 +178,7 @@ char *tb_answer_dump(const struct tb_cmd *t, json_t *fence, size_t *len);
 
 int tb_cancel_post(struct http_req *req, void *ctx);
 
+/* GET /admin/v1/tradeboss/adjustments: recent adjustments (tradeboss_admin.c). */
+int tb_admin_adjustments_get(struct http_req *req, void *ctx);
+
 #endif

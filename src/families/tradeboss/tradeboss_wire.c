@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/log.h"
+#include "core/parse.h"
 #include "families/tradeboss/tradeboss_codes.h"
 #include "families/tradeboss/tradeboss_int.h"
 #include "services/directory.h"
@@ -200,12 +201,12 @@ bool tb_prelude(struct api *api, struct http_req *req, struct tb_head *h, bool w
     h->late_code = 0;
     tb_trace_pick(req, h);
     const char *company = http_req_header(req, "companyId");
-    if (!company || !tb_digits_only(company, 1, 18)) {
+    if (!company || !tb_digits_only(company, 1, 18) ||
+        parse_int64_text(company, 1, INT64_MAX, &h->company_id) < 0) {
         tb_refuse_now(req, h->trace, -FG_EBAD_REQUEST,
                       "header 'companyId' must be a positive integer");
         return true;
     }
-    h->company_id = strtoll(company, NULL, 10);
     if (tb_client_load(api, h->company_id, &h->client) < 0) {
         char msg[96];
         snprintf(msg, sizeof(msg), "no tradeboss client for companyId %lld",

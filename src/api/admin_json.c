@@ -1,12 +1,12 @@
-/* admin_json.c - the admin plane's JSON shapes; see admin_json.h. */
-#include "admin/admin_json.h"
+/* admin_json.c - the admin shapes of ledger objects; see admin_json.h. */
+#include "api/admin_json.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "core/jsonx.h"
 
-json_t *admin_account_json(const struct ledger_account *a, int digits)
+json_t *api_account_json(const struct ledger_account *a, int digits)
 {
     return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:s}", "account_id", (json_int_t)a->id, "uuid",
                      a->owner, "type", a->type, "currency", a->currency, "balance",
@@ -23,7 +23,7 @@ static const char *transfer_type(int flags)
                                     : "plain";
 }
 
-json_t *admin_transfer_json(const struct ledger_transfer *t, int digits)
+json_t *api_transfer_json(const struct ledger_transfer *t, int digits)
 {
     json_t *o = json_pack("{s:I,s:s,s:I,s:I,s:o,s:s,s:s,s:I}", "id", (json_int_t)t->id, "type",
                           transfer_type(t->flags), "debit_account_id", (json_int_t)t->debit_id,
@@ -41,7 +41,7 @@ json_t *admin_transfer_json(const struct ledger_transfer *t, int digits)
     return o;
 }
 
-json_t *admin_customer_json(const struct customer *c)
+json_t *api_customer_json(const struct customer *c)
 {
     json_t *j =
         json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s}", "uuid", c->uuid, "user_name", c->user_name,
@@ -52,14 +52,14 @@ json_t *admin_customer_json(const struct customer *c)
     return j;
 }
 
-int admin_digits_of(struct admin_digits *dc, const char *code)
+int api_digits_of(struct api_digits *dc, const char *code)
 {
     for (int i = 0; i < dc->n; i++)
         if (strcmp(dc->e[i].code, code) == 0)
             return dc->e[i].digits;
     struct currency cur;
     int digits = currency_get(dc->s, code, &cur, NULL) == 0 ? cur.digits : 0;
-    if (dc->n < ADMIN_DIGITS_CACHE_MAX) {
+    if (dc->n < API_DIGITS_CACHE_MAX) {
         snprintf(dc->e[dc->n].code, sizeof(dc->e[0].code), "%s", code);
         dc->e[dc->n++].digits = digits;
     }

@@ -1,0 +1,379 @@
+// fundgate console: plain JavaScript, no framework, nothing loaded from elsewhere.
+//
+// The admin token lives in this tab's sessionStorage and goes out only as
+// "Authorization: Bearer ..." on calls to the admin plane; it never appears in
+// a URL. Views are sections in one table (SECTIONS): adding one (the FX deals,
+// positions and outbox, when those families land) is one entry and a render
+// function. Pages are built with DOM calls and textContent, never innerHTML,
+// so nothing an API returns can become markup.
+'use strict';
+
+const TOKEN_KEY = 'fundgate.admin_token';
+const PAGE = 20;
+
+// --- small helpers -----------------------------------------------------------
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function table(headers, rows) {
+  return h('table', {},
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { class: /^(balance|available|frozen|amount|debits|credits|fee|net)/.test(t) ? 'num' : null }, t)))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'muted' }, 'nothing here'))));
+}
+
+function td(text, cls) { return h('td', { class: cls }, text); }
+function num(text) { return td(text, 'num'); }
+function time(ms) { return ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''; }
+function link(hash, text) { return h('a', { href: hash }, text); }
+
+function flash(msg, isError) {
+  const el = document.getElementById('flash');
+  el.textContent = msg || '';
+  el.className = isError ? 'error' : '';
+}
+
+// --- the admin plane -----------------------------------------------------------
+
+function token() { return sessionStorage.getItem(TOKEN_KEY); }
+
+async function api(path, opts) {
+  const o = opts || {};
+  const headers = { Authorization: 'Bearer ' + token() };
+  if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+  const resp = await fetch(path, {
+    method: o.method || 'GET', headers, cache: 'no-store',
+    body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
+  });
+  if (resp.status === 401) { signOut('The token was refused; sign in again.'); throw new Error('unauthorized'); }
+  const text = await resp.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = { text }; }
+  if (!resp.ok) {
+    const err = data && data.error ? data.error : { code: String(resp.status), message: text };
+    throw new Error(err.code + ': ' + err.message);
+  }
+  return data;
+}
+
+function qs(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, v);
+  const s = p.toString();
+  return s ? '?' + s : '';
+}
+
+// --- dashboard -------------------------------------------------------------------
+
+const metricsHistory = [];
+let metricsTimer = null;
+
+function parseMetrics(text) {
+  let count = 0; let sum = 0; let requests = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^(\w+)(\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
+    if (!m) continue;
+    const v = Number(m[3]);
+    if (m[1] === 'fundgate_http_requests_total') requests += v;
+    else if (m[1] === 'fundgate_http_request_duration_seconds_sum') sum += v;
+    else if (m[1] === 'fundgate_http_request_duration_seconds_count') count += v;
+  }
+  return { t: Date.now(), requests, sum, count };
+}
+
+function sparkline(values) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('viewBox', '0 0 300 70');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  const base = document.createElementNS(ns, 'line');
+  for (const [k, v] of Object.entries({ x1: 0, y1: 68, x2: 300, y2: 68 })) base.setAttribute(k, v);
+  svg.append(base);
+  if (values.length > 1) {
+    const max = Math.max(...values, 1e-9);
+    const pts = values.map((v, i) => `${(i * 300) / (values.length - 1)},${66 - (v / max) * 60}`);
+    const line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('points', pts.join(' '));
+    svg.append(line);
+  }
+  return svg;
+}
+
+function renderCharts(box) {
+  const rates = []; const lat = [];
+  for (let i = 1; i < metricsHistory.length; i++) {
+    const a = metricsHistory[i - 1]; const b = metricsHistory[i];
+    const dt = (b.t - a.t) / 1000; const dc = b.count - a.count;
+    rates.push(dt > 0 ? (b.requests - a.requests) / dt : 0);
+    lat.push(dc > 0 ? ((b.sum - a.sum) / dc) * 1000 : 0);
+  }
+  const last = (arr) => (arr.length ? arr[arr.length - 1] : 0);
+  box.replaceChildren(
+    h('div', { class: 'card' }, h('div', { class: 'chart-label' }, h('span', {}, 'Requests per second'),
+      h('strong', { id: 'rate-now' }, last(rates).toFixed(1))), sparkline(rates)),
+    h('div', { class: 'card' }, h('div', { class: 'chart-label' }, h('span', {}, 'Mean latency (ms)'),
+      h('strong', {}, last(lat).toFixed(2))), sparkline(lat)));
+}
+
+async function pollMetrics(box) {
+  try {
+    const resp = await fetch('/metrics', { cache: 'no-store' });
+    metricsHistory.push(parseMetrics(await resp.text()));
+    if (metricsHistory.length > 31) metricsHistory.shift();
+    if (document.body.contains(box)) renderCharts(box);
+  } catch (e) { /* the next poll tries again */ }
+}
+
+async function viewDashboard(view) {
+  const [rec, house] = await Promise.all([api('/admin/v1/reconcile'), api('/admin/v1/house-accounts?limit=1000')]);
+  const charts = h('div', { class: 'grid', id: 'charts' });
+  view.append(
+    h('h1', {}, 'Dashboard'),
+    h('div', { class: 'grid' },
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Reconciliation'),
+        h('div', { class: 'stat ' + (rec.ok ? 'ok' : 'bad'), id: 'reconcile-status' }, rec.ok ? 'balanced' : 'VIOLATIONS'),
+        h('div', { class: 'muted' }, `${rec.violation_count} violations; ${rec.currencies.length} currencies`)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Transfers in the journal'),
+        h('div', { class: 'stat' }, rec.currencies.reduce((n, c) => n + c.transfers, 0)))),
+    h('h2', {}, 'Request rate and latency (from /metrics, every 5 s)'), charts,
+    rec.violations.length ? h('ul', { class: 'bad' }, rec.violations.map((v) => h('li', {}, v))) : '',
+    h('h2', {}, 'Per currency'),
+    table(['currency', 'accounts', 'transfers', 'debits posted', 'credits posted', 'debits pending', 'credits pending', 'balanced'],
+      rec.currencies.map((c) => h('tr', {}, td(c.currency), num(c.accounts), num(c.transfers), num(c.debits_posted),
+        num(c.credits_posted), num(c.debits_pending), num(c.credits_pending), td(c.balanced ? 'yes' : 'NO', c.balanced ? 'ok' : 'bad')))),
+    h('h2', {}, 'House accounts'),
+    table(['currency', 'type', 'account', 'balance', 'frozen'],
+      house.house_accounts.map((a) => h('tr', {}, td(a.currency), td(a.type), td(link('#/account/' + a.account_id, String(a.account_id))),
+        num(a.balance), num(a.frozen)))));
+  renderCharts(charts);
+  await pollMetrics(charts);
+  clearInterval(metricsTimer);
+  metricsTimer = setInterval(() => pollMetrics(charts), 5000);
+}
+
+// --- customers and accounts ------------------------------------------------------
+
+async function viewCustomers(view, params) {
+  const q = params.get('q') || '';
+  const after = params.get('after') || '';
+  const data = await api('/admin/v1/customers' + qs({ q, after, limit: PAGE }));
+  const input = h('input', { name: 'q', value: q, placeholder: 'uuid, user name or name', 'aria-label': 'search customers' });
+  view.append(
+    h('h1', {}, 'Customers'),
+    h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); location.hash = '#/customers' + qs({ q: input.value }); } },
+      input, h('button', { type: 'submit' }, 'Search')),
+    table(['uuid', 'user name', 'name', 'app', 'company', 'base', 'status'],
+      data.customers.map((c) => h('tr', {}, td(link('#/customer/' + encodeURIComponent(c.uuid), c.uuid)), td(c.user_name), td(c.name),
+        td(c.app_id), td(c.company_id), td(c.base_currency), td(c.status)))),
+    h('div', { class: 'pager' }, data.next_after ? link('#/customers' + qs({ q, after: data.next_after }), 'Next page') : ''));
+}
+
+async function viewCustomer(view, params, uuid) {
+  const c = await api('/admin/v1/customers/' + encodeURIComponent(uuid));
+  view.append(
+    h('h1', {}, `${c.name} (${c.uuid})`),
+    h('p', { class: 'muted' }, `user ${c.user_name}, app ${c.app_id || '-'}, company ${c.company_id}, base ${c.base_currency}, ${c.status}`),
+    h('h2', {}, 'Accounts'),
+    table(['account', 'type', 'currency', 'balance', 'available', 'frozen', 'status'],
+      c.accounts.map((a) => h('tr', {}, td(link('#/account/' + a.account_id, String(a.account_id))), td(a.type), td(a.currency),
+        num(a.balance), num(a.available), num(a.frozen), td(a.status)))));
+}
+
+async function viewAccount(view, params, id) {
+  const after = params.get('after') || '0';
+  const back = params.get('back') || '';
+  const [a, page] = await Promise.all([api('/admin/v1/accounts/' + id),
+    api('/admin/v1/transfers' + qs({ account_id: id, after, limit: PAGE }))]);
+  const owner = a.uuid === 'house' ? 'house' : link('#/customer/' + encodeURIComponent(a.uuid), a.uuid);
+  const backs = back ? back.split(',') : [];
+  view.append(
+    h('h1', {}, `Account ${a.account_id}: `, owner, ` ${a.type} ${a.currency}`),
+    h('div', { class: 'grid' },
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Balance'), h('div', { class: 'stat', id: 'account-balance' }, a.balance)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Available'), h('div', { class: 'stat', id: 'account-available' }, a.available)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Frozen (holds)'), h('div', { class: 'stat' }, a.frozen))),
+    h('h2', {}, 'History (oldest first)'),
+    table(['id', 'time', 'kind', 'type', 'debit', 'credit', 'amount', 'ref'],
+      page.transfers.map((t) => h('tr', {}, td(t.id), td(time(t.ts_ms)), td(t.kind), td(t.type),
+        td(link('#/account/' + t.debit_account_id, String(t.debit_account_id))),
+        td(link('#/account/' + t.credit_account_id, String(t.credit_account_id))),
+        num((t.debit_account_id === a.account_id ? '-' : '+') + t.amount), td(t.ref || '')))),
+    h('div', { class: 'pager' },
+      backs.length ? link('#/account/' + id + qs({ after: backs[backs.length - 1], back: backs.slice(0, -1).join(',') }), 'Previous page') : '',
+      page.next_after ? link('#/account/' + id + qs({ after: page.next_after, back: backs.concat([after]).join(',') }), 'Next page') : ''));
+}
+
+// --- withdrawals -------------------------------------------------------------------
+
+const WD_STATUSES = ['pending_review', 'approved', 'appealed', 'paid', 'failed', 'rejected', 'cancelled'];
+
+async function act(serial, action, body) {
+  try {
+    const o = await api(`/admin/v1/withdrawals/${encodeURIComponent(serial)}/${action}`, { method: 'POST', body: body || {} });
+    flash(`${serial}: ${action} done, now ${o.status || (o.data && o.data.status) || 'updated'}`);
+  } catch (e) {
+    flash(`${serial}: ${action} refused: ${e.message}`, true);
+  }
+  route();
+}
+
+function orderActions(o) {
+  const reason = h('input', { placeholder: 'reason', 'aria-label': 'reject reason', size: 12 });
+  const b = (label, action, cls, body) => h('button', { type: 'button', class: cls, 'data-action': action, onclick: () => act(o.order_serial, action, body && body()) }, label);
+  if (o.status === 'pending_review' || o.status === 'appealed') {
+    return h('div', { class: 'actions' },
+      o.status === 'pending_review' ? b('Approve', 'approve') : b('Reopen', 'reopen', 'secondary'),
+      reason, b('Reject', 'reject', 'danger', () => ({ reason: reason.value })));
+  }
+  if (o.status === 'approved') return h('div', { class: 'actions' }, b('Paid', 'paid'), b('Failed', 'failed', 'danger'));
+  return '';
+}
+
+async function viewWithdrawals(view, params) {
+  const status = params.get('status') || 'pending_review';
+  const after = params.get('after') || '';
+  const data = await api('/admin/v1/withdrawals' + qs({ status, after, limit: PAGE }));
+  const select = h('select', { 'aria-label': 'status', onchange: () => { location.hash = '#/withdrawals' + qs({ status: select.value }); } },
+    WD_STATUSES.map((s) => h('option', { value: s, selected: s === status }, s)));
+  view.append(
+    h('h1', {}, 'Withdrawal review queue'),
+    h('form', { class: 'inline' }, h('label', {}, 'Status '), select),
+    table(['serial', 'customer', 'account', 'amount', 'fee', 'net', 'value day', 'created', 'actions'],
+      data.withdrawals.map((o) => h('tr', { 'data-serial': o.order_serial }, td(o.order_serial),
+        td(link('#/customer/' + encodeURIComponent(o.uuid), o.uuid)), td(o.account_type),
+        num(`${o.amount} ${o.currency}`), num(o.fee), num(o.net_amount), td(o.value_day), td(o.created_at || ''),
+        h('td', {}, orderActions(o))))),
+    h('div', { class: 'pager' }, data.next_after ? link('#/withdrawals' + qs({ status, after: data.next_after }), 'Next page') : ''));
+}
+
+// --- TradeBoss and audit -----------------------------------------------------------------
+
+async function viewTradeBoss(view, params) {
+  const before = params.get('before') || '';
+  const data = await api('/admin/v1/tradeboss/adjustments' + qs({ before, limit: 50 }));
+  view.append(
+    h('h1', {}, 'TradeBoss: recent adjustments and cancels'),
+    table(['id', 'time', 'kind', 'customer', 'account', 'direction', 'amount', 'request'],
+      data.adjustments.map((t) => h('tr', {}, td(t.id), td(time(t.ts_ms)), td(t.kind),
+        td(t.customer ? link('#/customer/' + encodeURIComponent(t.customer), t.customer) : ''), td(t.account_type || ''),
+        td(t.direction || ''), num(`${t.amount} ${t.currency}`), td(t.ref || '')))),
+    h('div', { class: 'pager' }, data.next_before ? link('#/tradeboss' + qs({ before: data.next_before }), 'Older') : ''));
+}
+
+async function viewAudit(view, params) {
+  const target = params.get('target') || '';
+  const before = params.get('before') || '';
+  const data = await api('/admin/v1/audit' + qs({ target, before, limit: 50 }));
+  const input = h('input', { value: target, placeholder: 'target (uuid, request id, ...)', 'aria-label': 'audit target' });
+  view.append(
+    h('h1', {}, 'Audit log'),
+    h('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); location.hash = '#/audit' + qs({ target: input.value }); } },
+      input, h('button', { type: 'submit' }, 'Filter')),
+    table(['id', 'time', 'actor', 'action', 'target', 'detail', 'trace'],
+      data.entries.map((e) => h('tr', {}, td(e.id), td(time(e.ts_ms)), td(e.actor), td(e.action), td(e.target),
+        td(e.detail ? `${e.detail.operation}: ${e.detail.reason}` : ''), td(e.trace, 'muted')))),
+    h('div', { class: 'pager' }, data.next_before ? link('#/audit' + qs({ target, before: data.next_before }), 'Older') : ''));
+}
+
+// --- sections and routing -------------------------------------------------------------------
+
+// The menu, in order. FX screens (deals, positions, outbox) join here as the
+// FX families land: { id, title, render }.
+const SECTIONS = [
+  { id: 'dashboard', title: 'Dashboard', render: viewDashboard },
+  { id: 'customers', title: 'Customers', render: viewCustomers },
+  { id: 'withdrawals', title: 'Withdrawals', render: viewWithdrawals },
+  { id: 'tradeboss', title: 'TradeBoss', render: viewTradeBoss },
+  { id: 'audit', title: 'Audit', render: viewAudit },
+];
+// Pages reached from the sections, not in the menu.
+const PAGES = { customer: viewCustomer, account: viewAccount };
+
+function renderNav(current) {
+  const nav = document.getElementById('nav');
+  nav.replaceChildren(...SECTIONS.map((s) => h('a', { href: '#/' + s.id, class: s.id === current ? 'active' : null }, s.title)));
+}
+
+let routeSeq = 0;
+async function route() {
+  if (!token()) { showSignIn(); return; }
+  clearInterval(metricsTimer);
+  const hash = location.hash.replace(/^#\/?/, '') || 'dashboard';
+  const [pathPart, query] = hash.split('?');
+  const [id, arg] = pathPart.split('/');
+  const section = SECTIONS.find((s) => s.id === id);
+  const render = section ? section.render : PAGES[id];
+  const view = document.getElementById('view');
+  const seq = ++routeSeq;
+  renderNav(section ? id : '');
+  const fresh = h('div', {});
+  try {
+    if (!render) throw new Error('no such page: ' + id);
+    await render(fresh, new URLSearchParams(query || ''), arg ? decodeURIComponent(arg) : undefined);
+  } catch (e) {
+    if (e.message === 'unauthorized') return;
+    fresh.replaceChildren(h('p', { class: 'error' }, e.message));
+  }
+  if (seq === routeSeq) view.replaceChildren(fresh);
+}
+
+function showSignIn() {
+  document.getElementById('signin').hidden = false;
+  document.getElementById('view').hidden = true;
+  document.getElementById('nav').hidden = true;
+  document.getElementById('signout').hidden = true;
+  document.getElementById('token').focus();
+}
+
+function showApp() {
+  document.getElementById('signin').hidden = true;
+  document.getElementById('view').hidden = false;
+  document.getElementById('nav').hidden = false;
+  document.getElementById('signout').hidden = false;
+}
+
+function signOut(msg) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  clearInterval(metricsTimer);
+  document.getElementById('view').replaceChildren();
+  document.getElementById('signin-error').textContent = msg || '';
+  flash('');
+  showSignIn();
+}
+
+async function signIn(e) {
+  e.preventDefault();
+  const input = document.getElementById('token');
+  sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+  input.value = '';
+  try {
+    await api('/admin/v1/currencies');
+  } catch (err) {
+    if (err.message !== 'unauthorized') signOut(err.message);
+    return;
+  }
+  document.getElementById('signin-error').textContent = '';
+  showApp();
+  route();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('signin-form').addEventListener('submit', signIn);
+  document.getElementById('signout').addEventListener('click', () => signOut('Signed out.'));
+  window.addEventListener('hashchange', () => { flash(''); route(); });
+  if (token()) { showApp(); route(); } else showSignIn();
+});
