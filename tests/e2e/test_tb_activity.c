@@ -13,7 +13,7 @@
  * end the first page holds it; one row more and the page comes back empty
  * with next_before just above it, where the next page finds it. The rows
  * are linked transfers of FG_LINKED_TRANSFERS_MAX legs (about 6,250
- * requests from 4 threads).
+ * requests from 4 threads), on SQLite only (see the test).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -245,6 +245,12 @@ static void fill_to(struct ctx *c, int64_t from, int64_t target)
 static void test_walk_back_bound(void **state)
 {
     struct ctx *c = *state;
+    /* SQLite only: the bound is the server's arithmetic over the same range
+     * query on both backends (test_activity reads through it on PostgreSQL),
+     * and the 100,000 rows cost PostgreSQL about 80 s under make test's load
+     * against 45 s for SQLite. */
+    if (fgh_on_pg())
+        skip();
     tb(c, "tb-old", "OPEN_POSITION", NULL);
     json_t *j = page(c, "");
     int64_t t = json_integer_value(fgh_get(j, "adjustments.0.id"));
