@@ -2,10 +2,10 @@
 //
 // The admin token lives in this tab's sessionStorage and goes out only as
 // "Authorization: Bearer ..." on calls to the admin plane; it never appears in
-// a URL. Views are sections in one table (SECTIONS): adding one (the FX deals,
-// positions and outbox, when those families land) is one entry and a render
-// function. Pages are built with DOM calls and textContent, never innerHTML,
-// so nothing an API returns can become markup.
+// a URL. Views are sections in one table (SECTIONS): adding one (the outbox of
+// the WorldFirst family is next) is one entry and a render function. Pages are
+// built with DOM calls and textContent, never innerHTML, so nothing an API
+// returns can become markup.
 'use strict';
 
 const TOKEN_KEY = 'fundgate.admin_token';
@@ -28,15 +28,19 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+const NUM_HEADER = /^(balance|available|frozen|amount|debits|credits|fee|net|sold|bought|settled|incoming|outgoing|value \(|bid|ask|mid|age|rate)/;
+
 function table(headers, rows) {
   return h('table', {},
-    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { class: /^(balance|available|frozen|amount|debits|credits|fee|net)/.test(t) ? 'num' : null }, t)))),
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { class: NUM_HEADER.test(t) ? 'num' : null }, t)))),
     h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'muted' }, 'nothing here'))));
 }
 
 function td(text, cls) { return h('td', { class: cls }, text); }
 function num(text) { return td(text, 'num'); }
 function time(ms) { return ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''; }
+// "2026-12-02T19:28:44.523Z" (the FX answers' timestamps) as time() writes it.
+function stamp(iso) { return iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : ''; }
 function link(hash, text) { return h('a', { href: hash }, text); }
 
 function flash(msg, isError) {
@@ -289,19 +293,143 @@ async function viewAudit(view, params) {
     h('div', { class: 'pager' }, data.next_before ? link('#/audit' + qs({ target, before: data.next_before }), 'Older') : ''));
 }
 
+// --- FX: deals, positions, rates --------------------------------------------------------------
+
+// The FX families whose deals the filter offers (GET /admin/v1/fx/exchanges?family=).
+const FX_FAMILIES = ['yabandpay'];
+const FX_STATES = ['pending', 'settled', 'failed'];
+
+function stateCell(state) { return td(state, state === 'failed' ? 'bad' : state === 'settled' ? 'ok' : null); }
+
+function age(seconds) {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 172800) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86400)} d`;
+}
+
+// POST /admin/v1/fx/settle: the sweep over every deal whose value date has come.
+async function settleNow() {
+  try {
+    const r = await api('/admin/v1/fx/settle', { method: 'POST', body: {} });
+    flash(`Settlement sweep: ${r.settled} settled, ${r.failed} failed, ${r.deferred} deferred` +
+      `${r.more ? ' (more are due: press again)' : ''}, as of ${stamp(r.as_of)}`);
+  } catch (e) {
+    flash('Settlement sweep refused: ' + e.message, true);
+  }
+  route();
+}
+
+function settleButton() {
+  return h('button', { type: 'button', id: 'settle-now', onclick: settleNow,
+    title: 'Settle every deal whose value date has come (the server also does this every second)' }, 'Settle now');
+}
+
+// Trade ids are version-7 uuids: deals made close together share their first
+// digits (the time), so the list shows the last 12; the deal's page the whole.
+async function viewDeals(view, params) {
+  const state = params.get('state') || '';
+  const family = params.get('family') || '';
+  const after = params.get('after') || '';
+  const back = params.get('back') || '';
+  const data = await api('/admin/v1/fx/exchanges' + qs({ state, family, after, limit: PAGE }));
+  const filter = (name, values, current) => h('select', { 'aria-label': name, name, onchange: go },
+    h('option', { value: '' }, 'any ' + name), values.map((v) => h('option', { value: v, selected: v === current }, v)));
+  const form = h('form', { class: 'inline' }, filter('state', FX_STATES, state), filter('family', FX_FAMILIES, family), settleButton());
+  function go() { location.hash = '#/fx' + qs({ state: form.elements.state.value, family: form.elements.family.value }); }
+  const backs = back ? back.split(',') : [];
+  view.append(
+    h('h1', {}, 'FX deals'),
+    form,
+    table(['trade', 'created', 'family', 'customer', 'sold', 'bought', 'rate', 'tenor', 'value date', 'state'],
+      data.exchanges.map((x) => h('tr', { 'data-trade': x.trade_id }, h('td', { class: 'id', title: x.trade_id }, link('#/deal/' + x.trade_id, '…' + x.trade_id.slice(-12))), td(stamp(x.created_at), 'nowrap'),
+        td(x.family), td(link('#/customer/' + encodeURIComponent(x.customer), x.customer)),
+        num(`${x.sold_amount} ${x.sell_currency}`), num(`${x.bought_amount} ${x.buy_currency}`), num(x.rate),
+        td(x.tenor), td(x.value_date, 'nowrap'), stateCell(x.state)))),
+    h('div', { class: 'pager' },
+      backs.length ? link('#/fx' + qs({ state, family, after: backs[backs.length - 1] === '-' ? '' : backs[backs.length - 1], back: backs.slice(0, -1).join(',') }), 'Previous page') : '',
+      data.next_after ? link('#/fx' + qs({ state, family, after: data.next_after, back: backs.concat([after || '-']).join(',') }), 'Next page') : ''));
+}
+
+function field(name, value) { return h('tr', {}, h('th', {}, name), td(value === '' || value === null || value === undefined ? '-' : value)); }
+
+async function legRow(role, id) {
+  if (!id) return null;
+  const t = await api('/admin/v1/transfers/' + id);
+  return h('tr', {}, td(role), td(link('#/account/' + t.debit_account_id, String(t.debit_account_id))),
+    td(link('#/account/' + t.credit_account_id, String(t.credit_account_id))), num(`${t.amount} ${t.currency}`),
+    td(t.type + (t.hold_state ? ` (${t.hold_state})` : '')), td(time(t.ts_ms)), td(String(t.id)));
+}
+
+async function viewDeal(view, params, id) {
+  const x = await api('/admin/v1/fx/exchanges/' + encodeURIComponent(id));
+  const post = x.state === 'failed' ? 'void' : 'post';
+  const legs = (await Promise.all([legRow(x.funded ? 'sell (hold)' : 'sell', x.legs.sell),
+    legRow(post + ' of the hold', x.legs.post_or_void), legRow('buy', x.legs.buy)])).filter(Boolean);
+  view.append(
+    h('h1', {}, `FX deal ${x.trade_id}`),
+    h('div', { class: 'grid' },
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'State'), h('div', { class: 'stat ' + (x.state === 'failed' ? 'bad' : x.state === 'settled' ? 'ok' : ''), id: 'deal-state' }, x.state)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Sold'), h('div', { class: 'stat', id: 'deal-sold' }, `${x.sold_amount} ${x.sell_currency}`)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Bought'), h('div', { class: 'stat', id: 'deal-bought' }, `${x.bought_amount} ${x.buy_currency}`)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, `${x.tenor}, value date`), h('div', { class: 'stat' }, x.value_date))),
+    x.state === 'pending' ? h('p', { class: 'actions' }, settleButton(),
+      h('span', { class: 'muted' }, ' settles every deal whose value date has come; this one\'s is ' + x.value_date)) : '',
+    h('h2', {}, 'Ledger legs'),
+    table(['leg', 'debit', 'credit', 'amount', 'type', 'time', 'transfer'], legs),
+    h('h2', {}, 'Details'),
+    h('table', { class: 'fields' }, h('tbody', {},
+      field('family', x.family), field('client', x.client_key),
+      h('tr', {}, h('th', {}, 'customer'), td(link('#/customer/' + encodeURIComponent(x.customer), x.customer))),
+      field('account type', x.account_type), field('request id', x.request_id), field('order id', x.order_id),
+      field('reference', x.reference), field('quote id', x.quote_id), field('pair', x.pair), field('price', x.price),
+      field('rate (buy per sell)', x.rate), field('fixed side', x.fixed_side), field('funded', x.funded ? 'yes' : 'no'),
+      field('created', stamp(x.created_at)), field('settled or failed', stamp(x.settled_at)), field('fail reason', x.fail_reason))));
+}
+
+async function viewPositions(view, params) {
+  const currency = params.get('currency') || '';
+  const [p, cur] = await Promise.all([api('/admin/v1/fx/positions' + qs({ currency })), api('/admin/v1/currencies')]);
+  const select = h('select', { 'aria-label': 'reporting currency', onchange: () => { location.hash = '#/positions' + qs({ currency: select.value }); } },
+    cur.currencies.map((c) => h('option', { value: c.code, selected: c.code === p.currency }, c.code)));
+  view.append(
+    h('h1', {}, 'FX positions'),
+    h('form', { class: 'inline' }, h('label', {}, 'Valued in '), select, settleButton()),
+    h('div', { class: 'grid' },
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, `Total value (${p.currency}, at mid)`), h('div', { class: 'stat', id: 'positions-total' }, p.total_value)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'As of'), h('div', { class: 'stat' }, stamp(p.as_of)))),
+    h('p', { class: 'muted' }, 'settled: the house:fx balance; incoming and outgoing: what pending deals will move; net = settled + incoming - outgoing.'),
+    table(['currency', 'settled', 'incoming', 'outgoing', 'net', 'mid', `value (${p.currency})`],
+      p.positions.map((x) => h('tr', { 'data-currency': x.currency }, td(x.currency), num(x.settled), num(x.incoming), num(x.outgoing),
+        num(x.net), num(x.mid === null ? 'no rate' : x.mid), num(x.value === null ? '-' : x.value + (x.stale ? ' (stale rate)' : ''))))));
+}
+
+async function viewRates(view) {
+  const data = await api('/admin/v1/rates');
+  view.append(
+    h('h1', {}, 'FX rates'),
+    h('p', { class: 'muted' }, 'One row per pair; the inverse is derived. A pair older than its maximum age is not quoted.'),
+    table(['pair', 'bid', 'ask', 'mid', 'age', 'fresh', 'source', 'max age', 'set at'],
+      data.rates.map((r) => h('tr', { 'data-pair': r.pair }, td(r.pair), num(r.bid), num(r.ask), num(r.mid), num(age(r.age_s)),
+        td(r.fresh ? 'yes' : 'STALE', r.fresh ? 'ok' : 'bad'), td(r.source), td(r.max_age_s ? age(r.max_age_s) : 'none'), td(stamp(r.set_at), 'nowrap')))));
+}
+
 // --- sections and routing -------------------------------------------------------------------
 
-// The menu, in order. FX screens (deals, positions, outbox) join here as the
-// FX families land: { id, title, render }.
+// The menu, in order: { id, title, render }. The WorldFirst family's outbox
+// joins after the FX entries: { id: 'outbox', title: 'Outbox', render: viewOutbox }.
 const SECTIONS = [
   { id: 'dashboard', title: 'Dashboard', render: viewDashboard },
   { id: 'customers', title: 'Customers', render: viewCustomers },
   { id: 'withdrawals', title: 'Withdrawals', render: viewWithdrawals },
   { id: 'tradeboss', title: 'TradeBoss', render: viewTradeBoss },
+  { id: 'fx', title: 'FX deals', render: viewDeals },
+  { id: 'positions', title: 'FX positions', render: viewPositions },
+  { id: 'rates', title: 'FX rates', render: viewRates },
   { id: 'audit', title: 'Audit', render: viewAudit },
 ];
 // Pages reached from the sections, not in the menu.
-const PAGES = { customer: viewCustomer, account: viewAccount };
+const PAGES = { customer: viewCustomer, account: viewAccount, deal: viewDeal };
 
 function renderNav(current) {
   const nav = document.getElementById('nav');

@@ -786,6 +786,42 @@ int fx_exchange_find(struct store *s, const char *family, const char *client_key
                            out, err);
 }
 
+struct exchange_page {
+    struct store *s;
+    fx_exchange_fn fn;
+    void *ctx;
+    struct fx_exchange x;
+};
+
+static int exchange_page_row(void *ctx, struct store_row *row)
+{
+    struct exchange_page *p = ctx;
+    struct currency sell, buy;
+    memset(&p->x, 0, sizeof(p->x));
+    if (exchange_row(&p->x, row) < 0 || currency_get_cached(p->s, p->x.sell, &sell, NULL) < 0 ||
+        currency_get_cached(p->s, p->x.buy, &buy, NULL) < 0)
+        return -FG_EINTERNAL;
+    p->x.sell_digits = sell.digits;
+    p->x.buy_digits = buy.digits;
+    int rc = p->fn(p->ctx, &p->x);
+    return rc < 0 ? rc : 0;
+}
+
+int fx_exchange_page(struct store *s, const char *after, int state, const char *family, int limit,
+                     fx_exchange_fn fn, void *ctx, struct fg_err *err)
+{
+    struct exchange_page p = {.s = s, .fn = fn, .ctx = ctx};
+    int rc = store_exec(s,
+                        "SELECT " EXCHANGE_COLUMNS " FROM fx_exchanges WHERE id > ? AND (? < 0 OR "
+                        "state = ?) AND (? = '' OR family = ?) ORDER BY id LIMIT ?",
+                        STORE_ARGS(SA_TEXT(after), SA_INT(state), SA_INT(state), SA_TEXT(family),
+                                   SA_TEXT(family), SA_INT(limit)),
+                        exchange_page_row, &p, err);
+    if (rc == -FG_EINTERNAL)
+        return fg_fail(err, -FG_ESTORE, "an fx_exchanges row holds values no exchange has");
+    return rc;
+}
+
 /* The customer's two accounts (active) and house:fx of both currencies. */
 static int exchange_accounts(struct store *s, struct fx_exchange *x, int64_t house[2],
                              struct fg_err *err)

@@ -246,6 +246,15 @@ int fx_exchange_realtime(struct store *s, int64_t now_ms, const struct fx_quote_
  * -FG_EFX_EXCHANGE_UNKNOWN. */
 int fx_exchange_get(struct store *s, const char *id, struct fx_exchange *out, struct fg_err *err);
 
+typedef int (*fx_exchange_fn)(void *ctx, const struct fx_exchange *x);
+/* A page of exchanges of any family (the admin plane): trade ids > after
+ * ("" from the start) in id order, which is the order they were made in to
+ * the millisecond (version-7 ids), at most limit; state < 0 and family ""
+ * match every one. The filters are not indexed: a rare one walks the
+ * primary key. */
+int fx_exchange_page(struct store *s, const char *after, int state, const char *family, int limit,
+                     fx_exchange_fn fn, void *ctx, struct fg_err *err);
+
 enum fx_lookup { FX_BY_ID, FX_BY_REQUEST_ID, FX_BY_ORDER_ID };
 /* The client's exchange by trade id, request id or order id;
  * -FG_EFX_EXCHANGE_UNKNOWN (another client's is unknown too). */

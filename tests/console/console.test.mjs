@@ -1,15 +1,20 @@
 // console.test.mjs - the web console in a real headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core from the build directory's npm tools), against the real server
-// with the demo data, following the README's "From clone to an approved withdrawal": sign in
-// with the admin token, see the dashboard, approve and pay a
-// withdrawal in the review queue, see the customer's balance change, and no console error
-// (a Content-Security-Policy violation is one) on the way. Writes a screenshot of the
-// dashboard and of the review queue into $FG_SCREENSHOT_DIR (make console-screenshot: docs/).
+// with the demo data, started as `make run` starts it (the admin token generated and printed,
+// the console's address printed), following the README's "From clone to an approved
+// withdrawal": sign in with the printed token, see the dashboard, approve and pay a withdrawal
+// in the review queue, see the customer's balance change. Then the FX screens after a
+// YabandPay TOD and SPOT deal made through the API (bodies signed by `fundgate sign
+// yabandpay`): the deals, one deal with its ledger legs, the positions, the rates; the
+// server's clock (--test-clock) moved to the SPOT deal's value date and "Settle now" pressed
+// on it: settled, with its three legs. No console error (a Content-Security-Policy violation
+// is one) on the way. Writes screenshots of the dashboard, the review queue and the settled FX
+// deal into $FG_SCREENSHOT_DIR (make console-screenshot: docs/).
 //
 // Environment: FUNDGATE_BIN, FUNDGATE_EXAMPLES, FG_NPM_DIR (set by CTest).
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -18,21 +23,27 @@ const require = createRequire(path.resolve(process.env.FG_NPM_DIR, 'node_modules
 const { chromium } = require('playwright-core');
 
 const BIN = process.env.FUNDGATE_BIN;
-const TOKEN = 'console-test-admin-token';
 const SECRET = 'demo-app1-jwt-secret-not-for-production';
+const YB_USER = '016683';
+const YB_SECRET = 'demo-yabandpay-secret-016683';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+// `make run`'s command (fundgate serve --bootstrap examples/demo.json --listen ...) on a free
+// port, in a fresh data directory, with --test-clock. Resolves once it printed the console's
+// address: { srv, base, token, consoleUrl }.
 function startServer(dir) {
   return new Promise((resolve, reject) => {
-    const srv = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data', dir, '--admin-token', TOKEN,
-      '--bootstrap', path.join(process.env.FUNDGATE_EXAMPLES, 'demo.json')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const srv = spawn(BIN, ['serve', '--bootstrap', path.join(process.env.FUNDGATE_EXAMPLES, 'demo.json'),
+      '--listen', '127.0.0.1:0', '--data', dir, '--test-clock'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error('server did not start: ' + out)), 30000);
     srv.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ srv, base: m[1] }); }
+      const t = /admin token \(generated, printed this once\): (\S+)\n/.exec(out);
+      const c = /console: (\S+)\n/.exec(out);
+      if (m && t && c) { clearTimeout(timer); resolve({ srv, base: m[1], token: t[1], consoleUrl: c[1] }); }
     });
     srv.on('exit', (code) => reject(new Error('server exited ' + code)));
   });
@@ -54,10 +65,100 @@ async function accountText(page, id) {
   return (await page.locator(id).textContent()).trim();
 }
 
+// A YabandPay request signed by `fundgate sign yabandpay` (which adds "time" and "sign").
+async function yabandpay(base, method, data) {
+  const body = execFileSync(BIN, ['sign', 'yabandpay', '--secret', YB_SECRET, '-'],
+    { input: JSON.stringify({ user: YB_USER, method, data }) }).toString();
+  const j = await (await fetch(base + '/Payments', { method: 'POST', body })).json();
+  assert.equal(j.code, '200', JSON.stringify(j));
+  return j.data;
+}
+
+// Quote and execute: c1 sells USD for EUR (amount in `currency`); the trade.
+async function fxDeal(base, tenor, currency, amount, id) {
+  const q = await yabandpay(base, 'v3.GetFXQuote', { sell_currency: 'USD', buy_currency: 'EUR', currency, amount, tenor,
+    request_id: 'q-' + id });
+  return yabandpay(base, 'v3.ExecuteFXOrder', { order_id: 'o-' + id, quote_id: q.quote_id, request_id: 'e-' + id });
+}
+
+async function admin(base, token, method, p, body) {
+  const resp = await fetch(base + p, { method, headers: { Authorization: 'Bearer ' + token },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.equal(resp.status, 200, p + ': ' + await resp.clone().text());
+  return resp.json();
+}
+
+async function cellTexts(row) {
+  return (await row.locator('td').allTextContents()).map((t) => t.trim());
+}
+
+// The FX screens: a TOD deal (settled at once) and a SPOT deal (pending until its value date).
+async function fxScreens(page, base, token, shots) {
+  const tod = await fxDeal(base, 'TOD', 'USD', 1000, 'console-tod');
+  const spot = await fxDeal(base, 'SPOT', 'EUR', '500.00', 'console-spot');
+  assert.equal(tod.settlement_status, 'settled');
+  assert.equal(spot.settlement_status, 'pending');
+
+  // FX deals: both, in the order they were made; the filter by state.
+  await page.click('nav >> text=FX deals');
+  const todRow = page.locator(`tr[data-trade="${tod.trade_id}"]`);
+  const spotRow = page.locator(`tr[data-trade="${spot.trade_id}"]`);
+  await spotRow.waitFor();
+  assert.deepEqual((await cellTexts(todRow)).slice(4), ['1000.00 USD', '920.81 EUR', '0.920810313075506445', 'TOD',
+    tod.value_date, 'settled']);
+  assert.deepEqual((await cellTexts(spotRow)).slice(4, 6), ['543.00 USD', '500.00 EUR']);
+  assert.equal((await cellTexts(spotRow))[9], 'pending');
+  await page.selectOption('select[name=state]', 'pending');
+  await page.waitForURL(/#\/fx\?state=pending$/);
+  await spotRow.waitFor();
+  assert.equal(await todRow.count(), 0);
+
+  // Positions: the house bought 1000.00 USD and sold 920.81 EUR; 543.00 USD and 500.00 EUR
+  // wait for the SPOT deal's value date.
+  await page.click('nav >> text=FX positions');
+  const eur = page.locator('tr[data-currency=EUR]');
+  await eur.waitFor();
+  assert.deepEqual((await cellTexts(eur)).slice(0, 5), ['EUR', '-920.81', '0.00', '500.00', '-1420.81']);
+  assert.deepEqual((await cellTexts(page.locator('tr[data-currency=USD]'))).slice(0, 5),
+    ['USD', '1000.00', '543.00', '0.00', '1543.00']);
+
+  // Rates: the demo's pairs, fresh.
+  await page.click('nav >> text=FX rates');
+  const eurusd = page.locator('tr[data-pair="EUR/USD"]');
+  await eurusd.waitFor();
+  assert.deepEqual((await cellTexts(eurusd)).slice(0, 4), ['EUR/USD', '1.085', '1.086', '1.0855']);
+  assert.equal((await cellTexts(eurusd))[5], 'yes');
+
+  // The SPOT deal: its hold; then its value date comes and "Settle now" settles it (the
+  // server's own sweep, every second, may be first: then the button finds nothing due).
+  await page.click('nav >> text=FX deals');
+  await spotRow.locator('a').first().click();
+  await page.waitForSelector('#deal-state');
+  assert.equal(await accountText(page, '#deal-state'), 'pending');
+  assert.equal(await page.locator('h2:has-text("Ledger legs") + table tbody tr').count(), 1);
+  await admin(base, token, 'POST', '/admin/v1/test/clock', { now_ms: Date.parse(spot.value_date + 'T12:00:00Z') });
+  await page.click('#settle-now');
+  await page.waitForSelector('#flash:has-text("Settlement sweep:")');
+  assert.match(await accountText(page, '#flash'), /^Settlement sweep: [01] settled, 0 failed, 0 deferred/);
+  await page.waitForSelector('#deal-state:has-text("settled")');
+  const legs = page.locator('h2:has-text("Ledger legs") + table tbody tr');
+  assert.equal(await legs.count(), 3);
+  assert.match((await cellTexts(legs.nth(0)))[4], /pending \(posted\)/);
+  assert.equal((await cellTexts(legs.nth(2)))[3], '500.00 EUR');
+  if (shots) await page.screenshot({ path: path.join(shots, 'console-fx-deal.png') });
+
+  // Positions after settlement: nothing incoming or outgoing is left.
+  await page.click('nav >> text=FX positions');
+  await eur.waitFor();
+  assert.deepEqual((await cellTexts(eur)).slice(0, 5), ['EUR', '-1420.81', '0.00', '0.00', '-1420.81']);
+  const rec = await admin(base, token, 'GET', '/admin/v1/reconcile');
+  assert.equal(rec.ok, true);
+}
+
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), 'fg-console-'));
   const profile = mkdtempSync(path.join(tmpdir(), 'fg-chromium-'));
-  const { srv, base } = await startServer(dir);
+  const { srv, base, token: TOKEN, consoleUrl } = await startServer(dir);
   const problems = [];
   let ctx;
   try {
@@ -75,8 +176,12 @@ async function main() {
     page.on('requestfailed', (r) => problems.push('request failed: ' + r.url()));
     page.on('request', (r) => { if (!r.url().startsWith(base)) problems.push('request elsewhere: ' + r.url()); });
 
+    // The address and the token as `make run` prints them; the token is the data directory's.
+    assert.equal(consoleUrl, base + '/console/');
+    assert.equal(readFileSync(path.join(dir, 'admin-token'), 'utf8').trim(), TOKEN);
+
     // Sign in: the token goes to session storage, never into the URL.
-    await page.goto(base + '/console/');
+    await page.goto(consoleUrl);
     await page.fill('#token', TOKEN);
     await page.click('#signin-form button[type=submit]');
     await page.waitForSelector('#reconcile-status');
@@ -108,21 +213,30 @@ async function main() {
     await page.locator(`tr[data-serial="${serial}"] button[data-action=paid]`).click();
     await page.waitForSelector(`#flash:has-text("${serial}: paid done")`);
 
-    // The balance changed: 100.00 left the wallet.
-    await page.goto(accountUrl);
+    // The balance changed: 100.00 left the wallet. Reached as the README says: Customers,
+    // c4, the USD wallet; its history shows the hold and its post.
+    await page.click('nav >> text=Customers');
+    await page.locator('a', { hasText: /^c4$/ }).click();
+    await page.locator('tr', { hasText: 'wallet' }).filter({ hasText: 'USD' }).locator('a').first().click();
     await page.waitForSelector('#account-balance');
+    assert.equal(page.url(), accountUrl);
     assert.equal(await accountText(page, '#account-balance'), '1900.00');
     assert.equal(await accountText(page, '#account-available'), '1900.00');
+    const types = await page.locator('h2:has-text("History") + table tbody tr td:nth-child(4)').allTextContents();
+    assert.deepEqual(types.slice(-2), ['pending', 'post']);
     await page.click('nav >> text=TradeBoss');
     await page.waitForSelector('h1:has-text("TradeBoss")');
     await page.click('nav >> text=Audit');
     await page.waitForSelector(`td:has-text("${serial}")`);
 
+    await fxScreens(page, base, TOKEN, shots);
+
     // Signing out forgets the token.
     await page.click('#signout');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('fundgate.admin_token')), null);
     assert.deepEqual(problems, []);
-    console.log('console: signed in, approved and paid ' + serial + ', balance 2000.00 -> 1900.00');
+    console.log('console: signed in, approved and paid ' + serial + ', balance 2000.00 -> 1900.00; ' +
+      'FX deals, positions and rates shown, a SPOT deal settled with "Settle now"');
     console.log('1 passed, 0 failed');
   } finally {
     if (ctx) await ctx.close();

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "core/limits.h"
 #include "harness.h"
 
 static int setup(void **state)
@@ -398,6 +399,51 @@ static void test_hold_expiry(void **state)
                 "bad_field");
 }
 
+static void clock_at(struct fgsrv *s, int64_t ms)
+{
+    char body[64];
+    snprintf(body, sizeof(body), "{\"now_ms\":%lld}", (long long)ms);
+    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/test/clock", body, 200));
+}
+
+/* The longest timeout, FG_LEDGER_HOLD_TIMEOUT_S_MAX (366 days), is taken and
+ * kept to the millisecond: a hold is live a second before it ends and past
+ * its expiry a second after; one second more is refused. */
+static void test_hold_timeout_max(void **state)
+{
+    struct fgsrv *s = *state;
+    const int64_t t0 = 1800000000000LL, max_ms = (int64_t)FG_LEDGER_HOLD_TIMEOUT_S_MAX * 1000;
+    int64_t c1 = account_id(s, "c1", "wallet", "USD"),
+            pay = account_id(s, "house", "payouts", "USD");
+    char extra[64], path[100];
+    clock_at(s, t0);
+    snprintf(extra, sizeof(extra), ",\"timeout_s\":%lld", (long long)FG_LEDGER_HOLD_TIMEOUT_S_MAX);
+    int64_t a = hold(s, "hold-max-a", c1, pay, "5", extra);
+    int64_t b = hold(s, "hold-max-b", c1, pay, "7", extra);
+    snprintf(path, sizeof(path), "/admin/v1/transfers/%lld", (long long)a);
+    json_t *t = fgh_admin_ok(s, "GET", path, NULL, 200);
+    assert_int_equal(json_integer_value(json_object_get(t, "timeout_ms")), t0 + max_ms);
+    json_decref(t);
+    clock_at(s, t0 + max_ms - 1000);
+    snprintf(path, sizeof(path), "/admin/v1/holds/%lld/post", (long long)a);
+    json_decref(post(s, path, 201, "{\"request_id\":\"hold-max-a-post\",\"amount\":\"2\"}"));
+    clock_at(s, t0 + max_ms + 1000);
+    snprintf(path, sizeof(path), "/admin/v1/holds/%lld/post", (long long)b);
+    json_t *r = post(s, path, 409, "{\"request_id\":\"hold-max-b-post\"}");
+    const char *code = fgh_str(r, "error.code");
+    assert_true(strcmp(code, "pending_expired") == 0 ||
+                strcmp(code, "pending_already_resolved") == 0);
+    json_decref(r);
+    assert_code(post(s, "/admin/v1/holds", 400,
+                     "{\"request_id\":\"hold-max-c\",\"debit_account_id\":%lld,"
+                     "\"credit_account_id\":%lld,\"amount\":\"1\",\"reason\":\"r\","
+                     "\"timeout_s\":%lld}",
+                     (long long)c1, (long long)pay, (long long)FG_LEDGER_HOLD_TIMEOUT_S_MAX + 1),
+                "bad_field");
+    assert_account(s, c1, "balance", "998.00");
+    clock_at(s, 0);
+}
+
 static void test_linked(void **state)
 {
     struct fgsrv *s = *state;
@@ -500,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reason_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_holds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hold_timeout_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_linked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_duplicates, setup, teardown),
     };

@@ -13,6 +13,8 @@
  *   GET  /admin/v1/rates            every stored pair with its age
  *   POST /admin/v1/fx/settle        run the settlement sweep now
  *   GET  /admin/v1/fx/positions     the house's position per currency (?currency=)
+ *   GET  /admin/v1/fx/exchanges     a page of exchanges, every family, in trade id
+ *                                   order (?after=&limit=&state=&family=)
  *   GET  /admin/v1/fx/exchanges/{}  one exchange by trade id
  *
  * The settlement sweep is a periodic job of the engine's writer

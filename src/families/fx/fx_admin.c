@@ -1,6 +1,7 @@
 /*
  * fx_admin.c - the FX core's entry in the family list (fx.h): its route
- * table and descriptor, and its reads (rates, positions, one exchange).
+ * table and descriptor, and its reads (rates, positions, a page of
+ * exchanges, one exchange).
  * Writes are in fx_rates.c and fx_settle.c.
  *
  * Reads run on the calling HTTP thread's read connection and change nothing;
@@ -14,6 +15,7 @@
 
 #include "api/admin_write.h"
 #include "api/api.h"
+#include "api/clients.h"
 #include "core/clock.h"
 #include "core/jsonx.h"
 #include "core/limits.h"
@@ -186,6 +188,79 @@ int fx_admin_exchange_get(struct http_req *req, void *ctx)
     return HTTP_DONE;
 }
 
+/* --- GET /admin/v1/fx/exchanges?after=&limit=&state=&family= ---------------------- */
+
+struct exchange_query {
+    const char *after, *family; /* "" when absent */
+    int state;                  /* -1 when absent */
+    int64_t limit;
+};
+
+/* Strict: each parameter at most once and in range, never cut to fit. */
+static int exchange_query_parse(struct api *api, struct http_req *req, struct exchange_query *q,
+                                struct fg_err *err)
+{
+    const char *state = NULL;
+    *q = (struct exchange_query){.after = "", .family = "", .state = -1};
+    int rc = http_req_query_once(req, "after", &q->after, err);
+    if (rc == 0 && q->after && strlen(q->after) >= FX_ID_BYTES)
+        rc = fg_fail(err, -FG_EBAD_FIELD,
+                     "query parameter 'after' is a trade id of at most %d bytes", FX_ID_BYTES - 1);
+    if (rc == 0 && (rc = http_req_query_once(req, "family", &q->family, err)) == 0 && q->family &&
+        !api_client_kind_find(api, q->family))
+        rc = fg_fail(err, -FG_EBAD_FIELD, "query parameter 'family' is no family of this server");
+    if (rc == 0)
+        rc = http_req_query_once(req, "state", &state, err);
+    for (int i = 0; rc == 0 && state && fx_state_names[i]; i++)
+        q->state = strcmp(state, fx_state_names[i]) == 0 ? i : q->state;
+    if (rc == 0 && state && q->state < 0)
+        rc = fg_fail(err, -FG_EBAD_FIELD, "query parameter 'state': pending, settled or failed");
+    if (rc == 0)
+        rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX,
+                                  &q->limit, err);
+    q->after = q->after ? q->after : "";
+    q->family = q->family ? q->family : "";
+    return rc;
+}
+
+struct exchange_list {
+    json_t *arr;
+    char last[FX_ID_BYTES];
+};
+
+static int exchange_list_one(void *ctx, const struct fx_exchange *x)
+{
+    struct exchange_list *l = ctx;
+    json_array_append_new(l->arr, exchange_json(x));
+    memcpy(l->last, x->id, sizeof(l->last));
+    return 0;
+}
+
+int fx_admin_exchanges_get(struct http_req *req, void *ctx)
+{
+    struct api *api = ctx;
+    if (!api_admin_allowed(api, req))
+        return HTTP_DONE;
+    struct fg_err err = {0};
+    struct exchange_query q;
+    int rc = exchange_query_parse(api, req, &q, &err);
+    struct store *s = rc == 0 ? api_reader(api, &err) : NULL;
+    if (rc == 0 && !s)
+        rc = -FG_ESTORE;
+    struct exchange_list l = {.arr = json_array()};
+    if (rc == 0)
+        rc = fx_exchange_page(s, q.after, q.state, q.family, (int)q.limit, exchange_list_one, &l,
+                              &err);
+    if (rc < 0) {
+        json_decref(l.arr);
+        http_req_error(req, rc, err.msg);
+        return HTTP_DONE;
+    }
+    json_t *next = (int64_t)json_array_size(l.arr) == q.limit ? json_string(l.last) : json_null();
+    api_respond_json(req, 200, json_pack("{s:o,s:o}", "exchanges", l.arr, "next_after", next));
+    return HTTP_DONE;
+}
+
 /* --- the descriptor ---------------------------------------------------------------- */
 
 static int rates_post(struct http_req *req, void *ctx)
@@ -209,6 +284,7 @@ static const struct http_route admin_routes[] = {
     {"GET", "/admin/v1/rates", fx_admin_rates_get, NULL, "admin_rates_get"},
     {"POST", "/admin/v1/fx/settle", settle_post, NULL, "admin_fx_settle_post"},
     {"GET", "/admin/v1/fx/positions", fx_admin_positions_get, NULL, "admin_fx_positions_get"},
+    {"GET", "/admin/v1/fx/exchanges", fx_admin_exchanges_get, NULL, "admin_fx_exchanges_get"},
     {"GET", "/admin/v1/fx/exchanges/{}", fx_admin_exchange_get, NULL, "admin_fx_exchange_get"},
 };
 

@@ -26,6 +26,7 @@ int fx_rates_main(int argc, char **argv);
 /* The reads (fx_admin.c). */
 int fx_admin_rates_get(struct http_req *req, void *ctx);
 int fx_admin_positions_get(struct http_req *req, void *ctx);
+int fx_admin_exchanges_get(struct http_req *req, void *ctx);
 int fx_admin_exchange_get(struct http_req *req, void *ctx);
 
 /* Shapes shared by the files: a rate as an exact decimal, a time as ISO 8601. */
