@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "core/limits.h"
 #include "engine/engine.h"
 #include "pg/pgtest.h"
@@ -472,6 +473,31 @@ static void test_periodic_jobs(void **state)
     cleanup_dir();
 }
 
+/* A job's interval is real time: a wall clock that tests set and that stands
+ * still (core/clock.h) must not stop the jobs (the FX settlement sweep
+ * settles the deals of a test that moved the clock to their value day). */
+static const struct engine_job job_fast = {"fast", job_count_run, 1, 200};
+
+static void test_job_interval_frozen_clock(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    fg_clock_set_ms(INT64_C(1767225600000)); /* 2026-01-01, and it stays there */
+    assert_int_equal(engine_job_add(e, &job_fast), 0);
+    __atomic_store_n(&job_runs, 0, __ATOMIC_RELAXED);
+    struct tcmd c[2] = {{.index = 1}, {.index = 2}};
+    c[0].ec.run = tcmd_run;
+    assert_int_equal(engine_run_sync(e, &c[0].ec), 0);
+    usleep(300 * 1000); /* longer than the interval, on the real clock */
+    c[1].ec.run = tcmd_run;
+    assert_int_equal(engine_run_sync(e, &c[1].ec), 0);
+    engine_stop(e);
+    fg_clock_set_ms(0);
+    assert_true(__atomic_load_n(&job_runs, __ATOMIC_RELAXED) >= 2);
+    engine_destroy(e);
+    cleanup_dir();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_store_error_ends_batch),
         cmocka_unit_test(test_conflicts_run_again),
         cmocka_unit_test(test_periodic_jobs),
+        cmocka_unit_test(test_job_interval_frozen_clock),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
