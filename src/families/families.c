@@ -5,12 +5,13 @@
 
 #include "families/funds.h"
 #include "families/fx_admin.h"
+#include "families/outbox_admin.h"
 #include "families/tradeboss.h"
 #include "families/yabandpay.h"
 
 const families_routes_fn families_routes[] = {
-    tradeboss_routes, tradeboss_admin_routes, funds_routes, funds_admin_routes,
-    fx_admin_routes,  yabandpay_routes,       NULL,
+    tradeboss_routes, tradeboss_admin_routes, funds_routes,        funds_admin_routes,
+    fx_admin_routes,  yabandpay_routes,       outbox_admin_routes, NULL,
 };
 
 void families_init(void)
