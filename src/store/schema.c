@@ -261,6 +261,19 @@ static const char v7_outbox[] =
     "CREATE INDEX outbox_due ON outbox(next_ms) WHERE status = 0;"
     "CREATE INDEX outbox_status ON outbox(status, id);";
 
+/* Issue 13: what a WorldFirst exchange carries beyond the FX core's row
+ * (fx_exchanges): the integrator's customerId, the mode (0 REALTIME, 1
+ * APPOINTED) and trade type (0 SPOT, 1 FORWARD, 2 UNFUNDED_SPOT; never
+ * renumber), the deal it took up and its descriptive addition. */
+static const char v8_worldfirst[] =
+    "CREATE TABLE wf_exchanges ("
+    "  client_id TEXT NOT NULL, request_id TEXT NOT NULL, exchange_id TEXT NOT NULL,"
+    "  customer_id TEXT NOT NULL, mode INTEGER NOT NULL, trade_type INTEGER NOT NULL,"
+    "  deal_id TEXT NOT NULL, reference_order_id TEXT NOT NULL, memo TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (client_id, request_id),"
+    "  UNIQUE (exchange_id));";
+
 const struct store_migration store_migrations[] = {
     {1, "ledger", v1_ledger},
     {2, "funds", v2_funds},
@@ -269,6 +282,7 @@ const struct store_migration store_migrations[] = {
     {5, "audit_detail", v5_audit_detail},
     {6, "fx", v6_fx},
     {7, "outbox", v7_outbox},
+    {8, "worldfirst", v8_worldfirst},
 };
 
 const int store_migrations_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
