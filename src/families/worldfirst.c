@@ -53,6 +53,26 @@ enum fx_tenor wf_tenor_of(enum wf_trade t)
 
 /* --- signed answers (invariant 2) ---------------------------------------------- */
 
+/* The content a request's or its answer's signature covers: the URI is the
+ * path and, when the request has one, '?' and its query as sent. */
+static char *content_of(const struct http_req *req, const char *client_id, const char *time,
+                        const char *body, size_t len, size_t *out_len)
+{
+    size_t pn = strlen(req->path), qn = req->query ? strlen(req->query) : 0;
+    char *uri = malloc(pn + qn + 2);
+    if (!uri)
+        return NULL;
+    memcpy(uri, req->path, pn);
+    if (req->query) {
+        uri[pn] = '?';
+        memcpy(uri + pn + 1, req->query, qn);
+    }
+    uri[pn + (req->query ? qn + 1 : 0)] = '\0';
+    char *content = wf_sign_content(req->method, uri, client_id, time, body, len, out_len);
+    free(uri);
+    return content;
+}
+
 static void answer(struct http_req *req, const char *client_id, int status, char *text, size_t len)
 {
     char when[WF_TIME_BYTES], sig[WF_SIG_HEADER_BYTES];
@@ -60,7 +80,7 @@ static void answer(struct http_req *req, const char *client_id, int status, char
     if (client_id[0] && wf_key()) {
         size_t cl = 0;
         wf_time_format(fg_clock_now_ms(), when);
-        char *content = wf_sign_content(req->method, req->path, client_id, when, text, len, &cl);
+        char *content = content_of(req, client_id, when, text, len, &cl);
         if (content && wf_key_sign_header(content, cl, sig, sizeof(sig)) &&
             http_req_add_header(req, "client-id", client_id) &&
             http_req_add_header(req, "response-time", when))
@@ -524,8 +544,7 @@ static enum wf_code signature_check(struct http_req *req, const struct wf_client
         return say(msg, cap, WF_INVALID_SIGNATURE, "no public key of keyVersion %s for %s",
                    h.key_version, cl->client_id);
     size_t len = 0;
-    char *content = wf_sign_content(req->method, req->path, cl->client_id, time, req->body,
-                                    req->body_len, &len);
+    char *content = content_of(req, cl->client_id, time, req->body, req->body_len, &len);
     bool ok = content && sig_rsa_sha256_verify(k, content, len, h.sig, h.sig_len);
     free(content);
     sig_key_free(k);

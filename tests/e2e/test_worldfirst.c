@@ -1247,6 +1247,42 @@ static void test_codes_transport_and_operating(void **state)
 
 /* --- signatures: wrong, missing, malformed, rotated; request times ---------------------------- */
 
+static void request_times(struct ctx *c, const char *qb)
+{
+    /* request-time: within 300 s either way; ISO with a zone or epoch ms. */
+    char t[64];
+    iso(c->now_ms - 299000, t);
+    json_decref(
+        call_as(c, &(struct signer){"wf1", keys.k1, "1", t}, "createQuote", qb, "SUCCESS", NULL));
+    iso(c->now_ms + 301000, t);
+    json_t *far = call_as(c, &(struct signer){"wf1", keys.k1, "1", t}, "createQuote", qb,
+                          "PARAM_ILLEGAL", NULL);
+    assert_has(fgh_str(far, "result.resultMessage"), "301 s from the server clock");
+    json_decref(far);
+    snprintf(t, sizeof(t), "%lld", (long long)c->now_ms);
+    json_decref(
+        call_as(c, &(struct signer){"wf1", keys.k1, "1", t}, "createQuote", qb, "SUCCESS", NULL));
+    json_decref(call_as(c, &(struct signer){"wf1", keys.k1, "1", "2026-01-16T18:00:00+08:00"},
+                        "createQuote", qb, "SUCCESS", NULL));
+    json_decref(call_as(c, &(struct signer){"wf1", keys.k1, "1", "yesterday"}, "createQuote", qb,
+                        "PARAM_ILLEGAL", NULL));
+}
+
+static void key_rotation(struct ctx *c, const char *qb)
+{
+    /* Rotation: versions 1 and 2 both good, then 1 retired. */
+    char *both = keys_json(keys.k1pub, keys.k2pub), *two = keys_json(NULL, keys.k2pub);
+    client_wf1(c, both, notify_url(c, receiver_port(c->rcv)));
+    struct signer v2 = {"wf1", keys.k2, "2", NULL};
+    json_decref(call_as(c, &WF1, "createQuote", qb, "SUCCESS", NULL));
+    json_decref(call_as(c, &v2, "createQuote", qb, "SUCCESS", NULL));
+    client_wf1(c, two, notify_url(c, receiver_port(c->rcv)));
+    json_decref(call_as(c, &WF1, "createQuote", qb, "INVALID_SIGNATURE", NULL));
+    json_decref(call_as(c, &v2, "createQuote", qb, "SUCCESS", NULL));
+    free(both);
+    free(two);
+}
+
 static void test_signatures(void **state)
 {
     struct ctx *c = *state;
@@ -1274,6 +1310,15 @@ static void test_signatures(void **state)
     changed[strlen("{\"sell\":{\"currency\":\"USD\",\"value\":1")] = '9';
     raw_call(c, "POST", path, all, changed, 200, "INVALID_SIGNATURE", "wf1");
     raw_call(c, "POST", path, all, qb, 200, "SUCCESS", "wf1"); /* the same headers, its body */
+    /* The URI signed is the path and the query as sent, both ways. */
+    char hq[3][2100];
+    const char *pq = API "createQuote?lang=en&x=%2F";
+    signed_headers(c, &WF1, pq, qb, strlen(qb), hq);
+    const char *with_query[] = {hq[0], hq[1], hq[2], NULL};
+    raw_call(c, "POST", pq, with_query, qb, 200, "SUCCESS", "wf1");
+    raw_call(c, "POST", path, with_query, qb, 200, "INVALID_SIGNATURE", "wf1");
+    raw_call(c, "POST", API "createQuote?lang=en&x=/", with_query, qb, 200, "INVALID_SIGNATURE",
+             "wf1");
     /* Tolerated: spaces after the commas, a signature not form-URL-encoded. */
     char spaced[2200], plain[2200], b64[2048];
     const char *sig = strstr(h[2], "signature=") + strlen("signature=");
@@ -1284,34 +1329,8 @@ static void test_signatures(void **state)
     const char *sp[] = {h[0], h[1], spaced, NULL}, *pl[] = {h[0], h[1], plain, NULL};
     raw_call(c, "POST", path, sp, qb, 200, "SUCCESS", "wf1");
     raw_call(c, "POST", path, pl, qb, 200, "SUCCESS", "wf1");
-    /* request-time: within 300 s either way; ISO with a zone or epoch ms. */
-    char t[64];
-    iso(c->now_ms - 299000, t);
-    json_decref(
-        call_as(c, &(struct signer){"wf1", keys.k1, "1", t}, "createQuote", qb, "SUCCESS", NULL));
-    iso(c->now_ms + 301000, t);
-    json_t *far = call_as(c, &(struct signer){"wf1", keys.k1, "1", t}, "createQuote", qb,
-                          "PARAM_ILLEGAL", NULL);
-    assert_has(fgh_str(far, "result.resultMessage"), "301 s from the server clock");
-    json_decref(far);
-    snprintf(t, sizeof(t), "%lld", (long long)c->now_ms);
-    json_decref(
-        call_as(c, &(struct signer){"wf1", keys.k1, "1", t}, "createQuote", qb, "SUCCESS", NULL));
-    json_decref(call_as(c, &(struct signer){"wf1", keys.k1, "1", "2026-01-16T18:00:00+08:00"},
-                        "createQuote", qb, "SUCCESS", NULL));
-    json_decref(call_as(c, &(struct signer){"wf1", keys.k1, "1", "yesterday"}, "createQuote", qb,
-                        "PARAM_ILLEGAL", NULL));
-    /* Rotation: versions 1 and 2 both good, then 1 retired. */
-    char *both = keys_json(keys.k1pub, keys.k2pub), *two = keys_json(NULL, keys.k2pub);
-    client_wf1(c, both, notify_url(c, receiver_port(c->rcv)));
-    struct signer v2 = {"wf1", keys.k2, "2", NULL};
-    json_decref(call_as(c, &WF1, "createQuote", qb, "SUCCESS", NULL));
-    json_decref(call_as(c, &v2, "createQuote", qb, "SUCCESS", NULL));
-    client_wf1(c, two, notify_url(c, receiver_port(c->rcv)));
-    json_decref(call_as(c, &WF1, "createQuote", qb, "INVALID_SIGNATURE", NULL));
-    json_decref(call_as(c, &v2, "createQuote", qb, "SUCCESS", NULL));
-    free(both);
-    free(two);
+    request_times(c, qb);
+    key_rotation(c, qb);
     /* Nothing was written by a request that did not authenticate. */
     json_t *rows = outbox_rows(c, NULL);
     assert_int_equal(json_array_size(json_object_get(rows, "notifications")), 0);

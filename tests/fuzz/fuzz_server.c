@@ -23,8 +23,8 @@
  *   @tbsig       X-Signature of the body for TradeBoss company 8 at NOW_MS
  *   @now         NOW_MS in decimal (a TradeBoss timestamp)
  *   @nowiso      NOW_MS in ISO 8601 (a WorldFirst request-time)
- *   @wfsig       the WorldFirst signature header of the request (method, path,
- *                body) for the demo client demo-wf at @nowiso, with its key
+ *   @wfsig       the WorldFirst signature header of the request (method, path
+ *                and query, body) for the demo client demo-wf at @nowiso, with its key
  *                examples/worldfirst-demo-client-key.pem
  * A first line "RAW" sends the rest as it is (any framing, pipelining).
  *
@@ -219,7 +219,7 @@ static bool answer_next(const struct buf *b, size_t *at, bool head, bool strict,
 }
 
 /* The request line of the input being built, for @wfsig. */
-static char wf_method[16], wf_path[FG_HTTP_PATH_BYTES_MAX + 1];
+static char wf_method[16], wf_path[4 * FG_HTTP_PATH_BYTES_MAX + 1];
 
 /* @wfsig: what the demo WorldFirst client would send for this request. */
 static void wf_signature(struct buf *req, const uint8_t *body, size_t body_len)
@@ -334,9 +334,8 @@ static void request_build(const uint8_t *data, size_t size, struct buf *req, boo
     fuzz_line(&data, &size, &line, &n);
     buf_add(req, line, n);
     *head = n >= 4 && memcmp(line, "HEAD", 4) == 0 && (n == 4 || line[4] == ' ');
-    const uint8_t *sp = memchr(line, ' ', n),
-                  *q = sp ? memchr(sp, '?', n - (size_t)(sp - line)) : NULL;
-    size_t path_len = sp ? (q ? (size_t)(q - sp) : n - (size_t)(sp - line)) - 1 : 0;
+    const uint8_t *sp = memchr(line, ' ', n);
+    size_t path_len = sp ? n - (size_t)(sp - line) - 1 : 0; /* the target: path and query */
     snprintf(wf_method, sizeof(wf_method), "%.*s", sp ? (int)(sp - line) : 0, (const char *)line);
     snprintf(wf_path, sizeof(wf_path), "%.*s", (int)path_len, sp ? (const char *)sp + 1 : "");
     buf_str(req, " HTTP/1.1\r\n");
