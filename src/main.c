@@ -23,6 +23,7 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "families/fx_admin.h"
+#include "families/worldfirst.h"
 #include "families/yabandpay.h"
 #include "ledger/ledger.h"
 #include "services/fx.h"
@@ -43,7 +44,9 @@ static void usage_main(FILE *f)
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
             "  routes      print every route the server answers (METHOD PATH)\n"
             "  rates       load FX rates from a CSV file: fundgate rates load FILE\n"
-            "  sign        sign a request body: fundgate sign yabandpay --secret S [FILE|-]\n"
+            "  sign        sign a request: fundgate sign yabandpay|worldfirst ... [FILE|-]\n"
+            "  verify      check a signed answer: fundgate verify worldfirst ...\n"
+            "  keygen      create fundgate's RSA signing key (WorldFirst)\n"
             "  version     print the version\n\n"
             "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
@@ -65,6 +68,9 @@ static void usage_serve(FILE *f)
         "  --secret-key-file F  key that seals client secrets in the database (or\n"
         "                       FUNDGATE_SECRET_KEY_FILE; default DIR/secret.key, created\n"
         "                       0600 on first start: back it up apart from the database)\n"
+        "  --signing-key-file F fundgate's RSA key that signs WorldFirst answers and\n"
+        "                       notifications (or FUNDGATE_SIGNING_KEY_FILE; default\n"
+        "                       DIR/signing-key.pem, created 0600 on first start)\n"
         "  --admin-rate-limit PER_S:BURST\n"
         "                       the admin token's token bucket (default %d:%d)\n"
         "  --threads N          HTTP poll threads  (default 1, max %d)\n"
@@ -125,6 +131,7 @@ static const struct option serve_opts[] = {
     {"admin-token", required_argument, NULL, 't'},
     {"bootstrap", required_argument, NULL, 'b'},
     {"secret-key-file", required_argument, NULL, 'K'},
+    {"signing-key-file", required_argument, NULL, 'G'},
     {"admin-rate-limit", required_argument, NULL, 'R'},
     {"threads", required_argument, NULL, 'T'},
     {"log-level", required_argument, NULL, 'L'},
@@ -197,6 +204,9 @@ static int serve_opt(int c, const char *arg, struct app_config *cfg, char *host,
         return 0;
     case 'K':
         cfg->secret_key_file = arg;
+        return 0;
+    case 'G':
+        cfg->signing_key_file = arg;
         return 0;
     case 'S':
         cfg->tls_cert = arg;
@@ -583,10 +593,25 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "sign") == 0) {
         if (argc > 1 && strcmp(argv[1], "yabandpay") == 0)
             return yabandpay_sign_main(argc - 1, argv + 1);
+        if (argc > 1 && strcmp(argv[1], "worldfirst") == 0)
+            return worldfirst_sign_main(argc - 1, argv + 1);
         bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-        fprintf(help ? stdout : stderr, "usage: fundgate sign yabandpay --secret S [FILE|-]\n");
+        fprintf(help ? stdout : stderr,
+                "usage: fundgate sign yabandpay --secret S [FILE|-]\n"
+                "       fundgate sign worldfirst --key PRIVATE.pem --client-id ID --uri URI "
+                "[FILE|-]\n");
         return help ? 0 : 2;
     }
+    if (strcmp(cmd, "verify") == 0 && argc > 1 && strcmp(argv[1], "worldfirst") == 0)
+        return worldfirst_verify_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "verify") == 0) {
+        bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        fprintf(help ? stdout : stderr, "usage: fundgate verify worldfirst --key PUBLIC.pem "
+                                        "--uri URI --headers FILE [BODY|-]\n");
+        return help ? 0 : 2;
+    }
+    if (strcmp(cmd, "keygen") == 0)
+        return worldfirst_keygen_main(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;
