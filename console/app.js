@@ -2,10 +2,9 @@
 //
 // The admin token lives in this tab's sessionStorage and goes out only as
 // "Authorization: Bearer ..." on calls to the admin plane; it never appears in
-// a URL. Views are sections in one table (SECTIONS): adding one (the outbox of
-// the WorldFirst family is next) is one entry and a render function. Pages are
-// built with DOM calls and textContent, never innerHTML, so nothing an API
-// returns can become markup.
+// a URL. Views are sections in one table (SECTIONS): adding one is one entry
+// and a render function. Pages are built with DOM calls and textContent, never
+// innerHTML, so nothing an API returns can become markup.
 'use strict';
 
 const TOKEN_KEY = 'fundgate.admin_token';
@@ -84,18 +83,24 @@ function qs(params) {
 const metricsHistory = [];
 let metricsTimer = null;
 
-function parseMetrics(text) {
-  let count = 0; let sum = 0; let requests = 0;
+// /metrics as a Map: each series' name to the sum of its values over every label set.
+function metricValues(text) {
+  const values = new Map();
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
     const m = /^(\w+)(\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
-    if (!m) continue;
-    const v = Number(m[3]);
-    if (m[1] === 'fundgate_http_requests_total') requests += v;
-    else if (m[1] === 'fundgate_http_request_duration_seconds_sum') sum += v;
-    else if (m[1] === 'fundgate_http_request_duration_seconds_count') count += v;
+    if (m) values.set(m[1], (values.get(m[1]) || 0) + Number(m[3]));
   }
-  return { t: Date.now(), requests, sum, count };
+  return values;
+}
+
+function parseMetrics(text) {
+  const v = metricValues(text);
+  const get = (name) => v.get(name) || 0;
+  return { t: Date.now(), requests: get('fundgate_http_requests_total'),
+    sum: get('fundgate_http_request_duration_seconds_sum'), count: get('fundgate_http_request_duration_seconds_count'),
+    outbox: v.has('fundgate_outbox_pending') ? { pending: get('fundgate_outbox_pending'),
+      oldest: get('fundgate_outbox_oldest_pending_age_seconds') } : null };
 }
 
 function sparkline(values) {
@@ -133,18 +138,28 @@ function renderCharts(box) {
       h('strong', {}, last(lat).toFixed(2))), sparkline(lat)));
 }
 
-async function pollMetrics(box) {
+// The dashboard's outbox card: notifications waiting and the age of the oldest.
+function renderOutboxCard(card, outbox) {
+  card.replaceChildren(h('div', { class: 'muted' }, link('#/outbox', 'Outbox'), ': notifications waiting'),
+    h('div', { class: 'stat ' + (outbox && !outbox.pending ? 'ok' : ''), id: 'dash-outbox' }, outbox ? outbox.pending : '-'),
+    h('div', { class: 'muted' }, outbox && outbox.pending ? `the oldest for ${age(outbox.oldest)}` : 'none waiting'));
+}
+
+async function pollMetrics(box, outboxCard) {
   try {
     const resp = await fetch('/metrics', { cache: 'no-store' });
-    metricsHistory.push(parseMetrics(await resp.text()));
+    const sample = parseMetrics(await resp.text());
+    metricsHistory.push(sample);
     if (metricsHistory.length > 31) metricsHistory.shift();
     if (document.body.contains(box)) renderCharts(box);
+    renderOutboxCard(outboxCard, sample.outbox);
   } catch (e) { /* the next poll tries again */ }
 }
 
 async function viewDashboard(view) {
   const [rec, house] = await Promise.all([api('/admin/v1/reconcile'), api('/admin/v1/house-accounts?limit=1000')]);
   const charts = h('div', { class: 'grid', id: 'charts' });
+  const outboxCard = h('div', { class: 'card' });
   view.append(
     h('h1', {}, 'Dashboard'),
     h('div', { class: 'grid' },
@@ -152,7 +167,8 @@ async function viewDashboard(view) {
         h('div', { class: 'stat ' + (rec.ok ? 'ok' : 'bad'), id: 'reconcile-status' }, rec.ok ? 'balanced' : 'VIOLATIONS'),
         h('div', { class: 'muted' }, `${rec.violation_count} violations; ${rec.currencies.length} currencies`)),
       h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Transfers in the journal'),
-        h('div', { class: 'stat' }, rec.currencies.reduce((n, c) => n + c.transfers, 0)))),
+        h('div', { class: 'stat' }, rec.currencies.reduce((n, c) => n + c.transfers, 0))),
+      outboxCard),
     h('h2', {}, 'Request rate and latency (from /metrics, every 5 s)'), charts,
     rec.violations.length ? h('ul', { class: 'bad' }, rec.violations.map((v) => h('li', {}, v))) : '',
     h('h2', {}, 'Per currency'),
@@ -164,9 +180,10 @@ async function viewDashboard(view) {
       house.house_accounts.map((a) => h('tr', {}, td(a.currency), td(a.type), td(link('#/account/' + a.account_id, String(a.account_id))),
         num(a.balance), num(a.frozen)))));
   renderCharts(charts);
-  await pollMetrics(charts);
+  renderOutboxCard(outboxCard, null);
+  await pollMetrics(charts, outboxCard);
   clearInterval(metricsTimer);
-  metricsTimer = setInterval(() => pollMetrics(charts), 5000);
+  metricsTimer = setInterval(() => pollMetrics(charts, outboxCard), 5000);
 }
 
 // --- customers and accounts ------------------------------------------------------
@@ -296,7 +313,7 @@ async function viewAudit(view, params) {
 // --- FX: deals, positions, rates --------------------------------------------------------------
 
 // The FX families whose deals the filter offers (GET /admin/v1/fx/exchanges?family=).
-const FX_FAMILIES = ['yabandpay'];
+const FX_FAMILIES = ['yabandpay', 'worldfirst'];
 const FX_STATES = ['pending', 'settled', 'failed'];
 
 function stateCell(state) { return td(state, state === 'failed' ? 'bad' : state === 'settled' ? 'ok' : null); }
@@ -414,10 +431,105 @@ async function viewRates(view) {
         td(r.fresh ? 'yes' : 'STALE', r.fresh ? 'ok' : 'bad'), td(r.source), td(r.max_age_s ? age(r.max_age_s) : 'none'), td(stamp(r.set_at), 'nowrap')))));
 }
 
+// --- the outbox: notifications to partners (WorldFirst's notifyExchange) -----------------------
+
+const OUTBOX_STATUSES = ['pending', 'delivered', 'dead'];
+// The outbox's series of /metrics: name, label, how a value is shown.
+const OUTBOX_FIGURES = [
+  ['fundgate_outbox_pending', 'Pending (queue length)', String],
+  ['fundgate_outbox_oldest_pending_age_seconds', 'Oldest pending for', (v) => age(v)],
+  ['fundgate_outbox_deliveries_total', 'Delivered (since start)', String],
+  ['fundgate_outbox_failures_total', 'Failed tries (since start)', String],
+  ['fundgate_outbox_dead_total', 'Dead (since start)', String],
+];
+
+async function outboxFigures() {
+  const v = metricValues(await (await fetch('/metrics', { cache: 'no-store' })).text());
+  return h('div', { class: 'grid figures' }, OUTBOX_FIGURES.map(([name, label, show]) =>
+    h('div', { class: 'card' }, h('div', { class: 'muted' }, label),
+      h('div', { class: 'stat', 'data-metric': name }, v.has(name) ? show(v.get(name)) : '-'))));
+}
+
+function outboxStatusCell(status) { return td(status, status === 'dead' ? 'bad' : status === 'delivered' ? 'ok' : null); }
+
+// POST /admin/v1/outbox/{id}/retry: pending, due now, a fresh schedule.
+async function outboxRetry(n) {
+  try {
+    const r = await api(`/admin/v1/outbox/${n.id}/retry`, { method: 'POST', body: {} });
+    flash(`Notification ${r.id} (${r.notification_id}): sent again, now ${r.status}, ${r.tries} tries`);
+  } catch (e) {
+    flash(`Notification ${n.id}: retry refused: ${e.message}`, true);
+  }
+  route();
+}
+
+// Delivered rows are not offered a retry: the receiver has it (the route would send it again).
+function outboxActions(n) {
+  if (n.status === 'delivered') return '';
+  return h('button', { type: 'button', class: n.status === 'dead' ? null : 'secondary', 'data-action': 'retry',
+    title: 'Send it now, with a fresh schedule of tries', onclick: () => outboxRetry(n) }, 'Retry');
+}
+
+function lastError(n) { return n.last_http && !n.last_error.includes(String(n.last_http)) ? `HTTP ${n.last_http}: ${n.last_error}` : n.last_error; }
+
+function refreshButton() { return h('button', { type: 'button', class: 'secondary', id: 'refresh', onclick: () => route() }, 'Refresh'); }
+
+// Exchange ids are version-7 uuids, shown by their last 12 digits as on the deals list.
+async function viewOutbox(view, params) {
+  const status = params.get('status') || '';
+  const after = params.get('after') || '';
+  const back = params.get('back') || '';
+  const [data, figures] = await Promise.all([api('/admin/v1/outbox' + qs({ status, after, limit: PAGE })), outboxFigures()]);
+  const select = h('select', { 'aria-label': 'status', name: 'status', onchange: () => { location.hash = '#/outbox' + qs({ status: select.value }); } },
+    h('option', { value: '' }, 'any status'), OUTBOX_STATUSES.map((v) => h('option', { value: v, selected: v === status }, v)));
+  const backs = back ? back.split(',') : [];
+  view.append(
+    h('h1', {}, 'Outbox: notifications to partners'),
+    figures,
+    h('p', { class: 'muted' }, 'A failed try is tried again 2 min, 10 min, 10 min, 1 h, 2 h, 6 h and 15 h after it; after the eighth the notification is dead until retried.'),
+    h('form', { class: 'inline' }, select, refreshButton()),
+    table(['id', 'created', 'exchange', 'client', 'status', 'tries', 'next try', 'last error', 'done', 'actions'],
+      data.notifications.map((n) => h('tr', { 'data-id': n.id, 'data-status': n.status }, td(link('#/notification/' + n.id, String(n.id))), td(stamp(n.created_at), 'nowrap'),
+        h('td', { class: 'id', title: n.ref }, link('#/deal/' + encodeURIComponent(n.ref), '…' + n.ref.slice(-12))), td(n.client_key),
+        outboxStatusCell(n.status), num(n.tries), td(stamp(n.next_try_at), 'nowrap'), td(lastError(n), 'wrap'),
+        td(stamp(n.done_at), 'nowrap'), h('td', {}, outboxActions(n))))),
+    h('div', { class: 'pager' },
+      backs.length ? link('#/outbox' + qs({ status, after: backs[backs.length - 1] === '-' ? '' : backs[backs.length - 1], back: backs.slice(0, -1).join(',') }), 'Previous page') : '',
+      data.next_after ? link('#/outbox' + qs({ status, after: data.next_after, back: backs.concat([after || '-']).join(',') }), 'Next page') : ''));
+}
+
+// The body as sent, indented when it is JSON (it always is for WorldFirst).
+function prettyBody(body) {
+  try { return JSON.stringify(JSON.parse(body), null, 2); } catch (e) { return body; }
+}
+
+// One notification: the list's page that starts at it (no route reads one row).
+async function viewNotification(view, params, id) {
+  if (!/^[1-9][0-9]{0,17}$/.test(id || '')) throw new Error('no such notification: ' + id);
+  const data = await api('/admin/v1/outbox' + qs({ after: String(BigInt(id) - 1n), limit: 1 }));
+  const n = data.notifications[0];
+  if (!n || String(n.id) !== id) throw new Error('no such notification: ' + id);
+  view.append(
+    h('h1', {}, `Notification ${n.id}: ${n.notification_id}`),
+    h('div', { class: 'grid' },
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Status'), h('div', { class: 'stat ' + (n.status === 'dead' ? 'bad' : n.status === 'delivered' ? 'ok' : ''), id: 'notification-status' }, n.status)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Tries'), h('div', { class: 'stat', id: 'notification-tries' }, n.tries)),
+      h('div', { class: 'card' }, h('div', { class: 'muted' }, 'Next try'), h('div', { class: 'stat' }, stamp(n.next_try_at) || '-'))),
+    h('p', { class: 'actions' }, outboxActions(n), refreshButton()),
+    h('h2', {}, 'Details'),
+    h('table', { class: 'fields' }, h('tbody', {},
+      field('family', n.family), field('kind', n.kind), field('client', n.client_key),
+      h('tr', {}, h('th', {}, 'exchange'), td(link('#/deal/' + encodeURIComponent(n.ref), n.ref))),
+      field('notify_url when queued', n.url), field('created', stamp(n.created_at)), field('last try', stamp(n.last_try_at)),
+      field('last HTTP status', n.last_http), h('tr', {}, h('th', {}, 'last error'), td(n.last_error || '-', 'wrap')),
+      field('delivered or dead', stamp(n.done_at)))),
+    h('h2', {}, 'Body (the same bytes at every try)'),
+    h('pre', { class: 'body', id: 'notification-body' }, prettyBody(n.body)));
+}
+
 // --- sections and routing -------------------------------------------------------------------
 
-// The menu, in order: { id, title, render }. The WorldFirst family's outbox
-// joins after the FX entries: { id: 'outbox', title: 'Outbox', render: viewOutbox }.
+// The menu, in order: { id, title, render }.
 const SECTIONS = [
   { id: 'dashboard', title: 'Dashboard', render: viewDashboard },
   { id: 'customers', title: 'Customers', render: viewCustomers },
@@ -426,10 +538,11 @@ const SECTIONS = [
   { id: 'fx', title: 'FX deals', render: viewDeals },
   { id: 'positions', title: 'FX positions', render: viewPositions },
   { id: 'rates', title: 'FX rates', render: viewRates },
+  { id: 'outbox', title: 'Outbox', render: viewOutbox },
   { id: 'audit', title: 'Audit', render: viewAudit },
 ];
 // Pages reached from the sections, not in the menu.
-const PAGES = { customer: viewCustomer, account: viewAccount, deal: viewDeal };
+const PAGES = { customer: viewCustomer, account: viewAccount, deal: viewDeal, notification: viewNotification };
 
 function renderNav(current) {
   const nav = document.getElementById('nav');

@@ -41,7 +41,9 @@ static void usage_main(FILE *f)
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
             "  routes      print every route the server answers (METHOD PATH)\n"
             "  rates       load FX rates from a CSV file: fundgate rates load FILE\n"
-            "  sign        sign a request body: fundgate sign yabandpay --secret S [FILE|-]\n"
+            "  sign        sign a request: fundgate sign yabandpay|worldfirst ... [FILE|-]\n"
+            "  verify      check a signed answer: fundgate verify worldfirst ...\n"
+            "  keygen      create fundgate's RSA signing key (WorldFirst)\n"
             "  version     print the version\n\n"
             "`fundgate <command> --help` describes each command's options.\n",
             DEFAULT_DATA_DIR);
@@ -63,6 +65,9 @@ static void usage_serve(FILE *f)
         "  --secret-key-file F  key that seals client secrets in the database (or\n"
         "                       FUNDGATE_SECRET_KEY_FILE; default DIR/secret.key, created\n"
         "                       0600 on first start: back it up apart from the database)\n"
+        "  --signing-key-file F fundgate's RSA key that signs WorldFirst answers and\n"
+        "                       notifications (or FUNDGATE_SIGNING_KEY_FILE; default\n"
+        "                       DIR/signing-key.pem, created 0600 on first start)\n"
         "  --admin-rate-limit PER_S:BURST\n"
         "                       the admin token's token bucket (default %d:%d)\n"
         "  --threads N          HTTP poll threads  (default 1, max %d)\n"
@@ -123,6 +128,7 @@ static const struct option serve_opts[] = {
     {"admin-token", required_argument, NULL, 't'},
     {"bootstrap", required_argument, NULL, 'b'},
     {"secret-key-file", required_argument, NULL, 'K'},
+    {"signing-key-file", required_argument, NULL, 'G'},
     {"admin-rate-limit", required_argument, NULL, 'R'},
     {"threads", required_argument, NULL, 'T'},
     {"log-level", required_argument, NULL, 'L'},
@@ -195,6 +201,9 @@ static int serve_opt(int c, const char *arg, struct api_config *cfg, char *host,
         return 0;
     case 'K':
         cfg->secret_key_file = arg;
+        return 0;
+    case 'G':
+        cfg->signing_key_file = arg;
         return 0;
     case 'S':
         cfg->tls_cert = arg;

@@ -47,6 +47,8 @@ struct api_config {
     const char *admin_token;     /* NULL: $FUNDGATE_ADMIN_TOKEN or <data_dir>/admin-token */
     const char *bootstrap;       /* JSON file applied at start */
     const char *secret_key_file; /* NULL: $FUNDGATE_SECRET_KEY_FILE or <data_dir>/secret.key */
+    /* NULL: $FUNDGATE_SIGNING_KEY_FILE or <data_dir>/signing-key.pem (WorldFirst) */
+    const char *signing_key_file;
     int threads;
     bool test_clock;                  /* enable POST /admin/v1/test/clock */
     bool test_faults;                 /* enable POST /admin/v1/test/fault */

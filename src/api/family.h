@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api/api.h"
 #include "api/api_cmd.h"
 #include "core/errors.h"
 #include "engine/engine.h"
@@ -140,6 +141,12 @@ struct api_family {
     /* Optional, on the main thread: before the server starts, after it stopped. */
     void (*init)(void);
     void (*fini)(void);
+    /* Optional, on the main thread: once the engine runs (api->engine set),
+     * before the server listens, to start threads of the family's own (never
+     * the writer); < 0 stops the start (err says why). stop: before the
+     * engine stops, also after a failed start (idempotent). */
+    int (*start)(struct api *api, struct fg_err *err);
+    void (*stop)(void);
     /* Its sections of the bootstrap file, in the order they apply. */
     const struct api_bootstrap_section *bootstrap;
     int bootstrap_count;

@@ -156,6 +156,34 @@ static void families_fini(void)
             app_families[i]->fini();
 }
 
+/* Each family's threads once the engine runs (api->engine set); -1 when one
+ * cannot start (said on stderr; families_stop stops the others). */
+static int families_start(struct api *api)
+{
+    for (int i = 0; app_families[i]; i++) {
+        struct fg_err err = {0};
+        const struct api_family *f = app_families[i];
+        if (f->start && f->start(api, &err) < 0) {
+            fprintf(stderr, "fundgate: cannot start %s: %s\n", f->name, err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Before the engine stops (their threads submit commands), in the reverse
+ * order of their start (the outbox's dispatcher before the WorldFirst key
+ * its deliveries sign with). Idempotent. */
+static void families_stop(void)
+{
+    int n = 0;
+    while (app_families[n])
+        n++;
+    for (int i = n - 1; i >= 0; i--)
+        if (app_families[i]->stop)
+            app_families[i]->stop();
+}
+
 /* The writer's periodic jobs: hold expiry, then each family's. */
 static int jobs_add(struct engine *e)
 {
@@ -191,7 +219,9 @@ static int serve_open(struct api *api)
         store_close(writer);
         return -1;
     }
-    return jobs_add(api->engine);
+    if (jobs_add(api->engine) < 0)
+        return -1;
+    return families_start(api);
 }
 
 /* PEM text of --tls-cert and --tls-key, kept while the server runs. */
@@ -203,6 +233,7 @@ static void serve_release(struct api *api, struct http_server *srv, struct app_t
 {
     if (srv)
         http_server_stop(srv);
+    families_stop();
     engine_destroy(api->engine);
     api->engine = NULL;
     api_clients_watch_stop(api);
@@ -340,6 +371,7 @@ int app_serve(const struct api_config *cfg)
     __atomic_store_n(&api.draining, true, __ATOMIC_RELAXED);
     http_server_quiesce(srv);
     shutdown_wait(srv);
+    families_stop(); /* their threads submit commands: before the engine stops */
     engine_stop(api.engine);
     shutdown_wait(srv);
     exit_code = 0;

@@ -5,10 +5,11 @@
  *
  * Start (app_serve): context (api_init) -> data dir and admin token -> error
  * spaces and family init -> writer store (migrations) -> client registry ->
- * engine (with the periodic jobs) -> routes -> bootstrap -> HTTP. Stop
- * (SIGTERM/SIGINT): stop accepting -> wait for requests in flight (the engine
- * keeps committing) -> stop the engine (drains and commits the rest) -> close
- * HTTP -> close stores -> family fini.
+ * engine (with the periodic jobs) -> family start (their threads) -> routes
+ * -> bootstrap -> HTTP. Stop (SIGTERM/SIGINT): stop accepting -> wait for
+ * requests in flight (the engine keeps committing) -> family stop (reverse
+ * order) -> stop the engine (drains and commits the rest) -> close HTTP ->
+ * close stores -> family fini.
  *
  * Threading: app_serve runs on the main thread and blocks until SIGTERM or
  * SIGINT; then it stops accepting, lets the engine finish and commit every

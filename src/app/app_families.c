@@ -14,13 +14,16 @@
 #include "app/openapi.h"
 #include "families/funds/funds.h"
 #include "families/fx/fx.h"
+#include "families/outbox/outbox.h"
 #include "families/tradeboss/tradeboss.h"
+#include "families/worldfirst/worldfirst.h"
 #include "families/yabandpay/yabandpay.h"
 
 /* The admin plane first: its sections (currencies, customers, ...) come
  * before every family's, and its routes before theirs. */
 const struct api_family *const app_families[] = {
-    &admin_family, &tradeboss_family, &funds_family, &fx_family, &yabandpay_family, NULL,
+    &admin_family,     &tradeboss_family,  &funds_family,  &fx_family,
+    &yabandpay_family, &worldfirst_family, &outbox_family, NULL,
 };
 
 static int routes_add(struct http_route *out, int n, int cap, const struct http_route *r, int count,

@@ -161,6 +161,37 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_YB_QUOTE_ID_BYTES_MAX 64   /* quote_id, trade_id as sent */
 #define FG_YB_FIELDS_MAX 64           /* members of `data` (the string to sign) */
 
+/* WorldFirst FX family (issue 13) */
+#define FG_WF_CLIENT_ID_BYTES_MAX 64          /* client-id: letters, digits and . _ : @ - */
+#define FG_WF_CUSTOMER_ID_BYTES_MAX 64        /* customerId (and accessToken) */
+#define FG_WF_CUSTOMERS_MAX 256               /* customerIds one client maps to customers */
+#define FG_WF_KEYS_MAX 8                      /* public keys (keyVersions) of one client */
+#define FG_WF_KEY_VERSION_DIGITS_MAX 9        /* keyVersion: 1 to 9 digits */
+#define FG_WF_REQUEST_ID_BYTES_MAX 128        /* exchangeRequestId */
+#define FG_WF_QUOTE_ID_BYTES_MAX 64           /* quoteId, dealId as sent */
+#define FG_WF_REFERENCE_CHARS_MAX 64          /* exchangeOrderAddition.referenceOrderId */
+#define FG_WF_MEMO_CHARS_MAX 256              /* exchangeOrderAddition.exchangeMemo */
+#define FG_WF_NOTIFY_URL_BYTES_MAX 1024       /* a client's notify_url */
+#define FG_WF_SIGNATURE_HEADER_BYTES_MAX 4096 /* the signature header */
+#define FG_WF_REQUEST_TIME_BYTES_MAX 64       /* the request-time header */
+#define FG_WF_TIME_WINDOW_S_DEFAULT 300       /* request-time vs the server clock */
+#define FG_WF_TIME_WINDOW_S_MAX 86400         /* a client's time_window_s */
+#define FG_WF_QUOTE_TTL_S_DEFAULT 30          /* a quote's (and a deal's) lock */
+#define FG_WF_QUOTE_TTL_S_MAX 3600            /* a client's quote_ttl_s */
+#define FG_WF_SIGNERS 2                       /* threads signing answers of writer commands */
+
+/* Outbox: outgoing notifications (services/outbox.h, issue 13) */
+#define FG_OUTBOX_DELIVERIES_MAX 4           /* deliveries at once (worker threads) */
+#define FG_OUTBOX_INFLIGHT_MAX 64            /* rows claimed and not yet recorded */
+#define FG_OUTBOX_CONNECT_TIMEOUT_MS 5000    /* connecting to a receiver */
+#define FG_OUTBOX_TOTAL_TIMEOUT_MS 10000     /* one delivery, connect to last byte */
+#define FG_OUTBOX_LEASE_MS 30000             /* a claimed row is due again after this */
+#define FG_OUTBOX_POLL_MS 250                /* the dispatcher looks for due rows */
+#define FG_OUTBOX_TRIES_MAX 8                /* the first try and 7 retries, then dead */
+#define FG_OUTBOX_RESPONSE_BYTES_MAX 4096    /* a receiver's answer read (more: a failed try) */
+#define FG_OUTBOX_BODY_BYTES_MAX (64 * 1024) /* one notification */
+#define FG_OUTBOX_ERROR_BYTES_MAX 200        /* last_error kept with a row */
+
 static_assert(FG_WD_LIST_LIMIT_DEFAULT <= FG_WD_LIST_LIMIT_MAX, "default page within max");
 static_assert(FG_WD_HOLIDAYS_PER_REQUEST_MAX <= FG_WD_HOLIDAYS_PER_CURRENCY_MAX,
               "one request fits a calendar");
@@ -187,5 +218,15 @@ static_assert(FG_YB_QUOTE_TTL_MS <= FG_FX_QUOTE_TTL_MS_MAX, "YabandPay's lock wi
 static_assert(FG_FX_FORWARD_DAYS_MAX + 3 * FG_FX_SPOT_DAYS < FG_WD_VALUE_DAY_SCAN_DAYS_MAX,
               "a value date search outlasts the longest forward");
 static_assert(FG_YB_SECRET_BYTES_MIN <= FG_YB_SECRET_BYTES_MAX, "secret bounds ordered");
+static_assert(FG_WF_QUOTE_TTL_S_MAX * 1000 <= FG_FX_QUOTE_TTL_MS_MAX,
+              "WorldFirst's lock within bounds");
+static_assert(FG_WF_REQUEST_ID_BYTES_MAX <= FG_REQUEST_ID_BYTES_MAX,
+              "exchangeRequestId fits the core");
+static_assert(FG_WF_CLIENT_ID_BYTES_MAX <= FG_NAME_BYTES_MAX,
+              "client-id fits the core's client key");
+static_assert(FG_OUTBOX_CONNECT_TIMEOUT_MS <= FG_OUTBOX_TOTAL_TIMEOUT_MS &&
+                  FG_OUTBOX_TOTAL_TIMEOUT_MS < FG_OUTBOX_LEASE_MS,
+              "a claimed row is not due again while its delivery may still run");
+static_assert(FG_OUTBOX_DELIVERIES_MAX <= FG_OUTBOX_INFLIGHT_MAX, "each worker can hold a row");
 
 #endif

@@ -140,8 +140,47 @@ void metrics_queue_depth_set(int64_t depth)
     __atomic_store_n(&engine.queue_depth, depth, __ATOMIC_RELAXED);
 }
 
+/* Values of other modules (metrics.h): registered like routes. */
+static struct {
+    char name[ROUTE_NAME_BYTES_MAX];
+    char help[128];
+    bool counter;
+    int64_t v;
+} values[METRICS_VALUES_MAX];
+static int value_count;
+
+int metrics_value_register(const char *name, const char *help, bool counter)
+{
+    int n = __atomic_load_n(&value_count, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (strcmp(values[i].name, name) == 0)
+            return i;
+    if (n >= METRICS_VALUES_MAX || strlen(name) == 0 || strlen(name) >= ROUTE_NAME_BYTES_MAX ||
+        strlen(help) >= sizeof(values[0].help))
+        return -1;
+    memcpy(values[n].name, name, strlen(name) + 1);
+    memcpy(values[n].help, help, strlen(help) + 1);
+    values[n].counter = counter;
+    __atomic_store_n(&value_count, n + 1, __ATOMIC_RELEASE);
+    return n;
+}
+
+void metrics_value_set(int idx, int64_t v)
+{
+    if (idx >= 0 && idx < METRICS_VALUES_MAX)
+        __atomic_store_n(&values[idx].v, v, __ATOMIC_RELAXED);
+}
+
+void metrics_value_add(int idx, int64_t d)
+{
+    if (idx >= 0 && idx < METRICS_VALUES_MAX)
+        __atomic_fetch_add(&values[idx].v, d, __ATOMIC_RELAXED);
+}
+
 void metrics_reset(void)
 {
+    __atomic_store_n(&value_count, 0, __ATOMIC_RELEASE);
+    memset(values, 0, sizeof(values));
     __atomic_store_n(&route_count, 0, __ATOMIC_RELEASE);
     memset(routes, 0, sizeof(routes));
     memset(&engine, 0, sizeof(engine));
@@ -299,6 +338,12 @@ char *metrics_render(size_t *len)
                "# TYPE fundgate_engine_commands_total counter\n"
                "fundgate_engine_commands_total %llu\n",
                (unsigned long long)load_u64(&engine.commands_total));
+
+    int nv = __atomic_load_n(&value_count, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < nv; i++)
+        out_printf(&o, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", values[i].name, values[i].help,
+                   values[i].name, values[i].counter ? "counter" : "gauge", values[i].name,
+                   (long long)__atomic_load_n(&values[i].v, __ATOMIC_RELAXED));
 
     if (o.failed) {
         free(o.p);

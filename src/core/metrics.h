@@ -9,6 +9,7 @@
 #ifndef FG_METRICS_H
 #define FG_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,14 @@ void metrics_request_observe(int idx, int status, int64_t latency_ns);
 void metrics_batch_observe(int64_t commands);
 void metrics_commit_observe(int64_t latency_ns);
 void metrics_queue_depth_set(int64_t depth);
+
+/* Values other modules export (the outbox's queue and deliveries), at most
+ * METRICS_VALUES_MAX, registered at start-up (same name: same index; -1
+ * when full or too long). A counter only grows; a gauge is set. */
+#define METRICS_VALUES_MAX 16
+int metrics_value_register(const char *name, const char *help, bool counter);
+void metrics_value_set(int idx, int64_t v);
+void metrics_value_add(int idx, int64_t d);
 
 /* Render the Prometheus text exposition into a malloc'd, NUL-terminated
  * buffer; *len gets its length. NULL on out of memory. */

@@ -304,6 +304,43 @@ char *sig_key_public_pem(const struct sig_key *k, size_t *len)
     return text;
 }
 
+int sig_key_generate(int bits, struct sig_key **out, struct fg_err *err)
+{
+    *out = NULL;
+    if (bits < FG_SIG_RSA_BITS_MIN || bits > FG_SIG_RSA_BITS_MAX)
+        return fg_fail(err, -FG_EBAD_FIELD, "an RSA key has %d to %d bits", FG_SIG_RSA_BITS_MIN,
+                       FG_SIG_RSA_BITS_MAX);
+    EVP_PKEY *pkey = EVP_RSA_gen((unsigned int)bits);
+    struct sig_key *k = pkey ? calloc(1, sizeof(*k)) : NULL;
+    if (!k) {
+        EVP_PKEY_free(pkey);
+        return fg_fail(err, -FG_EINTERNAL, "RSA key generation failed");
+    }
+    k->pkey = pkey;
+    k->private_key = true;
+    *out = k;
+    return 0;
+}
+
+char *sig_key_private_pem(const struct sig_key *k, size_t *len)
+{
+    if (!k->private_key)
+        return NULL;
+    BIO *bio = BIO_new(BIO_s_secmem());
+    char *text = NULL;
+    if (bio && PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL, NULL) == 1) {
+        char *p = NULL;
+        long n = BIO_get_mem_data(bio, &p);
+        if (n > 0 && (text = malloc((size_t)n + 1))) {
+            memcpy(text, p, (size_t)n);
+            text[n] = '\0';
+            *len = (size_t)n;
+        }
+    }
+    BIO_free(bio);
+    return text;
+}
+
 /* A digest context set up for SHA256withRSA, PKCS#1 v1.5. */
 static EVP_MD_CTX *rsa_ctx(const struct sig_key *k, bool sign)
 {

@@ -85,6 +85,13 @@ int sig_key_bits(const struct sig_key *k);
 /* The public half as PEM ("BEGIN PUBLIC KEY"), malloc'd and NUL-terminated. */
 char *sig_key_public_pem(const struct sig_key *k, size_t *len);
 
+/* A new RSA key pair of `bits` bits (OpenSSL's generator and CSPRNG). */
+int sig_key_generate(int bits, struct sig_key **out, struct fg_err *err);
+/* The private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), malloc'd
+ * and NUL-terminated (the caller wipes and frees it); NULL for a public key
+ * or on failure. */
+char *sig_key_private_pem(const struct sig_key *k, size_t *len);
+
 /* Sign msg with a private key; *sig_len gets the signature's length (the
  * key's size in bytes). -FG_EBAD_REQUEST when cap is too small or the key is
  * public, -FG_EINTERNAL if OpenSSL fails. */

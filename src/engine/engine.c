@@ -430,7 +430,8 @@ static int batch_apply(struct engine *e, struct engine_cmd *first, int n)
         if (status < 0)
             return status;
     }
-    if (__atomic_load_n(&e->fail_commits, __ATOMIC_ACQUIRE) > 0 &&
+    /* An idle turn (no command) is no batch: it must not use the fault up. */
+    if (n > 0 && __atomic_load_n(&e->fail_commits, __ATOMIC_ACQUIRE) > 0 &&
         __atomic_sub_fetch(&e->fail_commits, 1, __ATOMIC_ACQ_REL) >= 0) {
         fg_warn(NULL, "engine: fault injection fails the commit of %d commands", n);
         store_rollback(e->store);

@@ -69,6 +69,7 @@ struct http_req {
     /* Request, valid until the request ends. */
     const char *method; /* "GET", "POST", ... */
     const char *path;   /* without the query string */
+    const char *query;  /* the query string as sent (not decoded), without '?'; NULL: none */
     const char *body;   /* NUL-terminated; "" when empty */
     size_t body_len;
     char trace[FG_TRACE_BYTES_MAX + 1];

@@ -123,7 +123,8 @@ struct conn_req {
     bool responded;
     int reject; /* 0 or a negative fg code found while receiving the body */
     size_t discarded;
-    char *buf; /* body: body_inline or malloc'd */
+    char *query; /* req.query, malloc'd: taken from the connection at the head */
+    char *buf;   /* body: body_inline or malloc'd */
     size_t buf_cap;
     char body_inline[BODY_INLINE_BYTES];
 };
@@ -137,6 +138,7 @@ struct conn_ctx {
     struct watch_conn watch;
     size_t raw_target_len; /* the request target's length before decoding */
     bool target_nul;       /* "%00" decoded in its path or query */
+    char *query;           /* its query as sent (malloc'd) until the request takes it */
 };
 
 static struct conn_req *conn_req_of(struct http_req *req)
@@ -524,6 +526,7 @@ static struct conn_req *conn_req_create(struct http_server *srv, struct MHD_Conn
 static void conn_req_destroy(struct conn_req *cr)
 {
     free(cr->req.resp_body);
+    free(cr->query);
     if (cr->req.user_free)
         cr->req.user_free(cr->req.user);
     if (cr->buf != cr->body_inline)
@@ -729,8 +732,11 @@ static enum MHD_Result on_head(struct conn_req *cr, const char *url, const char 
 {
     struct MHD_Connection *conn = cr->req.conn;
     struct conn_ctx *cc = conn_ctx_of(conn);
-    if (!cc)
-        return MHD_NO; /* not watched (out of memory at accept): already shut down */
+    if (!cc) /* not watched (out of memory at accept): already shut down */
+        return MHD_NO;
+    cr->query = cc->query; /* the request owns it from now on */
+    cc->query = NULL;
+    cr->req.query = cr->query;
     if (strnlen(url, FG_HTTP_PATH_BYTES_MAX + 1) > FG_HTTP_PATH_BYTES_MAX)
         return reject(cr, -FG_ETOO_LARGE, MHD_HTTP_URI_TOO_LONG, "request path too long");
     struct head_info h = {.method = cr->req.method,
@@ -817,6 +823,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
         if (cc) /* watch.h invariant: before libmicrohttpd closes the socket */
             watch_conn_close(srv->watch, &cc->watch);
+        if (cc)
+            free(cc->query);
         free(cc);
         *socket_context = NULL;
         return;
@@ -843,6 +851,11 @@ static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *
     if (cc) {
         cc->raw_target_len = strlen(uri); /* a NUL in the target ends it early */
         cc->target_nul = false;
+        /* The query as sent, for signatures over it (worldfirst); a request
+         * refused before its head left its own. Out of memory: as if none. */
+        const char *q = strchr(uri, '?');
+        free(cc->query);
+        cc->query = q ? strdup(q + 1) : NULL;
         watch_conn_phase(srv->watch, &cc->watch, WATCH_RECEIVING);
     }
     return NULL;

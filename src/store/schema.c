@@ -243,6 +243,37 @@ static const char v6_fx[] =
     "  WHERE order_id <> '';"
     "CREATE INDEX fx_exchanges_due ON fx_exchanges(value_day) WHERE state = 0;";
 
+/* Issue 13: the outbox (services/outbox.h): one row per outgoing
+ * notification, written in the transaction of the state change it reports.
+ * status 0 pending, 1 delivered, 2 dead (never renumber); tries counts the
+ * finished deliveries; next_ms is when the row is due (while a delivery runs,
+ * the end of its claim); a notification id names one notification forever. */
+static const char v7_outbox[] =
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  notification_id TEXT NOT NULL,"
+    "  family TEXT NOT NULL, client_key TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL,"
+    "  url TEXT NOT NULL, body TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, tries INTEGER NOT NULL, next_ms INTEGER NOT NULL,"
+    "  last_ms INTEGER NOT NULL, last_http INTEGER NOT NULL, last_error TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL,"
+    "  UNIQUE (notification_id));"
+    "CREATE INDEX outbox_due ON outbox(next_ms) WHERE status = 0;"
+    "CREATE INDEX outbox_status ON outbox(status, id);";
+
+/* Issue 13: what a WorldFirst exchange carries beyond the FX core's row
+ * (fx_exchanges): the integrator's customerId, the mode (0 REALTIME, 1
+ * APPOINTED) and trade type (0 SPOT, 1 FORWARD, 2 UNFUNDED_SPOT; never
+ * renumber), the deal it took up and its descriptive addition. */
+static const char v8_worldfirst[] =
+    "CREATE TABLE wf_exchanges ("
+    "  client_id TEXT NOT NULL, request_id TEXT NOT NULL, exchange_id TEXT NOT NULL,"
+    "  customer_id TEXT NOT NULL, mode INTEGER NOT NULL, trade_type INTEGER NOT NULL,"
+    "  deal_id TEXT NOT NULL, reference_order_id TEXT NOT NULL, memo TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (client_id, request_id),"
+    "  UNIQUE (exchange_id));";
+
 const struct store_migration store_migrations[] = {
     {1, "ledger", v1_ledger},
     {2, "funds", v2_funds},
@@ -250,6 +281,8 @@ const struct store_migration store_migrations[] = {
     {4, "customer_omnibus", v4_customer_omnibus},
     {5, "audit_detail", v5_audit_detail},
     {6, "fx", v6_fx},
+    {7, "outbox", v7_outbox},
+    {8, "worldfirst", v8_worldfirst},
 };
 
 const int store_migrations_count = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

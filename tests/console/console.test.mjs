@@ -7,12 +7,19 @@
 // YabandPay TOD and SPOT deal made through the API (bodies signed by `fundgate sign
 // yabandpay`): the deals, one deal with its ledger legs, the positions, the rates; the
 // server's clock (--test-clock) moved to the SPOT deal's value date and "Settle now" pressed
-// on it: settled, with its three legs. No console error (a Content-Security-Policy violation
-// is one) on the way. Writes screenshots of the dashboard, the review queue and the settled FX
-// deal into $FG_SCREENSHOT_DIR (make console-screenshot: docs/).
+// on it: settled, with its three legs. Then the outbox: a WorldFirst FORWARD deal (signed by
+// `fundgate sign worldfirst` with the demo client key) for a client whose notify_url nothing
+// listens on; the clock moved to its value date: settled, its notification tried and failed,
+// pending with its error on the Outbox screen, its body on its page; the clock moved through
+// the whole schedule: dead; Retry: pending again; the client's notify_url fixed to a receiver
+// here, Retry on the pending row: delivered, the receiver got the body shown. No console error
+// (a Content-Security-Policy violation is one) on the way. Writes screenshots of the
+// dashboard, the review queue, the settled FX deal and the outbox into $FG_SCREENSHOT_DIR
+// (make console-screenshot: docs/).
 //
 // Environment: FUNDGATE_BIN, FUNDGATE_EXAMPLES, FG_NPM_DIR (set by CTest).
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +91,7 @@ async function fxDeal(base, tenor, currency, amount, id) {
 async function admin(base, token, method, p, body) {
   const resp = await fetch(base + p, { method, headers: { Authorization: 'Bearer ' + token },
     body: body === undefined ? undefined : JSON.stringify(body) });
-  assert.equal(resp.status, 200, p + ': ' + await resp.clone().text());
+  assert.ok(resp.status === 200 || resp.status === 201, p + ': ' + await resp.clone().text());
   return resp.json();
 }
 
@@ -153,6 +160,193 @@ async function fxScreens(page, base, token, shots) {
   assert.deepEqual((await cellTexts(eur)).slice(0, 5), ['EUR', '-1420.81', '0.00', '0.00', '-1420.81']);
   const rec = await admin(base, token, 'GET', '/admin/v1/reconcile');
   assert.equal(rec.ok, true);
+  return Date.parse(spot.value_date + 'T12:00:00Z');
+}
+
+// --- the outbox ---------------------------------------------------------------------------
+
+const WF_API = '/amsin/api/v1/business/fund/';
+const WF_KEY = () => path.join(process.env.FUNDGATE_EXAMPLES, 'worldfirst-demo-client-key.pem');
+const MIN_MS = 60000;
+const DAY_MS = 24 * 60 * MIN_MS;
+
+// A WorldFirst request as client `client`, signed by `fundgate sign worldfirst` at the
+// server's (test) clock `now` (request-time in epoch milliseconds); the answer's JSON.
+async function worldfirst(base, client, api, body, now) {
+  const text = JSON.stringify(body);
+  const lines = execFileSync(BIN, ['sign', 'worldfirst', '--key', WF_KEY(), '--client-id', client, '--uri', WF_API + api,
+    '--time', String(now), '-'], { input: text }).toString().trim().split('\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+  return (await fetch(base + WF_API + api, { method: 'POST', headers, body: text })).json();
+}
+
+// The client console-wf: the demo client's key, its customer CON-ALICE is c1, notified at url.
+async function wfClient(base, token, url) {
+  const pub = execFileSync('openssl', ['pkey', '-in', WF_KEY(), '-pubout']).toString();
+  await admin(base, token, 'POST', '/admin/v1/clients', { family: 'worldfirst', client_id: 'console-wf',
+    public_keys: { 1: pub }, customers: { 'CON-ALICE': 'c1' }, notify_url: url });
+}
+
+// A port nothing listens on: one the kernel gave and took back.
+async function closedPort() {
+  const srv = createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+// A receiver that acknowledges every notification and keeps what it got.
+async function receiver() {
+  const got = [];
+  const srv = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      res.setHeader('Content-Type', 'application/json');
+      res.end('{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}');
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return { srv, got, url: `http://127.0.0.1:${srv.address().port}/wf/notify` };
+}
+
+// A REALTIME FORWARD for CON-ALICE: sell 100.00 USD for EUR on the first business day after
+// now's day that both calendars have. The answer (PROCESSING).
+async function wfForward(base, now) {
+  for (let d = 1; d <= 10; d++) {
+    const valueDate = new Date(now + d * DAY_MS).toISOString().slice(0, 10);
+    const x = await worldfirst(base, 'console-wf', 'createExchange', { customerId: 'CON-ALICE',
+      exchangeRequestId: 'console-fwd-' + d, exchangeMode: 'REALTIME', exchangeTradeType: 'FORWARD',
+      sell: { currency: 'USD', value: 10000 }, buy: { currency: 'EUR' }, exchangeForwardInfo: { valueDate } }, now);
+    if (x.result.resultCode === 'PROCESSING') return { x, valueDate };
+    assert.equal(x.result.resultCode, 'UN_SUPPORT_BUSINESS', JSON.stringify(x));
+  }
+  throw new Error('no value date for a FORWARD in 10 days');
+}
+
+// Polls the admin plane until notification id has `tries` tries and `status`; the row.
+async function outboxWait(base, token, id, tries, status) {
+  let row;
+  for (let i = 0; i < 200; i++) {
+    const page = await admin(base, token, 'GET', `/admin/v1/outbox?after=${id - 1}&limit=1`);
+    row = page.notifications[0];
+    if (row && row.id === id && row.tries === tries && row.status === status) return row;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`notification ${id}: never ${tries} tries, ${status}: ${JSON.stringify(row)}`);
+}
+
+async function setClock(base, token, ms) { await admin(base, token, 'POST', '/admin/v1/test/clock', { now_ms: ms }); }
+
+// Notification id's row on the Outbox screen, once it shows `status` (the screen before a
+// filter's page arrives may show the row too).
+async function outboxRow(page, id, status) {
+  const row = page.locator(`tr[data-id="${id}"][data-status="${status}"]`);
+  await row.waitFor();
+  const c = await cellTexts(row);
+  return { row, id: c[0], exchange: c[2], client: c[3], status: c[4], tries: c[5], next: c[6], error: c[7], done: c[8] };
+}
+
+async function outboxScreens(page, base, token, shots, now) {
+  const rcv = await receiver();
+  try {
+    return await outboxDeliveries(page, base, token, shots, now, rcv);
+  } finally {
+    rcv.srv.close();
+  }
+}
+
+async function outboxDeliveries(page, base, token, shots, start, rcv) {
+  let now = start;
+  await wfClient(base, token, `http://127.0.0.1:${await closedPort()}/wf/notify`);
+  const { x, valueDate } = await wfForward(base, now);
+  // Its value date: the sweep settles it; the notification is tried at once and fails.
+  now = Date.parse(valueDate + 'T12:00:00Z');
+  await setClock(base, token, now);
+  let found;
+  for (let i = 0; i < 200 && !found; i++) {
+    const all = await admin(base, token, 'GET', '/admin/v1/outbox?limit=1000');
+    found = all.notifications.find((n) => n.ref === x.exchangeId && n.tries === 1);
+    if (!found) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(found, 'no notification tried for ' + x.exchangeId);
+  const id = found.id;
+  assert.equal(found.status, 'pending');
+  assert.equal(found.notification_id, 'wfn-' + x.exchangeId);
+
+  // The Outbox screen: the row pending with its error; the figures from /metrics (the
+  // pending gauge is refreshed every second).
+  for (let i = 0; i < 100 && !/^fundgate_outbox_pending 1$/m.test(await (await fetch(base + '/metrics')).text()); i++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  await page.click('nav >> text=Outbox');
+  await page.selectOption('select[name=status]', 'pending');
+  await page.waitForURL(/#\/outbox\?status=pending$/);
+  let r = await outboxRow(page, id, 'pending');
+  assert.equal(r.id, String(id));
+  assert.equal(r.exchange, '…' + x.exchangeId.slice(-12));
+  assert.equal(r.client, 'console-wf');
+  assert.equal(r.status, 'pending');
+  assert.equal(r.tries, '1');
+  assert.equal(r.next, new Date(now + 2 * MIN_MS).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+  assert.ok(r.error.length > 0 && r.error === found.last_error, r.error);
+  assert.equal(r.done, '');
+  assert.equal(await r.row.locator('button[data-action=retry]').count(), 1);
+  assert.equal(await accountText(page, '[data-metric=fundgate_outbox_pending]'), '1');
+  assert.equal(await accountText(page, '[data-metric=fundgate_outbox_failures_total]'), '1');
+  if (shots) await page.screenshot({ path: path.join(shots, 'console-outbox.png') });
+
+  // Its page: the body as sent; the deal it reports, settled.
+  await r.row.locator('a').first().click();
+  await page.waitForSelector('#notification-body');
+  assert.deepEqual(JSON.parse(await page.locator('#notification-body').textContent()), JSON.parse(found.body));
+  assert.equal(JSON.parse(found.body).notificationId, 'wfn-' + x.exchangeId);
+  await page.locator('a', { hasText: x.exchangeId }).click();
+  await page.waitForSelector('#deal-state:has-text("settled")');
+  await page.goBack();
+  await page.waitForSelector('#notification-status');
+
+  // Through the schedule: each retry fails; after the eighth try, dead.
+  const delays = [2, 10, 10, 60, 120, 360, 900].map((m) => m * MIN_MS);
+  for (let t = 1; t < 8; t++) {
+    now += delays[t - 1];
+    await setClock(base, token, now);
+    await outboxWait(base, token, id, t + 1, t + 1 < 8 ? 'pending' : 'dead');
+  }
+  await page.click('nav >> text=Outbox');
+  await page.selectOption('select[name=status]', 'dead');
+  await page.waitForURL(/#\/outbox\?status=dead$/);
+  r = await outboxRow(page, id, 'dead');
+  assert.deepEqual([r.status, r.tries, r.next], ['dead', '8', '']);
+  assert.equal(r.done, new Date(now).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
+  assert.equal(await accountText(page, '[data-metric=fundgate_outbox_dead_total]'), '1');
+
+  // Retry: pending again, tried at once (it fails again: nothing listens yet).
+  await r.row.locator('button[data-action=retry]').click();
+  await page.waitForSelector(`#flash:has-text("Notification ${id} (wfn-${x.exchangeId}): sent again, now pending")`);
+  await page.locator(`tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+  await outboxWait(base, token, id, 1, 'pending');
+  await page.selectOption('select[name=status]', 'pending');
+  r = await outboxRow(page, id, 'pending');
+  assert.deepEqual([r.status, r.tries, r.done], ['pending', '1', '']);
+
+  // The client's notify_url fixed; Retry on the pending row: delivered, the body shown is the
+  // body the receiver got.
+  await wfClient(base, token, rcv.url);
+  await r.row.locator('button[data-action=retry]').click();
+  await page.waitForSelector(`#flash:has-text("Notification ${id} (wfn-${x.exchangeId}): sent again")`);
+  const done = await outboxWait(base, token, id, 1, 'delivered');
+  assert.equal(done.last_http, 200);
+  await page.selectOption('select[name=status]', 'delivered');
+  await page.waitForURL(/#\/outbox\?status=delivered$/);
+  r = await outboxRow(page, id, 'delivered');
+  assert.deepEqual([r.status, r.tries, r.next], ['delivered', '1', '']);
+  assert.equal(await r.row.locator('button').count(), 0);
+  assert.equal(rcv.got.length, 1);
+  assert.equal(rcv.got[0].body, found.body);
+  assert.equal(rcv.got[0].headers['client-id'], 'console-wf');
+  return x.exchangeId;
 }
 
 async function main() {
@@ -191,6 +385,7 @@ async function main() {
     await page.waitForSelector('svg.chart');
     await page.waitForTimeout(5600); // a second /metrics sample draws the rate line
     await page.waitForSelector('svg.chart polyline');
+    assert.equal(await accountText(page, '#dash-outbox'), '0');
     const shots = process.env.FG_SCREENSHOT_DIR;
     if (shots) await page.screenshot({ path: path.join(shots, 'console-dashboard.png') });
 
@@ -229,14 +424,16 @@ async function main() {
     await page.click('nav >> text=Audit');
     await page.waitForSelector(`td:has-text("${serial}")`);
 
-    await fxScreens(page, base, TOKEN, shots);
+    const clock = await fxScreens(page, base, TOKEN, shots);
+    const exchangeId = await outboxScreens(page, base, TOKEN, shots, clock);
 
     // Signing out forgets the token.
     await page.click('#signout');
     assert.equal(await page.evaluate(() => sessionStorage.getItem('fundgate.admin_token')), null);
     assert.deepEqual(problems, []);
     console.log('console: signed in, approved and paid ' + serial + ', balance 2000.00 -> 1900.00; ' +
-      'FX deals, positions and rates shown, a SPOT deal settled with "Settle now"');
+      'FX deals, positions and rates shown, a SPOT deal settled with "Settle now"; the notification of ' +
+      `WorldFirst FORWARD ${exchangeId} pending, dead, retried and delivered in the outbox`);
     console.log('1 passed, 0 failed');
   } finally {
     if (ctx) await ctx.close();

@@ -22,6 +22,10 @@
  *   @jwt <json>  an HS256 token over <json> signed with the demo app1 secret
  *   @tbsig       X-Signature of the body for TradeBoss company 8 at NOW_MS
  *   @now         NOW_MS in decimal (a TradeBoss timestamp)
+ *   @nowiso      NOW_MS in ISO 8601 (a WorldFirst request-time)
+ *   @wfsig       the WorldFirst signature header of the request (method, path
+ *                and query, body) for the demo client demo-wf at @nowiso, with its key
+ *                examples/worldfirst-demo-client-key.pem
  * A first line "RAW" sends the rest as it is (any framing, pipelining).
  *
  * Properties: every framed request gets exactly one HTTP/1.1 answer within
@@ -60,12 +64,15 @@
 #include "core/clock.h"
 #include "core/jwt.h"
 #include "core/log.h"
+#include "core/sig.h"
 #include "families/tradeboss/tradeboss_auth.h"
+#include "families/worldfirst/worldfirst_wire.h"
 
 #define NOW_MS 1767225600000LL /* 2026-01-01T00:00:00Z, a Thursday */
 #define ADMIN_TOKEN "fuzz-admin-token-0123456789abcdef"
 #define APP1_SECRET "demo-app1-jwt-secret-not-for-production"
 #define TB8_SECRET "demo-tradeboss-secret-8"
+#define NOW_ISO "2026-01-01T00:00:00Z"
 #define ANSWER_MS 5000
 #define RAW_WAIT_MS 300
 #define RECONCILE_EVERY 512
@@ -211,6 +218,36 @@ static bool answer_next(const struct buf *b, size_t *at, bool head, bool strict,
     }
 }
 
+/* The request line of the input being built, for @wfsig. */
+static char wf_method[16], wf_path[4 * FG_HTTP_PATH_BYTES_MAX + 1];
+
+/* @wfsig: what the demo WorldFirst client would send for this request. */
+static void wf_signature(struct buf *req, const uint8_t *body, size_t body_len)
+{
+    static struct sig_key *key;
+    struct fg_err err;
+    if (!key) {
+        size_t n = 0;
+        FILE *f = fopen(FG_SOURCE_DIR "/examples/worldfirst-demo-client-key.pem", "rb");
+        char pem[8192];
+        FUZZ_CHECK(f, "the demo WorldFirst key");
+        n = fread(pem, 1, sizeof(pem), f);
+        fclose(f);
+        FUZZ_CHECK(sig_key_parse_pem(pem, n, true, &key, &err) == 0, "%s", err.msg);
+    }
+    size_t len = 0, sig_len = 0;
+    uint8_t sig[512];
+    char header[1024];
+    char *content =
+        wf_sign_content(wf_method, wf_path, "demo-wf", NOW_ISO, (const char *)body, body_len, &len);
+    FUZZ_CHECK(content &&
+                   sig_rsa_sha256_sign(key, content, len, sig, sizeof(sig), &sig_len, &err) == 0,
+               "signing");
+    free(content);
+    FUZZ_CHECK(wf_sig_header_format("1", sig, sig_len, header, sizeof(header)) > 0, "header");
+    buf_str(req, header);
+}
+
 /* The value a header line asks for: macros expanded, the rest as given. */
 static void header_value(struct buf *req, const char *v, size_t n, const uint8_t *body,
                          size_t body_len)
@@ -229,6 +266,10 @@ static void header_value(struct buf *req, const char *v, size_t n, const uint8_t
         tb_signature_make(TB8_SECRET, strlen(TB8_SECRET), NOW_MS, (const char *)body, body_len, sig,
                           sizeof(sig));
         buf_str(req, sig);
+    } else if (n == 6 && memcmp(v, "@wfsig", 6) == 0) {
+        wf_signature(req, body, body_len);
+    } else if (n == 7 && memcmp(v, "@nowiso", 7) == 0) {
+        buf_str(req, NOW_ISO);
     } else if (n == 4 && memcmp(v, "@now", 4) == 0) {
         char now[24];
         snprintf(now, sizeof(now), "%lld", NOW_MS);
@@ -293,6 +334,10 @@ static void request_build(const uint8_t *data, size_t size, struct buf *req, boo
     fuzz_line(&data, &size, &line, &n);
     buf_add(req, line, n);
     *head = n >= 4 && memcmp(line, "HEAD", 4) == 0 && (n == 4 || line[4] == ' ');
+    const uint8_t *sp = memchr(line, ' ', n);
+    size_t path_len = sp ? n - (size_t)(sp - line) - 1 : 0; /* the target: path and query */
+    snprintf(wf_method, sizeof(wf_method), "%.*s", sp ? (int)(sp - line) : 0, (const char *)line);
+    snprintf(wf_path, sizeof(wf_path), "%.*s", (int)path_len, sp ? (const char *)sp + 1 : "");
     buf_str(req, " HTTP/1.1\r\n");
     /* The body is what follows the first empty line. */
     const uint8_t *sep = NULL;

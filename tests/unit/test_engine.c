@@ -498,6 +498,33 @@ static void test_job_interval_frozen_clock(void **state)
     cleanup_dir();
 }
 
+/* The fault "fail the next commit" is for the next batch of commands: the
+ * writer's idle turns (periodic jobs with no command) must not use it up
+ * before the command it was set for arrives (main's engine fix, kept on the
+ * seams: an idle turn once took it and the e2e fault test saw a success). */
+static void test_fail_commits_skips_idle_turns(void **state)
+{
+    (void)state;
+    struct engine *e = engine_new();
+    assert_int_equal(engine_job_add(e, &job_fast), 0);
+    __atomic_store_n(&job_runs, 0, __ATOMIC_RELAXED);
+    engine_fault_set(e, ENGINE_FAULT_FAIL_COMMITS, 1);
+    /* Idle turns run the job meanwhile (the writer wakes when idle). */
+    for (int i = 0; i < 300 && __atomic_load_n(&job_runs, __ATOMIC_RELAXED) < 2; i++)
+        usleep(10 * 1000);
+    assert_true(__atomic_load_n(&job_runs, __ATOMIC_RELAXED) >= 2);
+    struct tcmd c[2] = {{.index = 1}, {.index = 2}};
+    c[0].ec.run = tcmd_run;
+    c[0].ec.done = tcmd_done;
+    assert_int_equal(engine_run_sync(e, &c[0].ec), -FG_ESTORE); /* the fault, still there */
+    c[1].ec.run = tcmd_run;
+    c[1].ec.done = tcmd_done;
+    assert_int_equal(engine_run_sync(e, &c[1].ec), 0); /* used up by one batch */
+    engine_destroy(e);
+    assert_int_equal(count_rows(), 1);
+    cleanup_dir();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_conflicts_run_again),
         cmocka_unit_test(test_periodic_jobs),
         cmocka_unit_test(test_job_interval_frozen_clock),
+        cmocka_unit_test(test_fail_commits_skips_idle_turns),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "app/app.h"
 #include "families/funds/funds.h"
 #include "families/tradeboss/tradeboss_codes.h"
+#include "families/worldfirst/worldfirst_codes.h"
+#include "families/worldfirst/worldfirst_wire.h"
 #include "families/yabandpay/yabandpay_codes.h"
 #include "services/fx_errors.h"
 #include "services/withdraw_errors.h"
@@ -99,6 +102,31 @@ static void test_yabandpay(void **state)
     assert_int_equal(api_code_status(yb_code(-FG_ESTORE), -FG_ESTORE), 200);
 }
 
+/* WorldFirst: every row's resultCode is one of the wire's table (which has
+ * its resultStatus), the family's own codes answer theirs, the rate limit
+ * is 429 and operating errors are U. */
+static void test_worldfirst(void **state)
+{
+    (void)state;
+    for (int i = 0; i < wf_code_map.count; i++) {
+        bool known = false;
+        for (int k = 0; k < WF_CODE_COUNT; k++)
+            known = known || strcmp(wf_codes[k].code, wf_code_map.rows[i].wire) == 0;
+        if (!known)
+            fail_msg("row %d: %s is no resultCode", i, wf_code_map.rows[i].wire);
+    }
+    assert_int_equal(wf_code_of(0), WF_SUCCESS);
+    assert_int_equal(wf_code_of(-FG_EWF_UNKNOWN_CLIENT), WF_INVALID_CLIENT);
+    assert_int_equal(wf_code_of(-FG_EWF_DEAL_UNKNOWN), WF_FX_RELATED_ORDER_NOT_EXIST);
+    assert_int_equal(wf_code_of(-FG_EUNAUTHORIZED), WF_INVALID_SIGNATURE);
+    assert_int_equal(wf_code_of(-FG_ESTORE), WF_UNKNOWN_EXCEPTION);
+    assert_string_equal(wf_codes[wf_code_of(-FG_EOVERLOADED)].status, "U");
+    const struct api_code *row = api_code_of(&wf_code_map, -FG_ERATE_LIMITED);
+    assert_int_equal(api_code_status(row, -FG_ERATE_LIMITED), 429);
+    assert_string_equal(row->wire, "REQUEST_TRAFFIC_EXCEED_LIMIT");
+    assert_non_null(api_code_by_wire(&wf_code_map, "PROCESSING")); /* documented, unmapped */
+}
+
 /* Every family's envelope answers every code of its map: valid JSON that
  * carries the row's wire code, with the row's HTTP status. */
 static void test_envelopes(void **state)
@@ -133,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_tradeboss),
         cmocka_unit_test(test_funds),
         cmocka_unit_test(test_yabandpay),
+        cmocka_unit_test(test_worldfirst),
         cmocka_unit_test(test_envelopes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

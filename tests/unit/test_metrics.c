@@ -159,6 +159,34 @@ static void test_reset(void **state)
     free(t);
 }
 
+/* Values of other modules: gauges set, counters added, rendered with their
+ * type; the same name is one value; past METRICS_VALUES_MAX, -1. */
+static void test_values(void **state)
+{
+    (void)state;
+    int g = metrics_value_register("fundgate_x_pending", "Rows waiting.", false);
+    int c = metrics_value_register("fundgate_x_total", "Rows done.", true);
+    assert_true(g >= 0 && c >= 0 && g != c);
+    assert_int_equal(metrics_value_register("fundgate_x_pending", "Rows waiting.", false), g);
+    metrics_value_set(g, 7);
+    metrics_value_set(g, 5);
+    metrics_value_add(c, 2);
+    metrics_value_add(c, 3);
+    metrics_value_set(-1, 9); /* ignored */
+    char *text = render();
+    assert_has(text, "# TYPE fundgate_x_pending gauge\nfundgate_x_pending 5\n");
+    assert_has(text, "# HELP fundgate_x_total Rows done.\n# TYPE fundgate_x_total counter\n"
+                     "fundgate_x_total 5\n");
+    free(text);
+    char name[32];
+    for (int i = 2; i < METRICS_VALUES_MAX; i++) {
+        snprintf(name, sizeof(name), "fundgate_v%d", i);
+        assert_int_equal(metrics_value_register(name, "h", false), i);
+    }
+    assert_int_equal(metrics_value_register("fundgate_one_more", "h", false), -1);
+    assert_int_equal(metrics_value_register("", "h", false), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +196,7 @@ int main(void)
         cmocka_unit_test_setup(test_status_3xx_shown_when_seen, reset),
         cmocka_unit_test_setup(test_engine, reset),
         cmocka_unit_test_setup(test_reset, reset),
+        cmocka_unit_test_setup(test_values, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

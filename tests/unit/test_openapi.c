@@ -144,8 +144,9 @@ static void test_auth_per_family(void **state)
                                        strncmp(path, "/account/v2/", 12) == 0 ||
                                        strncmp(path, "/rate/v2/", 9) == 0
                                    ? "fundsToken"
-                               : strcmp(path, "/Payments") == 0 ? "yabandpaySign"
-                                                                : NULL;
+                               : strcmp(path, "/Payments") == 0   ? "yabandpaySign"
+                               : strncmp(path, "/amsin/", 7) == 0 ? "worldfirstSign"
+                                                                  : NULL;
             if (want) {
                 if (!op_uses(doc, op, want))
                     fail_msg("%s %s does not name the %s scheme", method, path, want);

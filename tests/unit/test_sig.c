@@ -319,6 +319,56 @@ static void test_rsa_both_ways(void **state)
     keys_remove(&k);
 }
 
+/* A generated key: PKCS#8 PEM openssl reads, whose signatures openssl
+ * verifies; a public key has no private PEM; sizes out of bounds refused. */
+static void test_rsa_generate(void **state)
+{
+    (void)state;
+    struct keys k;
+    struct sig_key *key = NULL, *back = NULL;
+    struct fg_err err;
+    size_t len = 0, pl = 0, sig_len = 0;
+    snprintf(k.dir, sizeof(k.dir), "/tmp/fg-sig-XXXXXX");
+    assert_non_null(mkdtemp(k.dir));
+    snprintf(k.priv, sizeof(k.priv), "%s/priv.pem", k.dir);
+    snprintf(k.pub, sizeof(k.pub), "%s/pub.pem", k.dir);
+    assert_int_equal(sig_key_generate(2048, &key, &err), 0);
+    assert_int_equal(sig_key_bits(key), 2048);
+    char *pem = sig_key_private_pem(key, &len);
+    assert_non_null(strstr(pem, "-----BEGIN PRIVATE KEY-----"));
+    spit(k.priv, pem, len);
+    char *pub = sig_key_public_pem(key, &pl);
+    spit(k.pub, pub, pl);
+    assert_int_equal(sig_key_parse_pem(pem, len, true, &back, &err), 0);
+    assert_int_equal(sig_key_bits(back), 2048);
+    char cmd[512], path[160];
+    snprintf(cmd, sizeof(cmd), "openssl pkey -in %s -noout 2>/dev/null", k.priv);
+    assert_int_equal(run(cmd, NULL, 0), 0);
+    uint8_t sig[256];
+    const char *msg = "generated";
+    assert_int_equal(sig_rsa_sha256_sign(back, msg, strlen(msg), sig, sizeof(sig), &sig_len, &err),
+                     0);
+    snprintf(path, sizeof(path), "%s/msg", k.dir);
+    spit(path, msg, strlen(msg));
+    snprintf(path, sizeof(path), "%s/sig", k.dir);
+    spit(path, sig, sig_len);
+    snprintf(cmd, sizeof(cmd), "openssl dgst -sha256 -verify %s -signature %s %s/msg >/dev/null",
+             k.pub, path, k.dir);
+    assert_int_equal(run(cmd, NULL, 0), 0);
+    struct sig_key *pubk = load(k.pub, false);
+    assert_null(sig_key_private_pem(pubk, &len));
+    sig_key_free(pubk);
+    free(pem);
+    free(pub);
+    sig_key_free(back);
+    sig_key_free(key);
+    struct sig_key *none = (struct sig_key *)&none;
+    assert_int_equal(sig_key_generate(FG_SIG_RSA_BITS_MIN - 1, &none, &err), -FG_EBAD_FIELD);
+    assert_null(none);
+    assert_int_equal(sig_key_generate(FG_SIG_RSA_BITS_MAX + 1, &none, &err), -FG_EBAD_FIELD);
+    keys_remove(&k);
+}
+
 static void test_rsa_refused_keys(void **state)
 {
     (void)state;
@@ -392,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_form_url),
         cmocka_unit_test(test_rsa_both_ways),
         cmocka_unit_test(test_rsa_refused_keys),
+        cmocka_unit_test(test_rsa_generate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
