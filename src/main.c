@@ -40,13 +40,11 @@ static void usage_main(FILE *f)
             "  bench       push transfers into the engine and the store (no HTTP)\n"
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
             "  routes      print every route the server answers (METHOD PATH)\n"
-            "  rates       load FX rates from a CSV file: fundgate rates load FILE\n"
-            "  sign        sign a request: fundgate sign yabandpay|worldfirst ... [FILE|-]\n"
-            "  verify      check a signed answer: fundgate verify worldfirst ...\n"
-            "  keygen      create fundgate's RSA signing key (WorldFirst)\n"
-            "  version     print the version\n\n"
-            "`fundgate <command> --help` describes each command's options.\n",
+            "  version     print the version\n"
+            "the families' commands:\n",
             DEFAULT_DATA_DIR);
+    app_commands_usage(f); /* rates, sign <family>, ... (main.c knows no family) */
+    fprintf(f, "\n`fundgate <command> --help` describes each command's options.\n");
 }
 
 static void usage_serve(FILE *f)
@@ -598,7 +596,7 @@ int main(int argc, char **argv)
         return cmd_token(argc, argv);
     if (strcmp(cmd, "routes") == 0)
         return cmd_routes(argc, argv);
-    int family_rc = app_command_run(argc, argv); /* rates, sign yabandpay, ... */
+    int family_rc = app_command_run(argc, argv); /* the families' commands */
     if (family_rc >= 0)
         return family_rc;
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -21,6 +21,8 @@
 #ifndef FG_APP_H
 #define FG_APP_H
 
+#include <stdio.h>
+
 #include "api/api.h"
 #include "api/family.h"
 #include "http/http.h"
@@ -49,6 +51,8 @@ const struct http_route *app_routes(int *count);
  * api_command): argv[0] is the command's first word. The command's exit
  * code, or -1 when no family has that command. */
 int app_command_run(int argc, char **argv);
+/* One line per family command ("  <name>  <help>"), for `fundgate --help`. */
+void app_commands_usage(FILE *f);
 
 #define APP_ROUTES_MAX 128
 #define APP_BOOTSTRAP_SECTIONS_MAX 32

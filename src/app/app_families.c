@@ -119,6 +119,14 @@ static int command_usage(int argc, char **argv)
     return found == 0 ? -1 : help ? 0 : 2;
 }
 
+void app_commands_usage(FILE *f)
+{
+    for (int i = 0; app_families[i]; i++)
+        for (int k = 0; k < app_families[i]->command_count; k++)
+            fprintf(f, "  %-18s %s\n", app_families[i]->commands[k].name,
+                    app_families[i]->commands[k].help);
+}
+
 int app_command_run(int argc, char **argv)
 {
     int words = 0;

@@ -43,8 +43,13 @@
  *     receiver can deduplicate. (The signature headers change per try: they
  *     carry the try's time.)
  *
- * Families: a family registers how its rows are delivered (outbox_family_set)
- * before the dispatcher starts: prepare() gives the URL and the headers of a
+ * Where: the rows are this module's (below every family); the dispatcher is
+ * the outbox's entry in the family list (src/families/outbox/, its
+ * outbox_dispatch.c), started once the engine runs and stopped before it
+ * stops, since it goes through the engine, a layer services/ does not use.
+ *
+ * Families: a family registers how its rows are delivered (outbox_family_set,
+ * in its init) before the dispatcher starts: prepare() gives the URL and the headers of a
  * try (WorldFirst signs the body and the time with fundgate's key), acked()
  * reads the receiver's answer. A row of a family without one fails its tries.
  *
@@ -148,8 +153,8 @@ struct outbox_family {
     /* Did the receiver acknowledge? why (cap bytes) says what was wrong. */
     bool (*acked)(long http_status, const char *body, size_t len, char *why, size_t cap);
 };
-/* Register a family's delivery (before outbox_dispatcher_start; at most
- * FG_FX_FAMILIES_MAX families). */
+/* Register a family's delivery (in its init, before the dispatcher starts;
+ * at most FG_FX_FAMILIES_MAX families). */
 int outbox_family_set(const struct outbox_family *f);
 
 /* The columns outbox_row_read reads, in its order. */
