@@ -8,7 +8,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
 .PHONY: all help deps build run test test-fast test-failover bench bench-tradeboss clean format
-.PHONY: fuzz fuzz-build test-fuzz install console-screenshot
+.PHONY: lint fuzz fuzz-build test-fuzz install console-screenshot
 
 all: build
 
@@ -28,8 +28,9 @@ run: build
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
-# Every test (unit and end-to-end) under ASan+UBSan with -Werror.
+# The source checks, then every test (unit and end-to-end) under ASan+UBSan with -Werror.
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@scripts/deps.sh chromium openssl
 	cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFG_SANITIZE=ON -DFG_WERROR=ON >/dev/null
 	cmake --build $(TEST_BUILD) -j $(JOBS)
@@ -88,7 +89,9 @@ clean:
 
 help:
 	@echo 'make run          build and serve the demo on 127.0.0.1:8080 (PORT=9090 make run)'
-	@echo 'make test         every test under ASan+UBSan, then each fuzz target for 3 s'
+	@echo 'make test         source checks, every test under ASan+UBSan, then each fuzz target for 3 s'
+	@echo 'make lint         only the source checks (format, layers, function length)'
+	@echo 'make format       clang-format -i every source'
 	@echo 'make test-fast    only the unit tests'
 	@echo 'make fuzz         each fuzz target for FUZZ_SECONDS (default 60); FUZZ_TARGETS to pick'
 	@echo 'make bench        the benchmarks (about 10 minutes)'
@@ -98,3 +101,10 @@ help:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Source checks (part of make test): clang-format clean, one-way layers, no
+# function in src/ over 70 lines.
+lint:
+	@scripts/check-format.sh
+	@scripts/check-layers.sh
+	@scripts/check-functions.sh

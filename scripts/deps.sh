@@ -5,7 +5,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libsqlite3-dev libpq-dev libssl-dev libjansson-dev
       libmicrohttpd-dev libcurl4-openssl-dev libjwt-dev libcmocka-dev curl postgresql
-      clang-14 libclang-rt-14-dev "$@") # postgresql: the pg test label; clang-14 and libFuzzer: make fuzz
+      clang-14 libclang-rt-14-dev clang-format-14 "$@") # postgresql: the pg test label; clang-14 and libFuzzer: make fuzz; clang-format-14: make lint
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

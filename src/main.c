@@ -22,9 +22,6 @@
 #include "core/jwt.h"
 #include "core/log.h"
 #include "core/parse.h"
-#include "families/fx_admin.h"
-#include "families/worldfirst.h"
-#include "families/yabandpay.h"
 #include "ledger/ledger.h"
 #include "services/fx.h"
 #include "store/store.h"
@@ -43,13 +40,11 @@ static void usage_main(FILE *f)
             "  bench       push transfers into the engine and the store (no HTTP)\n"
             "  token       mint an X-Auth-Token (HS256 JWT) for a Funds app, for testing\n"
             "  routes      print every route the server answers (METHOD PATH)\n"
-            "  rates       load FX rates from a CSV file: fundgate rates load FILE\n"
-            "  sign        sign a request: fundgate sign yabandpay|worldfirst ... [FILE|-]\n"
-            "  verify      check a signed answer: fundgate verify worldfirst ...\n"
-            "  keygen      create fundgate's RSA signing key (WorldFirst)\n"
-            "  version     print the version\n\n"
-            "`fundgate <command> --help` describes each command's options.\n",
+            "  version     print the version\n"
+            "the families' commands:\n",
             DEFAULT_DATA_DIR);
+    app_commands_usage(f); /* rates, sign <family>, ... (main.c knows no family) */
+    fprintf(f, "\n`fundgate <command> --help` describes each command's options.\n");
 }
 
 static void usage_serve(FILE *f)
@@ -145,7 +140,7 @@ static const struct option serve_opts[] = {
 };
 
 /* Options that take a number or a word; 0, or 2 after saying what is wrong. */
-static int serve_opt_value(int c, const char *arg, struct app_config *cfg)
+static int serve_opt_value(int c, const char *arg, struct api_config *cfg)
 {
     if (c == 'R' && parse_rate(arg, &cfg->admin_per_s, &cfg->admin_burst) < 0) {
         fprintf(stderr, "fundgate serve: --admin-rate-limit wants PER_S:BURST, each 1..%d\n",
@@ -179,7 +174,7 @@ static int serve_opt_value(int c, const char *arg, struct app_config *cfg)
 }
 
 /* One option of serve: 0 taken, 1 help printed, 2 usage error (said). */
-static int serve_opt(int c, const char *arg, struct app_config *cfg, char *host, size_t host_cap)
+static int serve_opt(int c, const char *arg, struct api_config *cfg, char *host, size_t host_cap)
 {
     switch (c) {
     case 'c': /* read before the others (cmd_serve) */
@@ -235,7 +230,7 @@ static int serve_opt(int c, const char *arg, struct app_config *cfg, char *host,
 }
 
 /* getopt over argv into cfg: 0, 1 (help) or 2 (usage error). */
-static int serve_args(int argc, char **argv, struct app_config *cfg, char *host, size_t host_cap)
+static int serve_args(int argc, char **argv, struct api_config *cfg, char *host, size_t host_cap)
 {
     int c, rc = 0;
     optind = 0; /* a full rescan: the config file's list, then the command line */
@@ -265,7 +260,7 @@ static const char *config_path(int argc, char **argv)
 static int cmd_serve(int argc, char **argv)
 {
     static char host[256] = "127.0.0.1";
-    struct app_config cfg = {
+    struct api_config cfg = {
         .host = host, .port = 8080, .data_dir = DEFAULT_DATA_DIR, .threads = 1, .access_log = true};
     const char *path = config_path(argc, argv);
     int file_argc = 0, rc = 0;
@@ -468,73 +463,61 @@ static void usage_token(FILE *f)
 }
 
 /* Mint the token the Funds family takes: {"iss", "iat", "sub": "<json text>"}. */
-static int cmd_token(int argc, char **argv)
+struct token_args {
+    const char *app, *user, *secret, *iss, *omnibus, *email;
+    long long iat;
+};
+
+/* One option of token: -1 to go on, else the exit code. */
+static int token_option(int c, struct token_args *t)
 {
-    static const struct option opts[] = {
-        {"app", required_argument, NULL, 'a'},
-        {"user", required_argument, NULL, 'u'},
-        {"secret", required_argument, NULL, 's'},
-        {"iss", required_argument, NULL, 'i'},
-        {"iat", required_argument, NULL, 't'},
-        {"omnibus", required_argument, NULL, 'o'},
-        {"email", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *app = NULL, *user = NULL, *secret = NULL, *iss = "Trading-Auth";
-    const char *omnibus = "", *email = "";
-    long long iat = fg_clock_now_ms() / 1000;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'a':
-            app = optarg;
-            break;
-        case 'u':
-            user = optarg;
-            break;
-        case 's':
-            secret = optarg;
-            break;
-        case 'i':
-            iss = optarg;
-            break;
-        case 't': {
-            char *end = NULL;
-            errno = 0;
-            iat = strtoll(optarg, &end, 10);
-            if (!*optarg || *end || errno) {
-                fprintf(stderr, "fundgate token: --iat wants an integer of seconds\n");
-                return 2;
-            }
-            break;
-        }
-        case 'o':
-            omnibus = optarg;
-            break;
-        case 'e':
-            email = optarg;
-            break;
-        case 'h':
-            usage_token(stdout);
-            return 0;
-        default:
-            usage_token(stderr);
+    char *end = NULL;
+    switch (c) {
+    case 'a':
+        t->app = optarg;
+        return -1;
+    case 'u':
+        t->user = optarg;
+        return -1;
+    case 's':
+        t->secret = optarg;
+        return -1;
+    case 'i':
+        t->iss = optarg;
+        return -1;
+    case 't':
+        errno = 0;
+        t->iat = strtoll(optarg, &end, 10);
+        if (!*optarg || *end || errno) {
+            fprintf(stderr, "fundgate token: --iat wants an integer of seconds\n");
             return 2;
         }
+        return -1;
+    case 'o':
+        t->omnibus = optarg;
+        return -1;
+    case 'e':
+        t->email = optarg;
+        return -1;
+    case 'h':
+        usage_token(stdout);
+        return 0;
     }
-    if (!app || !user || !secret || optind < argc) {
-        usage_token(stderr);
-        return 2;
-    }
-    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", user, "OmnibusAccountId", omnibus,
-                            "Appid", app, "Email", email);
+    usage_token(stderr);
+    return 2;
+}
+
+/* Print the signed token; 0, or 1 when out of memory. */
+static int token_print(const struct token_args *t)
+{
+    json_t *sub = json_pack("{s:s,s:s,s:s,s:s}", "UserName", t->user, "OmnibusAccountId",
+                            t->omnibus, "Appid", t->app, "Email", t->email);
     char *sub_text = sub ? json_dumps(sub, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_t *claims =
-        sub_text ? json_pack("{s:s,s:s,s:I}", "iss", iss, "sub", sub_text, "iat", (json_int_t)iat)
-                 : NULL;
+    json_t *claims = sub_text ? json_pack("{s:s,s:s,s:I}", "iss", t->iss, "sub", sub_text, "iat",
+                                          (json_int_t)t->iat)
+                              : NULL;
     char *payload = claims ? json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    char *token = payload ? jwt_hs256_sign(payload, secret, strlen(secret)) : NULL;
+    char *token = payload ? jwt_hs256_sign(payload, t->secret, strlen(t->secret)) : NULL;
     json_decref(sub);
     json_decref(claims);
     free(sub_text);
@@ -548,7 +531,32 @@ static int cmd_token(int argc, char **argv)
     return 0;
 }
 
-/* Every route, one "METHOD PATTERN" a line ({} is one path segment). */
+static int cmd_token(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"app", required_argument, NULL, 'a'},
+        {"user", required_argument, NULL, 'u'},
+        {"secret", required_argument, NULL, 's'},
+        {"iss", required_argument, NULL, 'i'},
+        {"iat", required_argument, NULL, 't'},
+        {"omnibus", required_argument, NULL, 'o'},
+        {"email", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct token_args t = {
+        .iss = "Trading-Auth", .omnibus = "", .email = "", .iat = fg_clock_now_ms() / 1000};
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+        if ((rc = token_option(c, &t)) >= 0)
+            return rc;
+    if (!t.app || !t.user || !t.secret || optind < argc) {
+        usage_token(stderr);
+        return 2;
+    }
+    return token_print(&t);
+}
+
 static int cmd_routes(int argc, char **argv)
 {
     if (argc > 1) {
@@ -588,30 +596,9 @@ int main(int argc, char **argv)
         return cmd_token(argc, argv);
     if (strcmp(cmd, "routes") == 0)
         return cmd_routes(argc, argv);
-    if (strcmp(cmd, "rates") == 0)
-        return fx_rates_load_main(argc, argv);
-    if (strcmp(cmd, "sign") == 0) {
-        if (argc > 1 && strcmp(argv[1], "yabandpay") == 0)
-            return yabandpay_sign_main(argc - 1, argv + 1);
-        if (argc > 1 && strcmp(argv[1], "worldfirst") == 0)
-            return worldfirst_sign_main(argc - 1, argv + 1);
-        bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-        fprintf(help ? stdout : stderr,
-                "usage: fundgate sign yabandpay --secret S [FILE|-]\n"
-                "       fundgate sign worldfirst --key PRIVATE.pem --client-id ID --uri URI "
-                "[FILE|-]\n");
-        return help ? 0 : 2;
-    }
-    if (strcmp(cmd, "verify") == 0 && argc > 1 && strcmp(argv[1], "worldfirst") == 0)
-        return worldfirst_verify_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "verify") == 0) {
-        bool help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
-        fprintf(help ? stdout : stderr, "usage: fundgate verify worldfirst --key PUBLIC.pem "
-                                        "--uri URI --headers FILE [BODY|-]\n");
-        return help ? 0 : 2;
-    }
-    if (strcmp(cmd, "keygen") == 0)
-        return worldfirst_keygen_main(argc, argv);
+    int family_rc = app_command_run(argc, argv); /* the families' commands */
+    if (family_rc >= 0)
+        return family_rc;
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("fundgate %s\n", FG_VERSION);
         return 0;

@@ -15,19 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin/admin.h"
-#include "app/app.h"
+#include "admin/admin_int.h"
+#include "api/admin_json.h"
+#include "api/api.h"
+#include "api/clients.h"
+#include "api/family.h"
 #include "core/jsonx.h"
 #include "core/limits.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
 #include "store/store.h"
 
-/* A read connection, or the answer that there is none (false). */
-static struct store *reader(struct http_req *req)
+/* A read connection, or the answer that there is none (NULL). */
+static struct store *reader(struct api *api, struct http_req *req)
 {
     struct fg_err err = {0};
-    struct store *s = app_reader(&err);
+    struct store *s = api_reader(api, &err);
     if (!s)
         http_req_error(req, -FG_ESTORE, err.msg);
     return s;
@@ -86,15 +89,15 @@ struct customers_page {
 static int customers_one(void *ctx, const struct customer *c)
 {
     struct customers_page *p = ctx;
-    json_array_append_new(p->arr, admin_customer_json(c));
+    json_array_append_new(p->arr, api_customer_json(c));
     memcpy(p->last, c->uuid, sizeof(p->last));
     return 0;
 }
 
-static int customers_get(struct http_req *req, void *ctx)
+int admin_customers_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    if (!admin_request_allowed(req))
+    struct api *api = ctx;
+    if (!api_admin_allowed(api, req))
         return HTTP_DONE;
     struct fg_err err = {0};
     const char *q, *after;
@@ -102,9 +105,9 @@ static int customers_get(struct http_req *req, void *ctx)
     if (!query_text(req, "q", FG_NAME_BYTES_MAX, &q) ||
         !query_text(req, "after", FG_UUID_BYTES_MAX, &after))
         return HTTP_DONE;
-    int rc =
-        http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit, &err);
-    struct store *s = rc == 0 ? reader(req) : NULL;
+    int rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
+                                  &err);
+    struct store *s = rc == 0 ? reader(api, req) : NULL;
     if (rc < 0)
         answer_rc(req, rc, &err);
     if (!s)
@@ -117,7 +120,7 @@ static int customers_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     json_t *next = (int64_t)json_array_size(p.arr) == limit ? json_string(p.last) : json_null();
-    app_respond_json(req, 200, json_pack("{s:o,s:o}", "customers", p.arr, "next_after", next));
+    api_respond_json(req, 200, json_pack("{s:o,s:o}", "customers", p.arr, "next_after", next));
     return HTTP_DONE;
 }
 
@@ -129,15 +132,15 @@ struct accounts_page {
     int64_t last;
 };
 
-static int customer_get_one(struct http_req *req, void *ctx)
+int admin_customer_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    if (!admin_request_allowed(req))
+    struct api *api = ctx;
+    if (!api_admin_allowed(api, req))
         return HTTP_DONE;
     char uuid[FG_UUID_BYTES_MAX + 1];
-    if (!app_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid)))
+    if (!api_param_copy(req, 0, "uuid", FG_UUID_BYTES_MAX, uuid, sizeof(uuid)))
         return HTTP_DONE;
-    struct store *s = reader(req);
+    struct store *s = reader(api, req);
     if (!s)
         return HTTP_DONE;
     struct fg_err err = {0};
@@ -151,9 +154,9 @@ static int customer_get_one(struct http_req *req, void *ctx)
         answer_rc(req, rc, &err);
         return HTTP_DONE;
     }
-    json_t *j = admin_customer_json(&cu);
+    json_t *j = api_customer_json(&cu);
     json_object_set_new(j, "accounts", p.arr);
-    app_respond_json(req, 200, j);
+    api_respond_json(req, 200, j);
     return HTTP_DONE;
 }
 
@@ -166,12 +169,12 @@ static int currency_append(void *ctx, const struct currency *c)
     return 0;
 }
 
-static int currencies_get(struct http_req *req, void *ctx)
+int admin_currencies_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    if (!admin_request_allowed(req))
+    struct api *api = ctx;
+    if (!api_admin_allowed(api, req))
         return HTTP_DONE;
-    struct store *s = reader(req);
+    struct store *s = reader(api, req);
     if (!s)
         return HTTP_DONE;
     struct fg_err err = {0};
@@ -182,13 +185,19 @@ static int currencies_get(struct http_req *req, void *ctx)
         answer_rc(req, rc, &err);
         return HTTP_DONE;
     }
-    app_respond_json(req, 200, json_pack("{s:o}", "currencies", arr));
+    api_respond_json(req, 200, json_pack("{s:o}", "currencies", arr));
     return HTTP_DONE;
 }
+
+struct clients_list {
+    struct api *api;
+    json_t *arr;
+};
 
 /* One stored client, every secret field of its family replaced by "[redacted]". */
 static int client_append(void *ctx, struct store_row *row)
 {
+    struct clients_list *l = ctx;
     char family[32];
     store_row_text_copy(row, 0, family, sizeof(family));
     size_t len = 0;
@@ -198,44 +207,44 @@ static int client_append(void *ctx, struct store_row *row)
         json_decref(config);
         config = json_object();
     }
-    const struct app_client_family *f = app_client_family_find(family);
+    const struct api_client_kind *f = api_client_kind_find(l->api, family);
     for (int i = 0; f && f->secret_fields && f->secret_fields[i]; i++)
         if (json_object_get(config, f->secret_fields[i]))
             json_object_set_new(config, f->secret_fields[i], json_string("[redacted]"));
-    json_object_set_new(config, "rate_limit", app_client_rate_limit_json(config));
+    json_object_set_new(config, "rate_limit", api_client_rate_limit_json(config));
     size_t key_len = 0;
     const char *key = store_row_text(row, 1, &key_len);
-    json_array_append_new(ctx, json_pack("{s:s,s:s%,s:o,s:I,s:I}", "family", family, "client_key",
-                                         key ? key : "", key_len, "config", config, "created_ms",
-                                         (json_int_t)store_row_int(row, 3), "updated_ms",
-                                         (json_int_t)store_row_int(row, 4)));
+    json_array_append_new(l->arr, json_pack("{s:s,s:s%,s:o,s:I,s:I}", "family", family,
+                                            "client_key", key ? key : "", key_len, "config", config,
+                                            "created_ms", (json_int_t)store_row_int(row, 3),
+                                            "updated_ms", (json_int_t)store_row_int(row, 4)));
     return 0;
 }
 
-static int clients_get(struct http_req *req, void *ctx)
+int admin_clients_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    if (!admin_request_allowed(req))
+    struct api *api = ctx;
+    if (!api_admin_allowed(api, req))
         return HTTP_DONE;
     const char *family;
     if (!query_text(req, "family", 31, &family))
         return HTTP_DONE;
-    struct store *s = reader(req);
+    struct store *s = reader(api, req);
     if (!s)
         return HTTP_DONE;
     struct fg_err err = {0};
-    json_t *arr = json_array();
+    struct clients_list l = {.api = api, .arr = json_array()};
     int rc = store_exec(s,
                         "SELECT family, client_key, config, created_ms, updated_ms FROM clients "
                         "WHERE ? = '' OR family = ? ORDER BY family, client_key LIMIT ?",
                         STORE_ARGS(SA_TEXT(family), SA_TEXT(family), SA_INT(FG_CLIENTS_MAX)),
-                        client_append, arr, &err);
+                        client_append, &l, &err);
     if (rc < 0) {
-        json_decref(arr);
+        json_decref(l.arr);
         answer_rc(req, rc, &err);
         return HTTP_DONE;
     }
-    app_respond_json(req, 200, json_pack("{s:o}", "clients", arr));
+    api_respond_json(req, 200, json_pack("{s:o}", "clients", l.arr));
     return HTTP_DONE;
 }
 
@@ -244,18 +253,18 @@ static int clients_get(struct http_req *req, void *ctx)
 static int account_append(void *ctx, const struct ledger_account *a)
 {
     struct accounts_page *p = ctx;
-    json_array_append_new(p->arr, admin_account_json(a, digits_of(p->s, a->currency)));
+    json_array_append_new(p->arr, api_account_json(a, digits_of(p->s, a->currency)));
     p->last = a->id;
     return 0;
 }
 
-static int account_get_one(struct http_req *req, void *ctx)
+int admin_account_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     int64_t id;
-    if (!admin_request_allowed(req) || !param_id(req, 0, "account_id", &id))
+    if (!api_admin_allowed(api, req) || !param_id(req, 0, "account_id", &id))
         return HTTP_DONE;
-    struct store *s = reader(req);
+    struct store *s = reader(api, req);
     if (!s)
         return HTTP_DONE;
     struct fg_err err = {0};
@@ -266,13 +275,14 @@ static int account_get_one(struct http_req *req, void *ctx)
         answer_rc(req, rc, &err);
         return HTTP_DONE;
     }
-    app_respond_json(req, 200, admin_account_json(&a, digits_of(s, a.currency)));
+    api_respond_json(req, 200, api_account_json(&a, digits_of(s, a.currency)));
     return HTTP_DONE;
 }
 
 /* A page of accounts by filter: the house accounts, or GET /admin/v1/accounts
  * without uuid (admin.c hands it here). */
-static int accounts_page_answer(struct http_req *req, const char *owner, const char *key)
+static int accounts_page_answer(struct api *api, struct http_req *req, const char *owner,
+                                const char *key)
 {
     struct fg_err err = {0};
     const char *type, *ccy;
@@ -283,8 +293,8 @@ static int accounts_page_answer(struct http_req *req, const char *owner, const c
     int rc = http_req_query_int64(req, "after", 0, 0, INT64_MAX, &after, &err);
     if (rc == 0)
         rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
-                             &err);
-    struct store *s = rc == 0 ? reader(req) : NULL;
+                                  &err);
+    struct store *s = rc == 0 ? reader(api, req) : NULL;
     if (rc < 0)
         answer_rc(req, rc, &err);
     if (!s)
@@ -298,37 +308,37 @@ static int accounts_page_answer(struct http_req *req, const char *owner, const c
         return HTTP_DONE;
     }
     json_t *next = (int64_t)json_array_size(p.arr) == limit ? json_integer(p.last) : json_null();
-    app_respond_json(req, 200, json_pack("{s:o,s:o}", key, p.arr, "next_after", next));
+    api_respond_json(req, 200, json_pack("{s:o,s:o}", key, p.arr, "next_after", next));
     return HTTP_DONE;
 }
 
-int admin_accounts_page(struct http_req *req)
+int admin_accounts_page(struct api *api, struct http_req *req)
 {
     const char *owner;
     if (!query_text(req, "owner", FG_UUID_BYTES_MAX, &owner))
         return HTTP_DONE;
-    return accounts_page_answer(req, owner, "accounts");
+    return accounts_page_answer(api, req, owner, "accounts");
 }
 
-static int house_accounts_get(struct http_req *req, void *ctx)
+int admin_house_accounts_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    if (!admin_request_allowed(req))
+    struct api *api = ctx;
+    if (!api_admin_allowed(api, req))
         return HTTP_DONE;
-    return accounts_page_answer(req, LEDGER_HOUSE, "house_accounts");
+    return accounts_page_answer(api, req, LEDGER_HOUSE, "house_accounts");
 }
 
 /* --- one transfer ------------------------------------------------------- */
 
 static const char *const hold_states[] = {"pending", "posted", "voided", "expired"};
 
-static int transfer_get_one(struct http_req *req, void *ctx)
+int admin_transfer_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
+    struct api *api = ctx;
     int64_t id;
-    if (!admin_request_allowed(req) || !param_id(req, 0, "transfer_id", &id))
+    if (!api_admin_allowed(api, req) || !param_id(req, 0, "transfer_id", &id))
         return HTTP_DONE;
-    struct store *s = reader(req);
+    struct store *s = reader(api, req);
     if (!s)
         return HTTP_DONE;
     struct fg_err err = {0};
@@ -340,12 +350,12 @@ static int transfer_get_one(struct http_req *req, void *ctx)
         answer_rc(req, rc, &err);
         return HTTP_DONE;
     }
-    json_t *j = admin_transfer_json(&t, digits_of(s, t.currency));
+    json_t *j = api_transfer_json(&t, digits_of(s, t.currency));
     enum ledger_hold_state st;
     if ((t.flags & LEDGER_PENDING) && ledger_hold_state(s, t.id, &st, NULL) == 0 && (int)st >= 0 &&
         (int)st < 4)
         json_object_set_new(j, "hold_state", json_string(hold_states[st]));
-    app_respond_json(req, 200, j);
+    api_respond_json(req, 200, j);
     return HTTP_DONE;
 }
 
@@ -373,10 +383,10 @@ static int audit_append(void *ctx, struct store_row *row)
     return 0;
 }
 
-static int audit_get(struct http_req *req, void *ctx)
+int admin_audit_get(struct http_req *req, void *ctx)
 {
-    (void)ctx;
-    if (!admin_request_allowed(req))
+    struct api *api = ctx;
+    if (!api_admin_allowed(api, req))
         return HTTP_DONE;
     struct fg_err err = {0};
     const char *actor, *action, *target;
@@ -391,8 +401,8 @@ static int audit_get(struct http_req *req, void *ctx)
         rc = http_req_query_int64(req, "before", INT64_MAX, 1, INT64_MAX, &before, &err);
     if (rc == 0)
         rc = http_req_query_int64(req, "limit", FG_PAGE_LIMIT_DEFAULT, 1, FG_PAGE_LIMIT_MAX, &limit,
-                             &err);
-    struct store *s = rc == 0 ? reader(req) : NULL;
+                                  &err);
+    struct store *s = rc == 0 ? reader(api, req) : NULL;
     if (rc < 0)
         answer_rc(req, rc, &err);
     if (!s)
@@ -413,23 +423,6 @@ static int audit_get(struct http_req *req, void *ctx)
         return HTTP_DONE;
     }
     json_t *next = (int64_t)json_array_size(p.arr) == limit ? json_integer(p.last) : json_null();
-    app_respond_json(req, 200, json_pack("{s:o,s:o}", "entries", p.arr, "next_before", next));
+    api_respond_json(req, 200, json_pack("{s:o,s:o}", "entries", p.arr, "next_before", next));
     return HTTP_DONE;
-}
-
-static const struct http_route routes[] = {
-    {"GET", "/admin/v1/customers", customers_get, NULL, "admin_customers_get"},
-    {"GET", "/admin/v1/customers/{}", customer_get_one, NULL, "admin_customer_get"},
-    {"GET", "/admin/v1/currencies", currencies_get, NULL, "admin_currencies_get"},
-    {"GET", "/admin/v1/clients", clients_get, NULL, "admin_clients_get"},
-    {"GET", "/admin/v1/accounts/{}", account_get_one, NULL, "admin_account_get"},
-    {"GET", "/admin/v1/house-accounts", house_accounts_get, NULL, "admin_house_accounts_get"},
-    {"GET", "/admin/v1/transfers/{}", transfer_get_one, NULL, "admin_transfer_get"},
-    {"GET", "/admin/v1/audit", audit_get, NULL, "admin_audit_get"},
-};
-
-const struct http_route *admin_reads_routes(int *count)
-{
-    *count = (int)(sizeof(routes) / sizeof(routes[0]));
-    return routes;
 }

@@ -1,10 +1,11 @@
 /* console.c - serving the web console's files; see console.h. */
 #include "admin/console.h"
+#include "admin/admin_int.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "app/assets.h"
+#include "api/assets.h"
 
 static void security_headers(struct http_req *req)
 {
@@ -26,30 +27,18 @@ static void serve(struct http_req *req, const char *url)
     asset_respond(req, a);
 }
 
-static int console_index(struct http_req *req, void *ctx)
+int admin_console_index(struct http_req *req, void *ctx)
 {
     (void)ctx;
     serve(req, "/console/index.html");
     return HTTP_DONE;
 }
 
-static int console_file(struct http_req *req, void *ctx)
+int admin_console_file(struct http_req *req, void *ctx)
 {
     (void)ctx;
     char url[HTTP_PARAM_BYTES_MAX + 16];
     snprintf(url, sizeof(url), "/console/%s", req->params[0]);
     serve(req, url);
     return HTTP_DONE;
-}
-
-static const struct http_route routes[] = {
-    {"GET", "/console", console_index, NULL, "console"}, /* absolute links: same page */
-    {"GET", "/console/", console_index, NULL, "console"},
-    {"GET", "/console/{}", console_file, NULL, "console"},
-};
-
-const struct http_route *console_routes(int *count)
-{
-    *count = (int)(sizeof(routes) / sizeof(routes[0]));
-    return routes;
 }

@@ -1,11 +1,7 @@
 /*
- * app.c - start-up, shutdown, read connections, commands, client registry;
- * see app.h.
- *
- * Start: data dir -> writer store (migrations) -> engine -> client registry ->
- * bootstrap -> HTTP. Stop (SIGTERM/SIGINT): stop accepting -> wait for
- * requests in flight (the engine keeps committing) -> stop the engine (drains
- * and commits the rest) -> close HTTP -> close stores.
+ * app.c - start-up and shutdown of the server; see app.h for the order of
+ * both. Everything a handler uses lives in src/api/; this file only
+ * assembles it.
  */
 #include "app/app.h"
 
@@ -19,333 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/clients.h"
 #include "app/bootstrap.h"
-#include "admin/admin.h"
-#include "admin/console.h"
-#include "app/clients.h"
-#include "app/openapi.h"
-#include "core/assert.h"
-#include "core/clock.h"
 #include "core/crypto.h"
-#include "core/jsonx.h"
 #include "core/log.h"
-#include "core/metrics.h"
-#include "core/ratelimit.h"
-#include "families/families.h"
+#include "engine/engine.h"
 #include "store/store.h"
 
-#define APP_READERS_MAX (FG_HTTP_THREADS_MAX + 8)
-#define APP_ROUTES_MAX 128
 #define APP_DRAIN_WAIT_MS 30000
 #define APP_TOKEN_BYTES 24
 
-static struct {
-    struct app_config cfg;
-    char db_path[FG_FILE_PATH_BYTES_MAX + 32];
-    struct engine *engine;
-    pthread_mutex_t readers_mu;
-    struct store *readers[APP_READERS_MAX];
-    int reader_count;
-    bool draining;
-    struct ratelimit *limits;
-    char *tls_cert, *tls_key; /* PEM text, kept while the server runs */
-} app = {.readers_mu = PTHREAD_MUTEX_INITIALIZER};
-
-static __thread struct store *thread_reader;
-
-struct engine *app_engine(void)
-{
-    return app.engine;
-}
-
-const struct app_config *app_config(void)
-{
-    return &app.cfg;
-}
-
-struct store *app_reader(struct fg_err *err)
-{
-    if (thread_reader)
-        return thread_reader;
-    struct store *s;
-    int rc = store_open(app.cfg.db_uri, false, &s, err);
-    if (rc < 0)
-        return NULL;
-    pthread_mutex_lock(&app.readers_mu);
-    if (app.reader_count >= APP_READERS_MAX) {
-        pthread_mutex_unlock(&app.readers_mu);
-        store_close(s);
-        fg_fail(err, -FG_EINTERNAL, "more than %d reader threads", APP_READERS_MAX);
-        return NULL;
-    }
-    app.readers[app.reader_count++] = s;
-    pthread_mutex_unlock(&app.readers_mu);
-    thread_reader = s;
-    return s;
-}
-
-/* --- commands ----------------------------------------------------------- */
-
-static void cmd_free(void *p)
-{
-    struct app_cmd *c = p;
-    if (c->data_free)
-        c->data_free(c->data);
-    free(c);
-}
-
-static int cmd_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
-{
-    struct app_cmd *c = (struct app_cmd *)ec;
-    return c->run(c, s, now_ms);
-}
-
-static void cmd_fail(struct app_cmd *c, int code)
-{
-    if (c->fail)
-        c->fail(c, code);
-    else
-        http_req_error(c->req, code,
-                       code == -FG_ESHUTDOWN ? "server is shutting down"
-                       : code == -FG_EOVERLOADED
-                           ? "engine queue is full, retry later"
-                           : "the write could not be committed; nothing was applied");
-}
-
-static void cmd_done(struct engine_cmd *ec, int status)
-{
-    struct app_cmd *c = (struct app_cmd *)ec;
-    if (status < 0) {
-        /* The batch did not commit: whatever run() answered did not happen. */
-        fg_error(c->req->trace, "%s %s: batch not committed (%s), answered unavailable",
-                 c->req->method, c->req->path, fg_code_name(status));
-        free(c->req->resp_body);
-        c->req->resp_body = NULL;
-        c->req->resp_len = 0;
-        c->req->resp_header_count = 0;
-        cmd_fail(c, status == -FG_EBUSY ? -FG_EBUSY : -FG_ESTORE);
-    } else {
-        if (c->after_commit && c->ec.result >= 0)
-            c->after_commit(c);
-        fg_debug(c->req->trace, "%s %s: %s (%d)", c->req->method, c->req->path,
-                 c->ec.result >= 0 ? "applied" : "refused", c->req->status);
-    }
-    http_req_complete(c->req);
-}
-
-struct app_cmd *app_cmd_new(struct http_req *req, app_cmd_run_fn run, size_t data_size)
-{
-    struct app_cmd *c = calloc(1, sizeof(*c) + data_size);
-    FG_ASSERT(c != NULL); /* small and bounded: out of memory here is not survivable */
-    c->ec.run = cmd_run;
-    c->ec.done = cmd_done;
-    c->req = req;
-    c->run = run;
-    c->data = data_size ? (void *)(c + 1) : NULL;
-    FG_ASSERT(req->user == NULL);
-    req->user = c;
-    req->user_free = cmd_free;
-    return c;
-}
-
-int app_cmd_submit(struct app_cmd *c)
-{
-    int rc = engine_submit(app.engine, &c->ec);
-    if (rc < 0) {
-        cmd_fail(c, rc);
-        return HTTP_DONE;
-    }
-    return HTTP_PENDING;
-}
-
-int app_audit(struct store *s, struct http_req *req, const char *target, int64_t now_ms,
-              struct fg_err *err)
-{
-    return store_exec_changes(
-        s, "INSERT INTO audit (ts_ms, actor, action, target, trace) VALUES (?, ?, ?, ?, ?)",
-        STORE_ARGS(SA_INT(now_ms), SA_TEXT(req->internal ? "bootstrap" : "admin"),
-                   SA_TEXT(req->route_name ? req->route_name : req->path), SA_TEXT(target),
-                   SA_TEXT(req->trace)),
-        NULL, err);
-}
-
-int app_audit_detail(struct store *s, struct http_req *req, const char *target, const char *detail,
-                     int64_t now_ms, struct fg_err *err)
-{
-    return store_exec_changes(s,
-                              "INSERT INTO audit (ts_ms, actor, action, target, trace, detail) "
-                              "VALUES (?, ?, ?, ?, ?, ?)",
-                              STORE_ARGS(SA_INT(now_ms),
-                                         SA_TEXT(req->internal ? "bootstrap" : "admin"),
-                                         SA_TEXT(req->route_name ? req->route_name : req->path),
-                                         SA_TEXT(target), SA_TEXT(req->trace), SA_TEXT(detail)),
-                              NULL, err);
-}
-
-/* --- JSON answers ------------------------------------------------------- */
-
-void app_respond_json(struct http_req *req, int status, json_t *body)
-{
-    size_t len = 0;
-    char *s = jsonx_dump(body, &len);
-    json_decref(body);
-    if (!s) {
-        http_req_error(req, -FG_ENOMEM, "out of memory encoding the answer");
-        return;
-    }
-    http_req_respond(req, status, s, len);
-}
-
-int app_parse_body(struct http_req *req, const char *const allowed[], json_t **out)
-{
-    struct fg_err err;
-    int rc = jsonx_parse_object(req->body, req->body_len, out, &err);
-    if (rc == 0 && allowed && (rc = jsonx_check_keys(*out, allowed, &err)) < 0) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    if (rc < 0)
-        http_req_error(req, rc, err.msg);
-    return rc;
-}
-
-bool app_param_copy(struct http_req *req, int i, const char *name, size_t max_bytes, char *buf,
-                    size_t cap)
-{
-    FG_ASSERT(i >= 0 && i < HTTP_PARAMS_MAX && max_bytes < cap);
-    size_t n = strnlen(req->params[i], HTTP_PARAM_BYTES_MAX);
-    if (n == 0 || n > max_bytes) {
-        struct fg_err err;
-        fg_fail(&err, -FG_EBAD_FIELD, "path parameter '%s' must be 1 to %zu bytes", name,
-                max_bytes);
-        http_req_error(req, err.code, err.msg);
-        return false;
-    }
-    memcpy(buf, req->params[i], n + 1);
-    return true;
-}
-
-bool app_rate_take(struct http_req *req, const char *family, const char *key)
-{
-    if (req->internal)
-        return true;
-    struct ratelimit_verdict v;
-    bool ok = ratelimit_take(family, key, fg_clock_mono_ns() / 1000000, &v);
-    char n[24];
-    if (v.limit > 0) {
-        snprintf(n, sizeof(n), "%lld", (long long)v.limit);
-        http_req_add_header(req, "x-ratelimit-limit", n);
-        snprintf(n, sizeof(n), "%lld", (long long)v.remaining);
-        http_req_add_header(req, "x-ratelimit-remaining", n);
-        snprintf(n, sizeof(n), "%lld", (long long)v.reset_s);
-        http_req_add_header(req, "x-ratelimit-reset", n);
-    }
-    snprintf(req->client, sizeof(req->client), "%s:%s", family, key); /* for the access log */
-    if (!ok) {
-        snprintf(n, sizeof(n), "%lld", (long long)v.retry_after_s);
-        http_req_add_header(req, "Retry-After", n);
-        fg_info(req->trace, "rate limit: %s %s refused (%s/%s)", req->method, req->path, family,
-                key);
-    }
-    return ok;
-}
-
-/* --- ops routes --------------------------------------------------------- */
-
-static int ops_healthz(struct http_req *req, void *ctx)
-{
-    (void)ctx;
-    http_req_respond_copy(req, 200, "{\"status\":\"ok\"}", 15);
-    return HTTP_DONE;
-}
-
-static int ops_readyz(struct http_req *req, void *ctx)
-{
-    (void)ctx;
-    struct fg_err err;
-    struct store *s = app_reader(&err);
-    int64_t one = 0;
-    if (__atomic_load_n(&app.draining, __ATOMIC_RELAXED))
-        http_req_error(req, -FG_ESHUTDOWN, "server is draining");
-    else if (!s || store_query_int(s, "SELECT 1", STORE_NOARGS, &one, &err) < 0)
-        http_req_error(req, -FG_ESTORE, "store is not reachable");
-    else
-        http_req_respond_copy(req, 200, "{\"status\":\"ready\"}", 18);
-    return HTTP_DONE;
-}
-
-static int ops_metrics(struct http_req *req, void *ctx)
-{
-    (void)ctx;
-    metrics_queue_depth_set(engine_queue_depth(app.engine));
-    size_t len = 0;
-    char *text = metrics_render(&len);
-    if (!text) {
-        http_req_error(req, -FG_ENOMEM, "out of memory rendering metrics");
-        return HTTP_DONE;
-    }
-    req->content_type = "text/plain; version=0.0.4";
-    http_req_respond(req, 200, text, len);
-    return HTTP_DONE;
-}
-
-static const struct http_route ops_routes[] = {
-    {"GET", "/healthz", ops_healthz, NULL, "healthz"},
-    {"GET", "/readyz", ops_readyz, NULL, "readyz"},
-    {"GET", "/metrics", ops_metrics, NULL, "metrics"},
-};
-
-static struct http_route routes[APP_ROUTES_MAX];
-static int route_count;
-
-static void routes_add(const struct http_route *r, int n)
-{
-    FG_ASSERT(route_count + n <= APP_ROUTES_MAX);
-    memcpy(&routes[route_count], r, (size_t)n * sizeof(*r));
-    route_count += n;
-}
-
-static void routes_build(void)
-{
-    int n;
-    route_count = 0;
-    routes_add(ops_routes, (int)(sizeof(ops_routes) / sizeof(ops_routes[0])));
-    const struct http_route *r = openapi_routes(&n);
-    routes_add(r, n);
-    r = console_routes(&n);
-    routes_add(r, n);
-    r = admin_routes(&n);
-    routes_add(r, n);
-    r = admin_reads_routes(&n);
-    routes_add(r, n);
-    r = admin_ledger_routes(&n);
-    routes_add(r, n);
-    for (int i = 0; families_routes[i]; i++) {
-        r = families_routes[i](&n);
-        routes_add(r, n);
-    }
-}
-
-const struct http_route *app_routes(int *count)
-{
-    if (route_count == 0)
-        routes_build();
-    *count = route_count;
-    return routes;
-}
-
 /* --- admin token -------------------------------------------------------- */
 
-static char admin_token_buf[FG_ADMIN_TOKEN_BYTES_MAX + 1];
-
-const char *app_admin_token(void)
-{
-    return admin_token_buf;
-}
-
-/* Read path into admin_token_buf: 1 read, 0 absent or empty, -1 unusable (said
- * on stderr). One line of at most FG_ADMIN_TOKEN_BYTES_MAX bytes; never cut. */
-static int token_file_read(const char *path)
+/* Read path into api->admin_token: 1 read, 0 absent or empty, -1 unusable
+ * (said on stderr). One line of at most FG_ADMIN_TOKEN_BYTES_MAX bytes; never
+ * cut. */
+static int token_file_read(struct api *api, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f && errno == ENOENT)
@@ -371,16 +56,32 @@ static int token_file_read(const char *path)
                 FG_ADMIN_TOKEN_BYTES_MAX);
         return -1;
     }
-    memcpy(admin_token_buf, buf, n + 1);
+    memcpy(api->admin_token, buf, n + 1);
     return 1;
+}
+
+/* A new random token in path (mode 0600). 1, or -1 (said on stderr). */
+static int token_file_create(struct api *api, const char *path)
+{
+    int fd = -1;
+    bool ok = fg_random_hex(api->admin_token, APP_TOKEN_BYTES) &&
+              (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0;
+    size_t n = strlen(api->admin_token);
+    ok = ok && write(fd, api->admin_token, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
+         fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        fprintf(stderr, "fundgate: cannot create the admin token in %s\n", path);
+    return ok ? 1 : -1;
 }
 
 /* Returns 1 when the token was generated now (the one time it is printed), 2
  * when read from the data dir, 0 when given, negative on failure (said on
  * stderr). */
-static int token_resolve(void)
+static int token_resolve(struct api *api)
 {
-    const char *t = app.cfg.admin_token;
+    const char *t = api->cfg.admin_token;
     if (!t || !*t)
         t = getenv("FUNDGATE_ADMIN_TOKEN");
     if (t && *t) {
@@ -389,25 +90,15 @@ static int token_resolve(void)
                     FG_ADMIN_TOKEN_BYTES_MAX);
             return -1;
         }
-        snprintf(admin_token_buf, sizeof(admin_token_buf), "%s", t);
+        snprintf(api->admin_token, sizeof(api->admin_token), "%s", t);
         return 0;
     }
     char path[FG_FILE_PATH_BYTES_MAX + 32];
-    snprintf(path, sizeof(path), "%s/admin-token", app.cfg.data_dir);
-    int rc = token_file_read(path);
+    snprintf(path, sizeof(path), "%s/admin-token", api->cfg.data_dir);
+    int rc = token_file_read(api, path);
     if (rc != 0)
         return rc < 0 ? rc : 2; /* read from the data dir: shown by name only */
-    int fd = -1;
-    bool ok = fg_random_hex(admin_token_buf, APP_TOKEN_BYTES) &&
-              (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0;
-    size_t n = strlen(admin_token_buf);
-    ok = ok && write(fd, admin_token_buf, n) == (ssize_t)n && write(fd, "\n", 1) == 1 &&
-         fsync(fd) == 0;
-    if (fd >= 0)
-        close(fd);
-    if (!ok)
-        fprintf(stderr, "fundgate: cannot create the admin token in %s\n", path);
-    return ok ? 1 : -1;
+    return token_file_create(api, path);
 }
 
 /* --- serve -------------------------------------------------------------- */
@@ -428,35 +119,13 @@ static int mkdir_p(const char *dir)
     return 0;
 }
 
-/* The rate-limit table (core/ratelimit.h), with the admin token's bucket,
- * installed for the hooks; clients get theirs as they are registered. */
-static int serve_limits(const struct app_config *cfg)
+/* The context, the data directory and the admin token; -1 when the server
+ * cannot start (said on stderr). */
+static int serve_prepare(struct api *api, const struct api_config *cfg, int *token_shown)
 {
-    struct ratelimit_rate admin = {
-        .per_s = cfg->admin_per_s ? cfg->admin_per_s : FG_RATELIMIT_ADMIN_PER_S_DEFAULT,
-        .burst = cfg->admin_burst ? cfg->admin_burst : FG_RATELIMIT_ADMIN_BURST_DEFAULT,
-    };
-    app.limits = ratelimit_create(FG_RATELIMIT_KEYS_MAX);
-    if (!app.limits || ratelimit_set(app.limits, APP_ADMIN_RATE_FAMILY, APP_ADMIN_RATE_KEY, &admin,
-                                     fg_clock_mono_ns() / 1000000) < 0) {
-        fprintf(stderr, "fundgate: cannot set up rate limits (admin %lld/s, burst %lld)\n",
-                (long long)admin.per_s, (long long)admin.burst);
-        ratelimit_destroy(app.limits);
-        app.limits = NULL;
-        return -1;
-    }
-    ratelimit_install(app.limits);
-    return 0;
-}
-
-/* The data directory, the database path and the admin token; -1 when the
- * server cannot start (said on stderr). */
-static int serve_prepare(const struct app_config *cfg, int *token_shown)
-{
-    app.cfg = *cfg;
-    if (strlen(cfg->data_dir) > FG_FILE_PATH_BYTES_MAX ||
-        (cfg->db_uri && strlen(cfg->db_uri) > FG_FILE_PATH_BYTES_MAX)) {
-        fprintf(stderr, "fundgate: --data and --db are at most %d bytes\n", FG_FILE_PATH_BYTES_MAX);
+    struct fg_err err = {0};
+    if (api_init(api, cfg, app_families, &err) < 0) {
+        fprintf(stderr, "fundgate: %s\n", err.msg);
         return -1;
     }
     if (mkdir_p(cfg->data_dir) < 0) {
@@ -464,92 +133,123 @@ static int serve_prepare(const struct app_config *cfg, int *token_shown)
                 strerror(errno));
         return -1;
     }
-    if (!cfg->db_uri) {
-        snprintf(app.db_path, sizeof(app.db_path), "%s/fundgate.db", cfg->data_dir);
-        app.cfg.db_uri = app.db_path;
+    *token_shown = token_resolve(api);
+    return *token_shown < 0 ? -1 : 0;
+}
+
+/* Each family's error spaces, then its init (before anything can meet them). */
+static void families_init(void)
+{
+    for (int i = 0; app_families[i]; i++) {
+        const struct api_family *f = app_families[i];
+        for (int k = 0; f->error_spaces && f->error_spaces[k]; k++)
+            fg_error_space_register(f->error_spaces[k]);
+        if (f->init)
+            f->init();
     }
-    *token_shown = token_resolve();
-    return *token_shown < 0 ? -1 : serve_limits(cfg);
+}
+
+static void families_fini(void)
+{
+    for (int i = 0; app_families[i]; i++)
+        if (app_families[i]->fini)
+            app_families[i]->fini();
+}
+
+/* Each family's threads once the engine runs (api->engine set); -1 when one
+ * cannot start (said on stderr; families_stop stops the others). */
+static int families_start(struct api *api)
+{
+    for (int i = 0; app_families[i]; i++) {
+        struct fg_err err = {0};
+        const struct api_family *f = app_families[i];
+        if (f->start && f->start(api, &err) < 0) {
+            fprintf(stderr, "fundgate: cannot start %s: %s\n", f->name, err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Before the engine stops (their threads submit commands), in the reverse
+ * order of their start (the outbox's dispatcher before the WorldFirst key
+ * its deliveries sign with). Idempotent. */
+static void families_stop(void)
+{
+    int n = 0;
+    while (app_families[n])
+        n++;
+    for (int i = n - 1; i >= 0; i--)
+        if (app_families[i]->stop)
+            app_families[i]->stop();
+}
+
+/* The writer's periodic jobs: hold expiry, then each family's. */
+static int jobs_add(struct engine *e)
+{
+    int rc = engine_job_add(e, &engine_job_hold_expiry);
+    for (int i = 0; rc == 0 && app_families[i]; i++)
+        for (int k = 0; rc == 0 && app_families[i]->jobs && app_families[i]->jobs[k]; k++)
+            rc = engine_job_add(e, app_families[i]->jobs[k]);
+    if (rc < 0)
+        fprintf(stderr, "fundgate: more than %d periodic jobs\n", FG_ENGINE_JOBS_MAX);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The writer store, the client registry and the engine; -1 when the server
+ * cannot start (said on stderr; serve_release closes what was opened). */
+static int serve_open(struct api *api)
+{
+    struct fg_err err = {0};
+    struct store *writer = NULL;
+    if (store_open(api->cfg.db_uri, true, &writer, &err) < 0) {
+        char uri_shown[1024];
+        store_uri_redact(api->cfg.db_uri, uri_shown, sizeof(uri_shown));
+        fprintf(stderr, "fundgate: cannot open store %s: %s\n", uri_shown, err.msg);
+        return -1;
+    }
+    if (api_clients_start(api, writer, &err) < 0) {
+        fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
+        store_close(writer);
+        return -1;
+    }
+    api_clients_watch_start(api);
+    if (engine_create(writer, &api->engine, &err) < 0) {
+        fprintf(stderr, "fundgate: %s\n", err.msg);
+        store_close(writer);
+        return -1;
+    }
+    if (jobs_add(api->engine) < 0)
+        return -1;
+    return families_start(api);
+}
+
+/* PEM text of --tls-cert and --tls-key, kept while the server runs. */
+struct app_tls {
+    char *cert, *key;
+};
+
+static void serve_release(struct api *api, struct http_server *srv, struct app_tls *tls)
+{
+    if (srv)
+        http_server_stop(srv);
+    families_stop();
+    engine_destroy(api->engine);
+    api->engine = NULL;
+    api_clients_watch_stop(api);
+    api_clients_stop(api);
+    api_release(api);
+    if (tls->key)
+        explicit_bzero(tls->key, strlen(tls->key));
+    free(tls->key);
+    free(tls->cert);
+    tls->key = tls->cert = NULL;
 }
 
 static void shutdown_wait(struct http_server *srv)
 {
     for (int waited = 0; http_server_inflight(srv) > 0 && waited < APP_DRAIN_WAIT_MS; waited += 5)
         usleep(5000);
-}
-
-/* The writer store, the client registry and the engine; -1 when the server
- * cannot start (said on stderr; serve_release closes what was opened). */
-static int serve_open(void)
-{
-    struct fg_err err = {0};
-    struct store *writer = NULL;
-    families_init();
-    if (store_open(app.cfg.db_uri, true, &writer, &err) < 0) {
-        char uri_shown[1024];
-        store_uri_redact(app.cfg.db_uri, uri_shown, sizeof(uri_shown));
-        fprintf(stderr, "fundgate: cannot open store %s: %s\n", uri_shown, err.msg);
-        return -1;
-    }
-    if (app_clients_start(writer, &app.cfg, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot load clients: %s\n", err.msg);
-        store_close(writer);
-        return -1;
-    }
-    app_clients_watch_start(app.cfg.db_uri);
-    if (engine_create(writer, &app.engine, &err) < 0) {
-        fprintf(stderr, "fundgate: %s\n", err.msg);
-        store_close(writer);
-        return -1;
-    }
-    if (families_start(app.engine) < 0) {
-        fprintf(stderr, "fundgate: cannot start the families' periodic work\n");
-        return -1;
-    }
-    return 0;
-}
-
-static void serve_release(struct http_server *srv)
-{
-    if (srv)
-        http_server_stop(srv);
-    families_stop();
-    engine_destroy(app.engine);
-    app.engine = NULL;
-    pthread_mutex_lock(&app.readers_mu);
-    for (int i = 0; i < app.reader_count; i++)
-        store_close(app.readers[i]);
-    app.reader_count = 0;
-    pthread_mutex_unlock(&app.readers_mu);
-    app_clients_watch_stop();
-    app_clients_stop();
-    ratelimit_install(NULL);
-    ratelimit_destroy(app.limits);
-    app.limits = NULL;
-    if (app.tls_key)
-        explicit_bzero(app.tls_key, strlen(app.tls_key));
-    free(app.tls_key);
-    free(app.tls_cert);
-    app.tls_key = app.tls_cert = NULL;
-}
-
-/* The first lines on stdout: where the server listens; the admin token only
- * when it was generated now (shown == 1), otherwise where it is kept. */
-static void serve_announce(const struct app_config *cfg, uint16_t port, int shown)
-{
-    const char *scheme = app.tls_cert ? "https" : "http";
-    char store_shown[1024];
-    store_uri_redact(app.cfg.db_uri, store_shown, sizeof(store_shown)); /* no password shown */
-    printf("fundgate %s listening on %s://%s:%u (store %s)\n", FG_VERSION, scheme, cfg->host, port,
-           store_shown);
-    if (shown == 1)
-        printf("admin token (generated, printed this once): %s\n", admin_token_buf);
-    if (shown)
-        printf("admin token kept in %s/admin-token; console: %s://%s:%u/console/\n"
-               "try: curl -s -H \"Authorization: Bearer $(cat %s/admin-token)\" "
-               "'%s://%s:%u/admin/v1/accounts?uuid=c1'\n",
-               cfg->data_dir, scheme, cfg->host, port, cfg->data_dir, scheme, cfg->host, port);
-    fflush(stdout);
 }
 
 /* Read a PEM file of at most FG_TLS_PEM_BYTES_MAX bytes (malloc'd, NUL-terminated). */
@@ -572,7 +272,8 @@ static char *pem_read(const char *path, const char *flag)
 }
 
 /* HTTPS when --tls-cert and --tls-key are both given; -1 when unusable. */
-static int serve_tls(const struct app_config *cfg, struct http_server_config *hc)
+static int serve_tls(const struct api_config *cfg, struct app_tls *tls,
+                     struct http_server_config *hc)
 {
     if (!cfg->tls_cert && !cfg->tls_key)
         return 0;
@@ -580,18 +281,72 @@ static int serve_tls(const struct app_config *cfg, struct http_server_config *hc
         fprintf(stderr, "fundgate: --tls-cert and --tls-key go together\n");
         return -1;
     }
-    app.tls_cert = pem_read(cfg->tls_cert, "--tls-cert");
-    app.tls_key = app.tls_cert ? pem_read(cfg->tls_key, "--tls-key") : NULL;
-    if (!app.tls_key)
+    tls->cert = pem_read(cfg->tls_cert, "--tls-cert");
+    tls->key = tls->cert ? pem_read(cfg->tls_key, "--tls-key") : NULL;
+    if (!tls->key)
         return -1;
-    hc->tls_cert_pem = app.tls_cert;
-    hc->tls_key_pem = app.tls_key;
+    hc->tls_cert_pem = tls->cert;
+    hc->tls_key_pem = tls->key;
     return 0;
 }
 
-int app_serve(const struct app_config *cfg)
+/* Routes, bootstrap, HTTP: 0 with *srv listening, or -1 (said on stderr). */
+static int serve_listen(struct api *api, struct http_route *routes, struct app_tls *tls,
+                        struct http_server **srv)
 {
     struct fg_err err = {0};
+    const struct api_config *cfg = &api->cfg;
+    int route_count = app_routes_build(api, routes, APP_ROUTES_MAX);
+    struct api_bootstrap_section sections[APP_BOOTSTRAP_SECTIONS_MAX];
+    app_bootstrap_sections(sections, APP_BOOTSTRAP_SECTIONS_MAX);
+    if (cfg->bootstrap && app_bootstrap(cfg->bootstrap, sections, routes, route_count, &err) < 0) {
+        fprintf(stderr, "fundgate: bootstrap %s failed: %s\n", cfg->bootstrap, err.msg);
+        return -1;
+    }
+    struct http_server_config hc = {
+        .host = cfg->host,
+        .port = cfg->port,
+        .threads = cfg->threads,
+        .routes = routes,
+        .route_count = route_count,
+        .access_log = cfg->access_log,
+    };
+    if (serve_tls(cfg, tls, &hc) < 0)
+        return -1;
+    if (http_server_start(&hc, srv, &err) < 0) {
+        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The first lines on stdout: where the server listens; the admin token only
+ * when it was generated now (shown == 1), otherwise where it is kept. */
+static void serve_announce(struct api *api, struct http_server *srv, bool tls, int shown)
+{
+    const struct api_config *cfg = &api->cfg;
+    uint16_t port = http_server_port(srv);
+    const char *scheme = tls ? "https" : "http";
+    char store_shown[1024];
+    store_uri_redact(cfg->db_uri, store_shown, sizeof(store_shown)); /* no password shown */
+    printf("fundgate %s listening on %s://%s:%u (store %s)\n", FG_VERSION, scheme, cfg->host, port,
+           store_shown);
+    if (shown == 1)
+        printf("admin token (generated, printed this once): %s\n", api->admin_token);
+    if (shown)
+        printf("admin token kept in %s/admin-token; console: %s://%s:%u/console/\n"
+               "try: curl -s -H \"Authorization: Bearer $(cat %s/admin-token)\" "
+               "'%s://%s:%u/admin/v1/accounts?uuid=c1'\n",
+               cfg->data_dir, scheme, cfg->host, port, cfg->data_dir, scheme, cfg->host, port);
+    fflush(stdout);
+    fg_info(NULL, "listening on %s:%u", cfg->host, port);
+}
+
+int app_serve(const struct api_config *cfg)
+{
+    static struct api api; /* large (the readers, the registry's pointer): not on the stack */
+    static struct http_route routes[APP_ROUTES_MAX];
+    struct app_tls tls = {NULL, NULL};
     int exit_code = 1;
     struct http_server *srv = NULL;
 
@@ -604,44 +359,25 @@ int app_serve(const struct app_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     int shown = 0;
-    if (serve_prepare(cfg, &shown) < 0 || serve_open() < 0)
+    families_init();
+    if (serve_prepare(&api, cfg, &shown) < 0 || serve_open(&api) < 0 ||
+        serve_listen(&api, routes, &tls, &srv) < 0)
         goto out;
-    routes_build();
-    if (cfg->bootstrap && app_bootstrap(cfg->bootstrap, routes, route_count, &err) < 0) {
-        fprintf(stderr, "fundgate: bootstrap %s failed: %s\n", cfg->bootstrap, err.msg);
-        goto out;
-    }
-
-    struct http_server_config hc = {
-        .host = cfg->host,
-        .port = cfg->port,
-        .threads = cfg->threads,
-        .routes = routes,
-        .route_count = route_count,
-        .access_log = cfg->access_log,
-    };
-    if (serve_tls(cfg, &hc) < 0)
-        goto out;
-    if (http_server_start(&hc, &srv, &err) < 0) {
-        fprintf(stderr, "fundgate: cannot listen on %s:%u: %s\n", cfg->host, cfg->port, err.msg);
-        goto out;
-    }
-    uint16_t port = http_server_port(srv);
-    serve_announce(cfg, port, shown);
-    fg_info(NULL, "listening on %s:%u", cfg->host, port);
+    serve_announce(&api, srv, tls.cert != NULL, shown);
 
     int sig = 0;
     sigwait(&set, &sig);
     fg_info(NULL, "signal %d: draining", sig);
-    __atomic_store_n(&app.draining, true, __ATOMIC_RELAXED);
+    __atomic_store_n(&api.draining, true, __ATOMIC_RELAXED);
     http_server_quiesce(srv);
     shutdown_wait(srv);
-    families_stop(); /* its sweep is a command: before the engine stops */
-    engine_stop(app.engine);
+    families_stop(); /* their threads submit commands: before the engine stops */
+    engine_stop(api.engine);
     shutdown_wait(srv);
     exit_code = 0;
 out:
-    serve_release(srv);
+    serve_release(&api, srv, &tls);
+    families_fini();
     if (exit_code == 0)
         fg_info(NULL, "stopped cleanly");
     return exit_code;

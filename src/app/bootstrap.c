@@ -16,21 +16,6 @@
 
 #define BOOTSTRAP_ITEMS_MAX 100000
 
-const struct bootstrap_section bootstrap_sections[] = {
-    {"currencies", "POST", "/admin/v1/currencies"},
-    {"customers", "POST", "/admin/v1/customers"},
-    {"accounts", "POST", "/admin/v1/accounts"},
-    {"deposits", "POST", "/admin/v1/deposits"},
-    {"clients", "POST", "/admin/v1/clients"},
-    {"banks", "POST", "/admin/v1/customers/{uuid}/banks"},
-    {"rates", "POST", "/admin/v1/rates"},
-    {"rates_csv", "POST", "/admin/v1/rates/load"},
-    {"calendars", "POST", "/admin/v1/calendars/{currency}/holidays"},
-    {"withdrawal_rules", "POST", "/admin/v1/rules/withdrawal"},
-    {"operators", "POST", "/admin/v1/operators"},
-    {NULL, NULL, NULL},
-};
-
 struct waiter {
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -73,21 +58,22 @@ static bool expand_path(const char *tmpl, json_t *item, char *out, size_t cap)
     return true;
 }
 
-/* An item's "file" (rates_csv) is relative to the bootstrap file's directory. */
-static bool file_resolve(json_t *body, const char *dir)
+/* An item's file field (section.file_field) is relative to the bootstrap
+ * file's directory. */
+static bool file_resolve(json_t *body, const char *field, const char *dir)
 {
-    const char *f = json_string_value(json_object_get(body, "file"));
+    const char *f = json_string_value(json_object_get(body, field));
     if (!f || f[0] == '/' || !dir[0])
         return true;
     char full[FG_FILE_PATH_BYTES_MAX + 1];
     int n = snprintf(full, sizeof(full), "%s/%s", dir, f);
     if (n < 0 || (size_t)n >= sizeof(full))
         return false; /* never cut */
-    json_object_set_new(body, "file", json_string(full));
+    json_object_set_new(body, field, json_string(full));
     return true;
 }
 
-static int apply_item(const struct bootstrap_section *sec, int index, json_t *item,
+static int apply_item(const struct api_bootstrap_section *sec, int index, json_t *item,
                       const struct http_route *routes, int route_count, const char *dir,
                       struct fg_err *err)
 {
@@ -95,7 +81,7 @@ static int apply_item(const struct bootstrap_section *sec, int index, json_t *it
     json_t *body = json_deep_copy(item);
     if (!body)
         return fg_fail(err, -FG_ENOMEM, "out of memory");
-    if (strcmp(sec->key, "rates_csv") == 0 && json_is_object(body) && !file_resolve(body, dir)) {
+    if (sec->file_field && json_is_object(body) && !file_resolve(body, sec->file_field, dir)) {
         json_decref(body);
         return fg_fail(err, -FG_EBAD_FIELD, "%s[%d]: the file path is too long", sec->key, index);
     }
@@ -161,8 +147,8 @@ static json_t *doc_load(const char *path, struct fg_err *err)
     return doc;
 }
 
-int app_bootstrap(const char *path, const struct http_route *routes, int route_count,
-                  struct fg_err *err)
+int app_bootstrap(const char *path, const struct api_bootstrap_section *sections,
+                  const struct http_route *routes, int route_count, struct fg_err *err)
 {
     json_t *doc = doc_load(path, err);
     if (!doc)
@@ -177,8 +163,8 @@ int app_bootstrap(const char *path, const struct http_route *routes, int route_c
     json_object_foreach(doc, key, v)
     {
         bool known = false;
-        for (int i = 0; bootstrap_sections[i].key; i++)
-            known |= strcmp(key, bootstrap_sections[i].key) == 0;
+        for (int i = 0; sections[i].key; i++)
+            known |= strcmp(key, sections[i].key) == 0;
         if (!known && key[0] != '_') {
             rc = fg_fail(err, -FG_EUNKNOWN_FIELD, "%s: unknown section '%s'", path, key);
             goto out;
@@ -192,20 +178,20 @@ int app_bootstrap(const char *path, const struct http_route *routes, int route_c
         *slash = '\0';
     else
         dir[0] = '\0';
-    for (int i = 0; bootstrap_sections[i].key; i++) {
-        json_t *items = json_object_get(doc, bootstrap_sections[i].key);
+    for (int i = 0; sections[i].key; i++) {
+        json_t *items = json_object_get(doc, sections[i].key);
         if (!items)
             continue;
         if (!json_is_array(items) || json_array_size(items) > BOOTSTRAP_ITEMS_MAX) {
             rc = fg_fail(err, -FG_EBAD_FIELD, "%s: '%s' must be an array of at most %d items", path,
-                         bootstrap_sections[i].key, BOOTSTRAP_ITEMS_MAX);
+                         sections[i].key, BOOTSTRAP_ITEMS_MAX);
             goto out;
         }
         size_t j;
         json_t *item;
         json_array_foreach(items, j, item)
         {
-            rc = apply_item(&bootstrap_sections[i], (int)j, item, routes, route_count, dir, err);
+            rc = apply_item(&sections[i], (int)j, item, routes, route_count, dir, err);
             if (rc < 0)
                 goto out;
             applied++;

@@ -4,26 +4,21 @@
  * The file is {"currencies":[...], "customers":[...], "accounts":[...],
  * "deposits":[...], "clients":[...], ...}: each item is exactly the body the
  * admin plane takes, sent through the same routes as an internal request
- * (no token needed). Sections run in a fixed order (bootstrap_sections); an
- * object that exists already with the same content is fine, anything else
- * stops the start with the item's error.
+ * (no token needed). The sections are the families' (api/family.h), in the
+ * order the root lists them (app_bootstrap_sections); an object that exists
+ * already with the same content is fine, anything else stops the start with
+ * the item's error. A key the sections do not name is refused, unless it
+ * starts with '_' (a comment).
  */
 #ifndef FG_BOOTSTRAP_H
 #define FG_BOOTSTRAP_H
 
+#include "api/family.h"
 #include "core/errors.h"
 #include "http/http.h"
 
-struct bootstrap_section {
-    const char *key;    /* top-level key of the file */
-    const char *method; /* "POST" */
-    /* Path; "{field}" takes the item's field (removed from the body). */
-    const char *path;
-};
-
-extern const struct bootstrap_section bootstrap_sections[];
-
-int app_bootstrap(const char *path, const struct http_route *routes, int route_count,
-                  struct fg_err *err);
+/* sections: NULL-terminated (key NULL), applied in that order. */
+int app_bootstrap(const char *path, const struct api_bootstrap_section *sections,
+                  const struct http_route *routes, int route_count, struct fg_err *err);
 
 #endif

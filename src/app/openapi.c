@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/assets.h"
+#include "api/assets.h"
 
 static int openapi_get(struct http_req *req, void *ctx)
 {
@@ -46,13 +46,10 @@ static int root_get(struct http_req *req, void *ctx)
     return HTTP_DONE;
 }
 
-static const struct http_route routes[] = {
+const struct http_route app_openapi_routes[] = {
     {"GET", "/openapi.json", openapi_get, NULL, "openapi"},
     {"GET", "/", root_get, NULL, "root"},
 };
 
-const struct http_route *openapi_routes(int *count)
-{
-    *count = (int)(sizeof(routes) / sizeof(routes[0]));
-    return routes;
-}
+const int app_openapi_route_count =
+    (int)(sizeof(app_openapi_routes) / sizeof(app_openapi_routes[0]));

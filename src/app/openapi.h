@@ -7,6 +7,7 @@
 
 #include "http/http.h"
 
-const struct http_route *openapi_routes(int *count);
+extern const struct http_route app_openapi_routes[];
+extern const int app_openapi_route_count;
 
 #endif

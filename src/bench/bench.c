@@ -100,8 +100,7 @@ static int bench_run(struct engine_cmd *ec, struct store *s, int64_t now_ms)
     uint8_t hash[FG_SHA256_BYTES] = {0};
     memcpy(hash, &c->n, sizeof(c->n));
     static const char answer[] = "{\"code\":\"0\",\"msg\":\"success\",\"data\":{}}";
-    return idem_put(s, "bench", key, hash, 1, 200, answer, sizeof(answer) - 1, t.id, now_ms,
-                    NULL);
+    return idem_put(s, "bench", key, hash, 1, 200, answer, sizeof(answer) - 1, t.id, now_ms, NULL);
 }
 
 static void bench_done(struct engine_cmd *ec, int status)
@@ -142,8 +141,8 @@ static int setup_store(struct bench_cfg *cfg, const char *path)
         snprintf(owner, sizeof(owner), "b%d", i);
         rc = ledger_account_open(s, owner, "wallet", "USD", LEDGER_ACCT_CUSTOMER, 1, &a, &err);
         cfg->account_ids[i] = a.id;
-        struct ledger_transfer t = {.debit_id = cash.id, .credit_id = a.id,
-                                    .amount = BENCH_FUNDING};
+        struct ledger_transfer t = {
+            .debit_id = cash.id, .credit_id = a.id, .amount = BENCH_FUNDING};
         strcpy(t.currency, "USD");
         strcpy(t.kind, "deposit");
         if (rc == 0)
@@ -168,7 +167,8 @@ static int run_engine(struct bench_cfg *cfg, const char *path, int64_t *elapsed_
     struct fg_err err = {0};
     struct store *s;
     struct engine *e;
-    if (store_open(path, false, &s, &err) < 0 || engine_create(s, &e, &err) < 0) {
+    if (store_open(path, false, &s, &err) < 0 || engine_create(s, &e, &err) < 0 ||
+        engine_job_add(e, &engine_job_hold_expiry) < 0) {
         fprintf(stderr, "bench: %s\n", err.msg);
         return -1;
     }
@@ -183,12 +183,15 @@ static int run_engine(struct bench_cfg *cfg, const char *path, int64_t *elapsed_
         for (int i = 0; i < wave; i++) {
             /* bench_run refuses nothing it wrote (a refused transfer leaves
              * nothing behind), so it needs no savepoint, like an execute. */
-            cmds[i] = (struct bench_cmd){.ec = {.run = bench_run,
-                                                .done = bench_done,
-                                                .savepoint_free = true},
-                                         .cfg = cfg, .n = cfg->key_seq++, .mu = &mu, .cv = &cv,
-                                         .pending = &pending};
-            FG_ASSERT(engine_submit(e, &cmds[i].ec) == 0);
+            cmds[i] = (struct bench_cmd){
+                .ec = {.run = bench_run, .done = bench_done, .savepoint_free = true},
+                .cfg = cfg,
+                .n = cfg->key_seq++,
+                .mu = &mu,
+                .cv = &cv,
+                .pending = &pending};
+            int rc = engine_submit(e, &cmds[i].ec);
+            FG_ASSERT(rc == 0); /* waves of at most a batch: the queue has room */
         }
         pthread_mutex_lock(&mu);
         while (pending > 0)
@@ -309,8 +312,7 @@ static int preload(const char *path, int64_t n)
         /* An odd wave leaves one side a unit short: even the pair with one more. */
         if (rc == 0 && (wave & 1))
             rc = store_exec_changes(
-                s,
-                "UPDATE accounts SET debits_posted = debits_posted - 1 WHERE id = ?",
+                s, "UPDATE accounts SET debits_posted = debits_posted - 1 WHERE id = ?",
                 STORE_ARGS(SA_INT(fx.id)), NULL, &err);
         if (rc == 0 && (wave & 1))
             rc = store_exec_changes(
@@ -341,94 +343,113 @@ static void usage(FILE *f)
                "store by N journal rows and N idempotency records (for the growth run).\n");
 }
 
-int bench_main(int argc, char **argv)
+struct bench_args {
+    struct bench_cfg cfg;
+    const char *mode, *db;
+    int64_t preload_n;
+};
+
+/* One option: -1 to go on, else the exit code. */
+static int bench_option(int c, struct bench_args *a)
 {
-    static const struct option opts[] = {
-        {"dir", required_argument, NULL, 'd'},      {"transfers", required_argument, NULL, 'n'},
-        {"batch", required_argument, NULL, 'b'},    {"accounts", required_argument, NULL, 'a'},
-        {"random-keys", no_argument, NULL, 'r'},    {"mode", required_argument, NULL, 'm'},
-        {"preload", required_argument, NULL, 'p'},  {"db", required_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
-    int64_t preload_n = 0;
-    const char *db = NULL;
-    struct bench_cfg cfg = {.dir = "/tmp", .transfers = 100000, .batch = 1000, .accounts = 10000};
-    const char *mode = "both";
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            cfg.dir = optarg;
-            break;
-        case 'n':
-            cfg.transfers = atoll(optarg);
-            break;
-        case 'b':
-            cfg.batch = atoi(optarg);
-            break;
-        case 'a':
-            cfg.accounts = atoi(optarg);
-            break;
-        case 'r':
-            cfg.random_keys = true;
-            break;
-        case 'm':
-            mode = optarg;
-            break;
-        case 'p':
-            preload_n = atoll(optarg);
-            break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
+    switch (c) {
+    case 'd':
+        a->cfg.dir = optarg;
+        return -1;
+    case 'n':
+        a->cfg.transfers = atoll(optarg);
+        return -1;
+    case 'b':
+        a->cfg.batch = atoi(optarg);
+        return -1;
+    case 'a':
+        a->cfg.accounts = atoi(optarg);
+        return -1;
+    case 'r':
+        a->cfg.random_keys = true;
+        return -1;
+    case 'm':
+        a->mode = optarg;
+        return -1;
+    case 'p':
+        a->preload_n = atoll(optarg);
+        return -1;
+    case 'D':
+        a->db = optarg;
+        return -1;
+    case 'h':
+        usage(stdout);
+        return 0;
     }
-    if (preload_n > 0 || db) {
-        if (preload_n < 1 || !db) {
-            usage(stderr);
-            return 2;
-        }
-        return preload(db, preload_n) < 0 ? 1 : 0;
-    }
-    if (cfg.transfers < 1 || cfg.batch < 1 || cfg.batch > 8190 || cfg.accounts < 2 ||
-        cfg.accounts > BENCH_ACCOUNTS_MAX) {
-        fprintf(stderr, "bench: need transfers >= 1, 1 <= batch <= 8190, 2 <= accounts <= %d\n",
-                BENCH_ACCOUNTS_MAX);
-        return 2;
-    }
-    cfg.account_ids = calloc((size_t)cfg.accounts, sizeof(int64_t));
+    usage(stderr);
+    return 2;
+}
+
+/* The engine and the plain loop, as the mode asks, and the line that says
+ * both rates. */
+static int run_modes(struct bench_cfg *cfg, const char *mode)
+{
     char path[1024];
     int64_t engine_ns = 0, plain_ns = 0;
     int rc = 0;
     bool both = strcmp(mode, "both") == 0;
     if (both || strcmp(mode, "engine") == 0) {
-        snprintf(path, sizeof(path), "%s/fundgate-bench-engine.db", cfg.dir);
-        rc = setup_store(&cfg, path);
+        snprintf(path, sizeof(path), "%s/fundgate-bench-engine.db", cfg->dir);
+        rc = setup_store(cfg, path);
         if (rc == 0)
-            rc = run_engine(&cfg, path, &engine_ns);
+            rc = run_engine(cfg, path, &engine_ns);
     }
     if (rc == 0 && (both || strcmp(mode, "plain") == 0)) {
-        snprintf(path, sizeof(path), "%s/fundgate-bench-plain.db", cfg.dir);
-        cfg.key_seq = 0;
-        rc = setup_store(&cfg, path);
+        snprintf(path, sizeof(path), "%s/fundgate-bench-plain.db", cfg->dir);
+        cfg->key_seq = 0;
+        rc = setup_store(cfg, path);
         if (rc == 0)
-            rc = run_plain(&cfg, path, &plain_ns);
+            rc = run_plain(cfg, path, &plain_ns);
     }
     if (rc == 0) {
-        int64_t er = rate_of(cfg.transfers, engine_ns), pr = rate_of(cfg.transfers, plain_ns);
+        int64_t er = rate_of(cfg->transfers, engine_ns), pr = rate_of(cfg->transfers, plain_ns);
         int64_t ratio_pct = pr > 0 ? er * 100 / pr : 0;
         printf("bench transfers=%lld batch=%d accounts=%d keys=%s engine=%lld/s plain=%lld/s "
                "ratio=%lld.%02lld\n",
-               (long long)cfg.transfers, cfg.batch, cfg.accounts,
-               cfg.random_keys ? "random" : "time-ordered", (long long)er, (long long)pr,
+               (long long)cfg->transfers, cfg->batch, cfg->accounts,
+               cfg->random_keys ? "random" : "time-ordered", (long long)er, (long long)pr,
                (long long)(ratio_pct / 100), (long long)(ratio_pct % 100));
     }
-    free(cfg.account_ids);
+    return rc;
+}
+
+int bench_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"dir", required_argument, NULL, 'd'},     {"transfers", required_argument, NULL, 'n'},
+        {"batch", required_argument, NULL, 'b'},   {"accounts", required_argument, NULL, 'a'},
+        {"random-keys", no_argument, NULL, 'r'},   {"mode", required_argument, NULL, 'm'},
+        {"preload", required_argument, NULL, 'p'}, {"db", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    struct bench_args a = {
+        .cfg = {.dir = "/tmp", .transfers = 100000, .batch = 1000, .accounts = 10000},
+        .mode = "both"};
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+        if ((rc = bench_option(c, &a)) >= 0)
+            return rc;
+    if (a.preload_n > 0 || a.db) {
+        if (a.preload_n < 1 || !a.db) {
+            usage(stderr);
+            return 2;
+        }
+        return preload(a.db, a.preload_n) < 0 ? 1 : 0;
+    }
+    struct bench_cfg *cfg = &a.cfg;
+    if (cfg->transfers < 1 || cfg->batch < 1 || cfg->batch > 8190 || cfg->accounts < 2 ||
+        cfg->accounts > BENCH_ACCOUNTS_MAX) {
+        fprintf(stderr, "bench: need transfers >= 1, 1 <= batch <= 8190, 2 <= accounts <= %d\n",
+                BENCH_ACCOUNTS_MAX);
+        return 2;
+    }
+    cfg->account_ids = calloc((size_t)cfg->accounts, sizeof(int64_t));
+    rc = run_modes(cfg, a.mode);
+    free(cfg->account_ids);
     return rc < 0 ? 1 : 0;
 }

@@ -36,8 +36,7 @@ int jsonx_parse_object(const char *body, size_t len, json_t **out, struct fg_err
     if (len > FG_HTTP_BODY_BYTES_MAX)
         return fg_fail(err, -FG_ETOO_LARGE, "body exceeds %d bytes", FG_HTTP_BODY_BYTES_MAX);
     if (jsonx_depth(body, len) > FG_JSON_DEPTH_MAX)
-        return fg_fail(err, -FG_ETOO_DEEP, "json nests deeper than %d levels",
-                       FG_JSON_DEPTH_MAX);
+        return fg_fail(err, -FG_ETOO_DEEP, "json nests deeper than %d levels", FG_JSON_DEPTH_MAX);
     json_error_t je;
     json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (!v)
@@ -94,8 +93,7 @@ int jsonx_str(json_t *obj, const char *key, bool required, size_t max_bytes, con
     if (n == 0)
         return fg_fail(err, -FG_EBAD_FIELD, "field '%s' must not be empty", key);
     if (n > max_bytes)
-        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is longer than %zu bytes", key,
-                       max_bytes);
+        return fg_fail(err, -FG_EBAD_FIELD, "field '%s' is longer than %zu bytes", key, max_bytes);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return fg_fail(err, -FG_EBAD_FIELD, "field '%s' contains a control character", key);
@@ -132,8 +130,8 @@ int jsonx_id(json_t *obj, const char *key, bool required, size_t max_bytes, cons
     return jsonx_id_chars(key, *out, err);
 }
 
-int jsonx_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
-              int64_t *out, struct fg_err *err)
+int jsonx_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max, int64_t *out,
+              struct fg_err *err)
 {
     json_t *v;
     int rc = field(obj, key, required, &v, err);
@@ -177,8 +175,8 @@ int jsonx_amount(json_t *obj, const char *key, bool required, int digits, int64_
     return 0;
 }
 
-int jsonx_enum(json_t *obj, const char *key, bool required, const char *const choices[],
-               int *index, struct fg_err *err)
+int jsonx_enum(json_t *obj, const char *key, bool required, const char *const choices[], int *index,
+               struct fg_err *err)
 {
     const char *s = NULL;
     int rc = jsonx_str(obj, key, required, 64, &s, err);
@@ -242,14 +240,29 @@ void jsonx_buf_str(struct jsonx_buf *b, const char *s)
         char esc[8];
         const char *short_esc = NULL;
         switch (*p) {
-        case '\\': short_esc = "\\\\"; break;
-        case '"': short_esc = "\\\""; break;
-        case '\b': short_esc = "\\b"; break;
-        case '\f': short_esc = "\\f"; break;
-        case '\n': short_esc = "\\n"; break;
-        case '\r': short_esc = "\\r"; break;
-        case '\t': short_esc = "\\t"; break;
-        default: break;
+        case '\\':
+            short_esc = "\\\\";
+            break;
+        case '"':
+            short_esc = "\\\"";
+            break;
+        case '\b':
+            short_esc = "\\b";
+            break;
+        case '\f':
+            short_esc = "\\f";
+            break;
+        case '\n':
+            short_esc = "\\n";
+            break;
+        case '\r':
+            short_esc = "\\r";
+            break;
+        case '\t':
+            short_esc = "\\t";
+            break;
+        default:
+            break;
         }
         if (short_esc) {
             jsonx_buf_raw(b, short_esc, 2);

@@ -39,16 +39,16 @@ int jsonx_id(json_t *obj, const char *key, bool required, size_t max_bytes, cons
 /* The character rule of jsonx_id on a value already read. */
 int jsonx_id_chars(const char *key, const char *v, struct fg_err *err);
 /* An integer number in [min, max]. */
-int jsonx_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max,
-              int64_t *out, struct fg_err *err);
+int jsonx_int(json_t *obj, const char *key, bool required, int64_t min, int64_t max, int64_t *out,
+              struct fg_err *err);
 int jsonx_bool(json_t *obj, const char *key, bool required, bool *out, struct fg_err *err);
 /* A decimal string amount with at most `digits` fraction digits, parsed
  * strictly (money_amount_parse). */
 int jsonx_amount(json_t *obj, const char *key, bool required, int digits, int64_t *out,
                  struct fg_err *err);
 /* One of the NULL-terminated choices; *index gets its position. */
-int jsonx_enum(json_t *obj, const char *key, bool required, const char *const choices[],
-               int *index, struct fg_err *err);
+int jsonx_enum(json_t *obj, const char *key, bool required, const char *const choices[], int *index,
+               struct fg_err *err);
 
 /* Dump compactly (insertion order) into a malloc'd buffer; NULL on OOM. */
 char *jsonx_dump(const json_t *v, size_t *len);

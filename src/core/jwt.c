@@ -2,15 +2,12 @@
 #include "core/jwt.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/assert.h"
 #include "core/limits.h"
+#include "core/sig.h"
 
 /* __int128 is a GNU extension; __extension__ keeps -Wpedantic quiet about it. */
 __extension__ typedef __int128 jwt_i128;
@@ -90,14 +87,6 @@ unsigned char *jwt_b64url_decode(const char *text, size_t len, size_t *out_len)
 bad:
     free(out);
     return NULL;
-}
-
-static void hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
-                        unsigned char out[32])
-{
-    unsigned int n = 0;
-    unsigned char *r = HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &n);
-    FG_ASSERT(r != NULL && n == 32);
 }
 
 /* Split and check the header; *dot2 is the offset of the second dot. */
@@ -181,9 +170,9 @@ int jwt_hs256_verify(const char *token, const void *key, size_t key_len, char **
     size_t slen = 0;
     const char *sig_text = token + dot2 + 1;
     unsigned char *sig = jwt_b64url_decode(sig_text, strlen(sig_text), &slen);
-    unsigned char mac[32];
-    hmac_sha256(key, key_len, token, dot2, mac);
-    bool ok = sig && slen == sizeof(mac) && CRYPTO_memcmp(sig, mac, sizeof(mac)) == 0;
+    uint8_t mac[SIG_SHA256_BYTES];
+    sig_hmac_sha256(key, key_len, token, dot2, mac);
+    bool ok = sig && sig_equal(sig, slen, mac, sizeof(mac));
     free(sig);
     if (!ok)
         return fg_fail(err, -FG_EUNAUTHORIZED, "token signature does not verify");
@@ -244,8 +233,8 @@ char *jwt_hs256_sign(const char *payload_json, const void *key, size_t key_len)
     memcpy(out, h, hl);
     out[hl] = '.';
     memcpy(out + hl + 1, p, pl);
-    unsigned char mac[32];
-    hmac_sha256(key, key_len, out, hl + 1 + pl, mac);
+    uint8_t mac[SIG_SHA256_BYTES];
+    sig_hmac_sha256(key, key_len, out, hl + 1 + pl, mac);
     char *s = jwt_b64url_encode(mac, sizeof(mac));
     if (!s) {
         free(out);

@@ -38,10 +38,15 @@
 #define FG_JSON_DEPTH_MAX 16          /* nesting of objects and arrays */
 #define FG_JSON_STRING_BYTES_MAX 4096 /* one string field, unless a field says less */
 
+/* Seams (issue 11): registries fixed at start-up */
+#define FG_ERROR_SPACES_MAX 8     /* error spaces of services and families (core/errors.h) */
+#define FG_IDEM_INFLIGHT_MAX 4096 /* request ids in the engine, tracked (api/api_idem.h) */
+
 /* Engine */
 #define FG_ENGINE_QUEUE_DEPTH_MAX 65536      /* commands waiting for the writer */
 #define FG_ENGINE_BATCH_MAX 8190             /* commands in one database transaction */
 #define FG_ENGINE_HOLD_EXPIRE_BATCH_MAX 1024 /* expired holds voided per writer turn */
+#define FG_ENGINE_JOBS_MAX 8                 /* periodic jobs of the writer (engine.h) */
 #define FG_ENGINE_CHECKPOINT_IDLE_MS 1000    /* checkpointer runs at least this often */
 #define FG_ENGINE_CHECKPOINT_PAGES 4096      /* log pages that make a commit ask for one */
 
@@ -49,7 +54,7 @@
 #define FG_STORE_STMT_CACHE_MAX 256   /* prepared statements cached per connection */
 #define FG_STORE_BUSY_TIMEOUT_MS 5000 /* wait for a locked database before EBUSY */
 #define FG_STORE_SAVEPOINT_NAME_BYTES_MAX 64
-#define FG_STORE_WAL_PAGES_MAX 65536 /* log pages before the writer checkpoints itself */
+#define FG_STORE_WAL_PAGES_MAX 65536  /* log pages before the writer checkpoints itself */
 #define FG_STORE_ARGS_MAX 64          /* arguments of one statement (PostgreSQL backend) */
 #define FG_STORE_PG_COLUMNS_MAX 64    /* columns of one result row (PostgreSQL backend) */
 #define FG_ENGINE_BATCH_RETRIES_MAX 3 /* re-runs of a batch after a serialization failure */
@@ -91,17 +96,17 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 
 /* TradeBoss webhooks (PROTOCOLS.md section B) */
 /* Lengths the vendor states, in characters (UTF-8 code points, issue 10). */
-#define FG_TB_USER_NAME_CHARS_MAX 48            /* userName */
-#define FG_TB_REQUEST_NO_CHARS_MAX 48           /* requestUniqueNo, reverseRequestUniqueNo */
-#define FG_TB_REMARK_CHARS_MAX 200              /* cancelRemark, metadata */
-#define FG_TB_LOG_TEXT_CHARS_MAX 200            /* descriptive text quoted in a log line */
-#define FG_TB_TIMESTAMP_WINDOW_S_MAX 86400      /* a client's timestamp_window_s */
-#define FG_TB_TRACE_BYTES_MAX 128               /* the `trace` header echoed in the envelope */
-#define FG_TB_ALLOW_CIDRS_MAX 32                /* CIDRs of an allow-listed client */
-#define FG_TB_SECRET_BYTES_MIN 16               /* HMAC secret of a signing client */
+#define FG_TB_USER_NAME_CHARS_MAX 48       /* userName */
+#define FG_TB_REQUEST_NO_CHARS_MAX 48      /* requestUniqueNo, reverseRequestUniqueNo */
+#define FG_TB_REMARK_CHARS_MAX 200         /* cancelRemark, metadata */
+#define FG_TB_LOG_TEXT_CHARS_MAX 200       /* descriptive text quoted in a log line */
+#define FG_TB_TIMESTAMP_WINDOW_S_MAX 86400 /* a client's timestamp_window_s */
+#define FG_TB_TRACE_BYTES_MAX 128          /* the `trace` header echoed in the envelope */
+#define FG_TB_ALLOW_CIDRS_MAX 32           /* CIDRs of an allow-listed client */
+#define FG_TB_SECRET_BYTES_MIN 16          /* HMAC secret of a signing client */
 #define FG_TB_SECRET_BYTES_MAX 256
-#define FG_TB_SKEW_MS_MAX (5 * 60 * 1000)       /* the X-Signature t vs our clock */
-#define FG_TB_CLIENT_CACHE_MAX 64               /* parsed client configs kept per process */
+#define FG_TB_SKEW_MS_MAX (5 * 60 * 1000) /* the X-Signature t vs our clock */
+#define FG_TB_CLIENT_CACHE_MAX 64         /* parsed client configs kept per process */
 
 /* Funds family: withdrawal orders v2 (issue 4) */
 #define FG_JWT_BYTES_MAX 4096      /* an X-Auth-Token */
@@ -110,10 +115,10 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_JWT_CLOCK_SKEW_S 300        /* an iat this far in the future is tolerated */
 #define FG_JWT_MAX_AGE_S_DEFAULT 86400 /* token_max_age_s unless the app says */
 #define FG_JWT_MAX_AGE_S_MAX (30 * 86400)
-#define FG_WD_REASON_CHARS_MAX 512           /* reject and appeal reasons, in characters */
-#define FG_WD_TEXT_CHARS_MAX 256 /* bank_address_details, bank_mark, in characters (issue 16) */
-#define FG_WD_FIELD_BYTES_MAX 256            /* a digital currency's address */
-#define FG_OMNIBUS_ID_BYTES_MAX 64           /* a customer's omnibus_account_id */
+#define FG_WD_REASON_CHARS_MAX 512 /* reject and appeal reasons, in characters */
+#define FG_WD_TEXT_CHARS_MAX 256   /* bank_address_details, bank_mark, in characters (issue 16) */
+#define FG_WD_FIELD_BYTES_MAX 256  /* a digital currency's address */
+#define FG_OMNIBUS_ID_BYTES_MAX 64 /* a customer's omnibus_account_id */
 #define FG_WD_HOLIDAYS_PER_REQUEST_MAX 400   /* dates in one POST .../holidays */
 #define FG_WD_HOLIDAYS_PER_CURRENCY_MAX 4000 /* dates kept per currency calendar */
 #define FG_WD_SETTLEMENT_DAYS_MAX 30         /* T+n */
@@ -122,8 +127,7 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_WD_APPEAL_DAYS_MAX 365
 #define FG_WD_LIST_LIMIT_DEFAULT 20 /* orders in one /order/v2/list page */
 #define FG_WD_LIST_LIMIT_MAX 100
-#define FG_WD_INFLIGHT_MAX 4096 /* creates being processed, tracked for 110027 */
-#define FG_WD_ROLES_MAX 8       /* roles of one operator */
+#define FG_WD_ROLES_MAX 8 /* roles of one operator */
 
 /* Signatures (core/sig.h, issue 12) */
 #define FG_SIG_RSA_BITS_MIN 2048 /* RSA keys taken for SHA256withRSA */

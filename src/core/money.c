@@ -21,6 +21,9 @@
  */
 #include "core/money.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "core/assert.h"
 #include "core/limits.h"
 
@@ -122,6 +125,66 @@ int money_amount_parse(const char *s, size_t len, int digits, int64_t *out, stru
         return fg_fail(err, -FG_EBAD_AMOUNT, "amount too large");
     *out = v;
     return 0;
+}
+
+int money_text_read(const char *s, size_t n, bool negative_ok, struct money_text *out,
+                    struct fg_err *err)
+{
+    struct decimal d;
+    bool neg = n > 0 && s[0] == '-';
+    if (neg && !negative_ok)
+        return fg_fail(err, -FG_EBAD_AMOUNT, "amount must not be negative");
+    int rc = decimal_scan(s + neg, n - neg, "amount", MONEY_INT_DIGITS_MAX, MONEY_TEXT_BYTES_MAX,
+                          -FG_EBAD_AMOUNT, &d, err);
+    if (rc < 0)
+        return rc;
+    if (n >= MONEY_TEXT_BYTES_MAX) /* only a long fraction gets here */
+        return fg_fail(err, -FG_EBAD_AMOUNT, "amount is longer than %d bytes",
+                       MONEY_TEXT_BYTES_MAX - 1);
+    out->negative = neg;
+    out->places = (int)d.frac_len;
+    memcpy(out->text, s, n);
+    out->text[n] = '\0';
+    return 0;
+}
+
+int money_text_minor(const struct money_text *t, int digits, bool zeros_ok, int64_t *out,
+                     struct fg_err *err)
+{
+    struct decimal d;
+    size_t n = strlen(t->text);
+    FG_ASSERT(digits >= 0 && digits <= FG_CURRENCY_DIGITS_MAX);
+    /* Read before: the grammar holds (a programmer error otherwise). */
+    int rc = decimal_scan(t->text + t->negative, n - t->negative, "amount", MONEY_INT_DIGITS_MAX,
+                          MONEY_TEXT_BYTES_MAX, -FG_EBAD_AMOUNT, &d, NULL);
+    FG_ASSERT(rc == 0);
+    for (size_t i = (size_t)digits; i < d.frac_len; i++)
+        if (!zeros_ok || d.frac_digits[i] != '0')
+            return fg_fail(err, -FG_EBAD_AMOUNT, "amount has more than %d fraction digits", digits);
+    if (d.frac_len > (size_t)digits)
+        d.frac_len = (size_t)digits;
+    int64_t v;
+    if (!decimal_value(&d, digits, &v))
+        return fg_fail(err, -FG_EBAD_AMOUNT, "amount too large");
+    *out = t->negative ? -v : v;
+    return 0;
+}
+
+void money_text_canon(const struct money_text *t, char *out, size_t cap)
+{
+    const char *in = t->text + t->negative;
+    FG_ASSERT(cap >= MONEY_TEXT_BYTES_MAX);
+    while (in[0] == '0' && in[1] && in[1] != '.')
+        in++;
+    int n = snprintf(out, cap, "%s%s", t->negative ? "-" : "", in);
+    char *dot = strchr(out, '.');
+    if (!dot)
+        return;
+    char *end = out + n - 1;
+    while (end > dot && *end == '0')
+        *end-- = '\0';
+    if (end == dot)
+        *dot = '\0';
 }
 
 size_t money_amount_format(int64_t v, int digits, char *buf, size_t cap)

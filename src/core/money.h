@@ -49,6 +49,36 @@ enum money_round {
  * to 0; callers that need a positive amount check it themselves. */
 int money_amount_parse(const char *s, size_t len, int digits, int64_t *out, struct fg_err *err);
 
+/*
+ * Amount text as a partner sends it (issue 11: the one reader of amount text
+ * on the partner routes, which keep the text until they know the currency):
+ * ^-?[0-9]{1,18}(\.[0-9]+)?$, the '-' only where the caller allows it (a
+ * protocol that refuses negatives with a code of its own reads them first).
+ */
+#define MONEY_TEXT_BYTES_MAX 40 /* "-", 18 digits, ".", up to 19 fraction digits, NUL */
+
+struct money_text {
+    bool negative;
+    int places;                      /* fraction digits as sent */
+    char text[MONEY_TEXT_BYTES_MAX]; /* as sent, sign included */
+};
+
+/* Read n bytes of s. 0, or -FG_EBAD_AMOUNT (err says why) when it is not
+ * such a text, has a '-' that negative_ok does not allow, or is
+ * MONEY_TEXT_BYTES_MAX bytes or longer. */
+int money_text_read(const char *s, size_t n, bool negative_ok, struct money_text *out,
+                    struct fg_err *err);
+/* Its value in minor units of a currency with `digits` fraction digits, the
+ * sign applied. Places beyond `digits` are refused, unless zeros_ok and they
+ * are all zeros ("100.00" is 100 JPY): -FG_EBAD_AMOUNT, as for a value that
+ * does not fit int64. */
+int money_text_minor(const struct money_text *t, int digits, bool zeros_ok, int64_t *out,
+                     struct fg_err *err);
+/* The canonical text of the value, for hashing: no leading zeros, no
+ * trailing fraction zeros, no point without digits after it ("0100.50" is
+ * "100.5", "-0.0" is "-0"). cap >= MONEY_TEXT_BYTES_MAX. */
+void money_text_canon(const struct money_text *t, char *out, size_t cap);
+
 /* Format v with exactly `digits` fraction digits into buf (cap >= MONEY_FORMAT_BYTES_MAX
  * is always enough). Returns the length written (excluding NUL). */
 size_t money_amount_format(int64_t v, int digits, char *buf, size_t cap);

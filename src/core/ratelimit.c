@@ -31,8 +31,6 @@ struct ratelimit {
     struct bucket b[]; /* slots = 2 * keys_max: a probe always ends at a free slot */
 };
 
-static struct ratelimit *installed;
-
 struct ratelimit *ratelimit_create(size_t keys_max)
 {
     FG_ASSERT(keys_max > 0 && keys_max <= FG_RATELIMIT_KEYS_MAX);
@@ -158,20 +156,4 @@ bool ratelimit_take_in(struct ratelimit *rl, const char *family, const char *key
     }
     pthread_mutex_unlock(&rl->mu);
     return v->allowed;
-}
-
-void ratelimit_install(struct ratelimit *rl)
-{
-    __atomic_store_n(&installed, rl, __ATOMIC_RELEASE);
-}
-
-struct ratelimit *ratelimit_installed(void)
-{
-    return __atomic_load_n(&installed, __ATOMIC_ACQUIRE);
-}
-
-bool ratelimit_take(const char *family, const char *key, int64_t now_ms,
-                    struct ratelimit_verdict *v)
-{
-    return ratelimit_take_in(ratelimit_installed(), family, key, now_ms, v);
 }

@@ -21,9 +21,9 @@
  * changes its rate and keeps its tokens (capped at the new burst).
  *
  * Threading: every function is thread-safe (one mutex per table; the work
- * under it is a hash probe and a few integer operations). The process table
- * for the hooks is installed once at start, before any request, and
- * uninstalled after the last one.
+ * under it is a hash probe and a few integer operations). The server's table
+ * is its context's (api/api.h: api->limits), created before any request and
+ * freed after the last one.
  */
 #ifndef FG_RATELIMIT_H
 #define FG_RATELIMIT_H
@@ -63,12 +63,5 @@ int ratelimit_set(struct ratelimit *rl, const char *family, const char *key,
 /* Take one token from (family, key) at now_ms. Returns v->allowed. */
 bool ratelimit_take_in(struct ratelimit *rl, const char *family, const char *key, int64_t now_ms,
                        struct ratelimit_verdict *v);
-
-/* The process's table, for the families' hooks (NULL: nothing is limited). */
-void ratelimit_install(struct ratelimit *rl);
-struct ratelimit *ratelimit_installed(void);
-/* ratelimit_take_in on the installed table. */
-bool ratelimit_take(const char *family, const char *key, int64_t now_ms,
-                    struct ratelimit_verdict *v);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * The queue is an intrusive singly linked list under one mutex: submitters
  * append at the tail, the writer takes up to FG_ENGINE_BATCH_MAX from the head.
- * Between batches the writer also voids expired holds (bounded per turn), and
+ * At the start of a batch the writer runs its periodic jobs (engine.h), and
  * it wakes at least every ENGINE_IDLE_WAKE_MS to do so when idle.
  *
  * Checkpoints: SQLite's default has the committing connection copy the log
@@ -58,6 +58,11 @@ struct engine {
     int pause_ms;          /* wait before taking the next batch */
     int fail_conflict_at;  /* commands until the one whose statement conflicts */
     bool retry;            /* the batch just rolled back is worth running again */
+    /* Periodic jobs: entries are written before job_count (under mu) moves
+     * past them and never change after; the writer reads the count under mu. */
+    const struct engine_job *jobs[FG_ENGINE_JOBS_MAX];
+    int64_t job_last_ms[FG_ENGINE_JOBS_MAX]; /* the writer's only; monotonic ms */
+    int job_count;
     bool stopping;
     bool stopped;
     bool started;
@@ -89,6 +94,20 @@ int engine_submit(struct engine *e, struct engine_cmd *cmd)
     if (wake)
         pthread_cond_signal(&e->cv);
     return 0;
+}
+
+int engine_job_add(struct engine *e, const struct engine_job *job)
+{
+    FG_ASSERT(job->run && job->budget > 0 && job->interval_ms >= 0);
+    pthread_mutex_lock(&e->mu);
+    int rc = e->job_count < FG_ENGINE_JOBS_MAX ? 0 : -FG_ELIMIT;
+    if (rc == 0) {
+        e->jobs[e->job_count] = job;
+        e->job_last_ms[e->job_count] = INT64_MIN;
+        e->job_count++;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return rc;
 }
 
 int64_t engine_queue_depth(struct engine *e)
@@ -258,22 +277,6 @@ int64_t engine_checkpoints(struct engine *e)
     return __atomic_load_n(&e->checkpoints, __ATOMIC_RELAXED);
 }
 
-static void expire_holds(struct engine *e, int64_t now_ms)
-{
-    struct fg_err err;
-    int expired = 0;
-    if (store_savepoint(e->store, "expire", &err) < 0)
-        return;
-    int rc = ledger_holds_expire(e->store, now_ms, FG_ENGINE_HOLD_EXPIRE_BATCH_MAX, &expired, &err);
-    if (rc < 0) {
-        fg_error(NULL, "hold expiry failed: %s", err.msg);
-        store_rollback_to(e->store, "expire", NULL);
-    } else if (expired) {
-        fg_info(NULL, "voided %d expired holds", expired);
-    }
-    store_release(e->store, "expire", NULL);
-}
-
 /* The batch cannot go on (engine.h, "After a store error"): roll it back;
  * unless it is worth running again (engine.h, "Retries"), every command of it
  * is answered unavailable. */
@@ -285,6 +288,54 @@ static int batch_abort(struct engine *e, int n, const char *why, const char *det
              detail, n, e->retry ? "; it runs again" : "");
     store_rollback(e->store);
     return -FG_ESTORE;
+}
+
+const struct engine_job engine_job_hold_expiry = {
+    .name = "hold_expiry",
+    .run = ledger_holds_expire,
+    .budget = FG_ENGINE_HOLD_EXPIRE_BATCH_MAX,
+};
+
+/* One job in its own savepoint: 0, or the batch's abort when the transaction
+ * did not survive (a failed job alone is rolled back to its savepoint). */
+static int job_run(struct engine *e, const struct engine_job *job, int64_t now_ms, int n)
+{
+    struct fg_err err = {0};
+    int done = 0;
+    if (store_savepoint(e->store, "job", &err) < 0)
+        return store_txn_active(e->store) ? 0
+                                          : batch_abort(e, n, "a job's SAVEPOINT failed", err.msg);
+    if (job->run(e->store, now_ms, job->budget, &done, &err) < 0) {
+        fg_error(NULL, "periodic job %s failed: %s", job->name, err.msg);
+        if (store_rollback_to(e->store, "job", &err) < 0)
+            return batch_abort(e, n, "ROLLBACK TO after a job failed", err.msg);
+    } else if (done) {
+        fg_info(NULL, "periodic job %s: %d done", job->name, done);
+    }
+    if (store_release(e->store, "job", &err) < 0 || !store_txn_active(e->store))
+        return batch_abort(e, n, "a job left the transaction failed or ended", job->name);
+    return 0;
+}
+
+/* Each job whose interval has passed (engine.h, "Periodic jobs"). Intervals
+ * are measured on the monotonic clock: the wall clock may be set by tests
+ * (core/clock.h) and stand still, which must not stop the jobs. */
+static int jobs_run(struct engine *e, int64_t now_ms, int n)
+{
+    pthread_mutex_lock(&e->mu);
+    int count = e->job_count;
+    pthread_mutex_unlock(&e->mu);
+    int64_t mono_ms = fg_clock_mono_ns() / 1000000;
+    for (int i = 0; i < count; i++) {
+        const struct engine_job *job = e->jobs[i];
+        if (e->job_last_ms[i] != INT64_MIN && mono_ms - e->job_last_ms[i] < job->interval_ms)
+            continue;
+        e->job_last_ms[i] = mono_ms;
+        int rc = job_run(e, job, now_ms, n);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Arm the conflict fault for the command about to run, when it is the one. */
@@ -359,7 +410,7 @@ static int run_cmd_savepoint(struct engine *e, struct engine_cmd *c, int64_t now
     return 0;
 }
 
-/* BEGIN, hold expiry, every command, COMMIT: 0 when the batch committed. */
+/* BEGIN, the periodic jobs, every command, COMMIT: 0 when the batch committed. */
 static int batch_apply(struct engine *e, struct engine_cmd *first, int n)
 {
     struct fg_err err;
@@ -371,9 +422,8 @@ static int batch_apply(struct engine *e, struct engine_cmd *first, int n)
         fg_error(NULL, "engine begin failed: %s", err.msg);
         return status;
     }
-    expire_holds(e, now_ms);
-    if (!store_txn_active(e->store))
-        return batch_abort(e, n, "hold expiry left the transaction failed or ended", "store");
+    if ((status = jobs_run(e, now_ms, n)) < 0)
+        return status;
     for (struct engine_cmd *c = first; c; c = c->next) {
         status = c->savepoint_free && !c->needs_savepoint ? run_cmd_free(e, c, now_ms, n)
                                                           : run_cmd_savepoint(e, c, now_ms, n);

@@ -54,6 +54,20 @@
  *
  * Stop: engine_stop() refuses new commands (-FG_ESHUTDOWN), finishes and
  * commits every queued command, calls their done(), and joins the writer.
+ *
+ * Periodic jobs (issue 11): a bounded list (FG_ENGINE_JOBS_MAX) of work the
+ * writer does itself, at the start of a batch (and at least every
+ * ENGINE_IDLE_WAKE_MS when idle), each in its own savepoint, at most
+ * `budget` items a turn and at most once every `interval_ms`: hold expiry
+ * (engine_job_hold_expiry, added by the composition root), and what
+ * families add through their descriptors (FX settlement, outbox scheduling).
+ * A job must not wait on anything but the store: work that waits on the
+ * network (sending a notification) is recorded by the job and done by
+ * another thread, never on the writer. A failed job is logged and rolled
+ * back to its savepoint; the batch goes on (unless the transaction did not
+ * survive: then the batch is rolled back as after a store error above). A
+ * job's turn counts when it ran, whether or not its batch then committed: a
+ * batch run again does not run a job again before its interval.
  */
 #ifndef FG_ENGINE_H
 #define FG_ENGINE_H
@@ -80,12 +94,28 @@ struct engine_cmd {
     struct engine_cmd *next;
 };
 
+/* A periodic job: run(s, now_ms, budget, &done, err) inside the batch's
+ * transaction; done says how many items it handled (logged when > 0). */
+struct engine_job {
+    const char *name; /* for logs: "hold_expiry" */
+    int (*run)(struct store *s, int64_t now_ms, int budget, int *done, struct fg_err *err);
+    int budget;          /* items a turn, > 0 */
+    int64_t interval_ms; /* at least this long between two turns; 0: every batch */
+};
+
+/* Voids expired holds (ledger_holds_expire), FG_ENGINE_HOLD_EXPIRE_BATCH_MAX a
+ * turn, every batch. */
+extern const struct engine_job engine_job_hold_expiry;
+
 /* Start the writer thread over store (taken over). */
 int engine_create(struct store *writer, struct engine **out, struct fg_err *err);
 /* Queue a command: 0, or -FG_EOVERLOADED when FG_ENGINE_QUEUE_DEPTH_MAX are
  * waiting, or -FG_ESHUTDOWN after engine_stop began. On failure done() is not
  * called. */
 int engine_submit(struct engine *e, struct engine_cmd *cmd);
+/* Add a periodic job (static storage); -FG_ELIMIT past FG_ENGINE_JOBS_MAX.
+ * Thread-safe; usually before the first command. */
+int engine_job_add(struct engine *e, const struct engine_job *job);
 /* Submit and wait for done() (bootstrap, CLI, tests). Returns done's status or
  * the submit error. */
 int engine_run_sync(struct engine *e, struct engine_cmd *cmd);

@@ -105,12 +105,12 @@ struct http_req {
  * every path starting with `pattern` ("/order/v2/") renders the transport's
  * own refusals there (404, 405, 413, 414, and 400 for a malformed head) in its
  * envelope instead of the admin shape. The transport calls an owner's fn with
- * ctx pointing at a struct http_refusal; fn fills the response body (and may
- * add headers), and the transport then sets the HTTP status (the code's, or
- * 414 for a path too long). The longest matching prefix wins; a path no entry
- * owns gets http_req_error(). Owner entries never match a request. Write them
- * with HTTP_ROUTE_OWNER. A GET route also answers HEAD (same status and
- * headers, no body).
+ * ctx pointing at a struct http_refusal (whose route_ctx is the entry's own
+ * ctx); fn fills the response body (and may add headers), and the transport
+ * then sets the HTTP status (the code's, or 414 for a path too long). The
+ * longest matching prefix wins; a path no entry owns gets http_req_error().
+ * Owner entries never match a request. Write them with HTTP_ROUTE_OWNER. A
+ * GET route also answers HEAD (same status and headers, no body).
  */
 struct http_route {
     const char *method;  /* "GET", "POST", "PATCH", ...; NULL in an owner entry */
@@ -124,11 +124,12 @@ struct http_route {
 struct http_refusal {
     int code;        /* negative fg code: -FG_ENOT_FOUND, -FG_EMETHOD, -FG_ETOO_LARGE, ... */
     const char *msg; /* never NULL */
+    void *route_ctx; /* the owner entry's own ctx */
 };
 
-#define HTTP_ROUTE_OWNER(prefix, render)                                                           \
+#define HTTP_ROUTE_OWNER(prefix, render, ctx)                                                      \
     {                                                                                              \
-        NULL, (prefix), (render), NULL, NULL                                                       \
+        NULL, (prefix), (render), (ctx), NULL                                                      \
     }
 
 struct http_server_config {

@@ -131,7 +131,8 @@ void http_router_error(const struct http_route *routes, int count, struct http_r
             owner_len = plen;
         }
     }
-    struct http_refusal refusal = {.code = code, .msg = msg ? msg : fg_strerror(code)};
+    struct http_refusal refusal = {
+        .code = code, .msg = msg ? msg : fg_strerror(code), .route_ctx = owner ? owner->ctx : NULL};
     if (owner)
         owner->fn(req, &refusal);
     else

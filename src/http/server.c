@@ -111,7 +111,7 @@ struct http_server {
     bool quiesced;
     bool access_log;
     const char *tls_cert_pem, *tls_key_pem; /* the caller's, while the server runs */
-    int inflight; /* atomic */
+    int inflight;                           /* atomic */
 };
 
 struct conn_req {
@@ -467,7 +467,8 @@ static void req_cache_drain(void *unused)
 
 static void req_cache_key_create(void)
 {
-    FG_ASSERT(pthread_key_create(&req_cache_key, req_cache_drain) == 0);
+    int rc = pthread_key_create(&req_cache_key, req_cache_drain);
+    FG_ASSERT(rc == 0); /* a key per process: only exhaustion fails, at start */
 }
 
 static struct conn_req *conn_req_alloc(void)
@@ -731,8 +732,8 @@ static enum MHD_Result on_head(struct conn_req *cr, const char *url, const char 
 {
     struct MHD_Connection *conn = cr->req.conn;
     struct conn_ctx *cc = conn_ctx_of(conn);
-    if (!cc)
-        return MHD_NO; /* not watched (out of memory at accept): already shut down */
+    if (!cc) /* not watched (out of memory at accept): already shut down */
+        return MHD_NO;
     cr->query = cc->query; /* the request owns it from now on */
     cc->query = NULL;
     cr->req.query = cr->query;

@@ -59,7 +59,8 @@ int idem_update(struct store *s, const char *scope, const char *key, int state, 
 {
     int64_t changes = 0;
     int rc = store_exec_changes(
-        s, "UPDATE idem SET state = ?, status = ?, response = ?, ref = ? WHERE scope = ? AND key = ?",
+        s,
+        "UPDATE idem SET state = ?, status = ?, response = ?, ref = ? WHERE scope = ? AND key = ?",
         STORE_ARGS(SA_INT(state), SA_INT(status),
                    response ? SA_BLOB(response, response_len) : SA_NULL, SA_INT(ref),
                    SA_TEXT(scope), SA_TEXT(key)),

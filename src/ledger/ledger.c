@@ -98,6 +98,9 @@ static_assert((FG_WRITER_LIVE_ACCOUNTS_MAX & (FG_WRITER_LIVE_ACCOUNTS_MAX - 1)) 
 struct live_acct {
     struct ledger_account a;
     bool dirty;
+#ifndef NDEBUG
+    int64_t base[4]; /* the four totals as read or last written (live_pairs_check) */
+#endif
 };
 
 struct live {
@@ -116,7 +119,8 @@ static size_t live_slot_of(int64_t id)
 
 static struct live_acct *live_find(struct live *L, int64_t id)
 {
-    for (size_t i = live_slot_of(id);; i = (i + 1) & (LIVE_SLOTS - 1)) {
+    for (size_t i = live_slot_of(id), probes = 0;; i = (i + 1) & (LIVE_SLOTS - 1), probes++) {
+        FG_ASSERT(probes < LIVE_SLOTS); /* at most half full: a probe ends at an empty slot */
         int32_t k = L->slots[i];
         if (!k)
             return NULL;
@@ -141,9 +145,62 @@ static int by_account_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+#ifndef NDEBUG
+#define LIVE_PAIR_CURRENCIES_MAX 64
+
+static void live_base_set(struct live_acct *e)
+{
+    e->base[0] = e->a.debits_posted;
+    e->base[1] = e->a.credits_posted;
+    e->base[2] = e->a.debits_pending;
+    e->base[3] = e->a.credits_pending;
+}
+
+/* Debug builds, before a flush writes the totals: every transfer moved the
+ * same amount into a debit and a credit total of one currency, so per
+ * currency what the changed accounts gained in debits they gained in
+ * credits, posted and pending (the written fact is checked against the one
+ * it pairs with; reconcile checks it again from the journal). */
+static void live_pairs_check(const struct live *L)
+{
+    struct live_pair {
+        const char *currency;
+        money_i128 d[4];
+    } sum[LIVE_PAIR_CURRENCIES_MAX];
+    int n = 0;
+    for (int i = 0; i < L->dirty_count; i++) {
+        const struct live_acct *e = L->dirty[i];
+        int k = 0;
+        while (k < n && strcmp(sum[k].currency, e->a.currency) != 0)
+            k++;
+        if (k == n && n == LIVE_PAIR_CURRENCIES_MAX)
+            return; /* more currencies in one flush than the check holds: skip it */
+        if (k == n)
+            sum[n++] = (struct live_pair){.currency = e->a.currency};
+        int64_t now[4] = {e->a.debits_posted, e->a.credits_posted, e->a.debits_pending,
+                          e->a.credits_pending};
+        for (int t = 0; t < 4; t++)
+            sum[k].d[t] += (money_i128)now[t] - e->base[t];
+    }
+    for (int k = 0; k < n; k++)
+        FG_ASSERT(sum[k].d[0] == sum[k].d[1] && sum[k].d[2] == sum[k].d[3]);
+}
+#else
+static void live_base_set(struct live_acct *e)
+{
+    (void)e;
+}
+
+static void live_pairs_check(const struct live *L)
+{
+    (void)L;
+}
+#endif
+
 static int live_flush(void *ctx, struct store *s, struct fg_err *err)
 {
     struct live *L = ctx;
+    live_pairs_check(L);
     /* In id order: each UPDATE's page is the last one's or the next. */
     qsort(L->dirty, (size_t)L->dirty_count, sizeof(*L->dirty), by_account_id);
     for (int i = 0; i < L->dirty_count; i++) {
@@ -164,8 +221,10 @@ static int live_flush(void *ctx, struct store *s, struct fg_err *err)
     /* Only now: a flush that failed half way (a full disk that the transaction
      * survived) leaves every entry dirty, and the next flush writes them all
      * again (each UPDATE writes whole values, so twice is harmless). */
-    for (int i = 0; i < L->dirty_count; i++)
+    for (int i = 0; i < L->dirty_count; i++) {
         L->dirty[i]->dirty = false;
+        live_base_set(L->dirty[i]);
+    }
     L->dirty_count = 0;
     return 0;
 }
@@ -250,9 +309,10 @@ static int live_load(struct store *s, struct live *L, int64_t id, struct live_ac
     }
     e = &L->accts[L->count];
     *e = (struct live_acct){.a = a};
+    live_base_set(e);
     size_t i = live_slot_of(id);
-    while (L->slots[i])
-        i = (i + 1) & (LIVE_SLOTS - 1);
+    for (size_t probes = 0; L->slots[i]; probes++, i = (i + 1) & (LIVE_SLOTS - 1))
+        FG_ASSERT(probes < LIVE_SLOTS);
     L->slots[i] = ++L->count;
     *out = e;
     return 0;
@@ -347,7 +407,8 @@ static void acache_free(void *p)
 
 static void acache_key_create(void)
 {
-    FG_ASSERT(pthread_key_create(&acache_key, acache_free) == 0);
+    int rc = pthread_key_create(&acache_key, acache_free);
+    FG_ASSERT(rc == 0); /* a key per process: only exhaustion fails, at start */
 }
 
 static struct account_cache *acache_for(struct store *s)
@@ -387,7 +448,8 @@ int ledger_account_id_cached(struct store *s, const char *owner, const char *typ
     struct account_cache *c = acache_for(s);
     size_t i = account_slot(owner, type, currency);
     if (c)
-        for (; c->slots[i]; i = (i + 1) & (ACCOUNT_SLOTS - 1)) {
+        for (size_t probes = 0; c->slots[i]; probes++, i = (i + 1) & (ACCOUNT_SLOTS - 1)) {
+            FG_ASSERT(probes < ACCOUNT_SLOTS);
             struct account_key *e = c->slots[i];
             if (strcmp(e->owner, owner) == 0 && strcmp(e->type, type) == 0 &&
                 strcmp(e->currency, currency) == 0) {

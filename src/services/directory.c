@@ -81,6 +81,16 @@ int currency_create(struct store *s, const struct currency *c, int64_t now_ms, b
 #define CUSTOMER_COLS                                                                              \
     "uuid, user_name, name, app_id, company_id, base_currency, status, omnibus_account_id"
 
+const char *const customer_account_types[] = {"wallet", "securities", "futures", NULL};
+
+int customer_account_type_index(const char *type)
+{
+    for (int i = 0; customer_account_types[i]; i++)
+        if (strcmp(type, customer_account_types[i]) == 0)
+            return i;
+    return -1;
+}
+
 static int customer_row(void *ctx, struct store_row *row)
 {
     struct customer *c = ctx;
@@ -254,7 +264,8 @@ static void cache_free(void *p);
 
 static void tcache_key_create(void)
 {
-    FG_ASSERT(pthread_key_create(&tcache_key, cache_free) == 0);
+    int rc = pthread_key_create(&tcache_key, cache_free);
+    FG_ASSERT(rc == 0); /* a key per process: only exhaustion fails, at start */
 }
 
 static void cache_empty(struct dir_cache *c)
@@ -337,7 +348,8 @@ int customer_find_by_name_cached(struct store *s, int64_t company_id, const char
     size_t i = customer_slot(company_id, user_name);
     if (c) {
         /* At most half the slots are used, so a probe ends at an empty slot. */
-        for (; c->customers[i]; i = (i + 1) & (CUSTOMER_SLOTS - 1)) {
+        for (size_t probes = 0; c->customers[i]; probes++, i = (i + 1) & (CUSTOMER_SLOTS - 1)) {
+            FG_ASSERT(probes < CUSTOMER_SLOTS);
             struct customer *e = c->customers[i];
             if (e->company_id == company_id && strcmp(e->user_name, user_name) == 0) {
                 *out = *e;

@@ -43,6 +43,12 @@ int currency_create(struct store *s, const struct currency *c, int64_t now_ms, b
 /* ^[A-Z0-9]{2,16}$ */
 bool currency_code_valid(const char *code);
 
+/* The types of a customer's accounts, in this order (rule and operator masks
+ * use the positions as bits): wallet, securities, futures, NULL. */
+extern const char *const customer_account_types[];
+/* The position of type in customer_account_types; -1 when it is none. */
+int customer_account_type_index(const char *type);
+
 /* -FG_EUNKNOWN_CUSTOMER when absent. */
 int customer_get(struct store *s, const char *uuid, struct customer *out, struct fg_err *err);
 int customer_find_by_name(struct store *s, int64_t company_id, const char *user_name,

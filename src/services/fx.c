@@ -40,6 +40,7 @@
 
 #include "core/assert.h"
 #include "core/crypto.h"
+#include "core/sig.h"
 #include "ledger/ledger.h"
 #include "services/directory.h"
 #include "services/withdraw.h"
@@ -71,7 +72,7 @@ static bool uuid_new(int64_t now_ms, char out[FX_ID_BYTES])
         b[i] = (uint8_t)(ms >> (40 - 8 * i));
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x70); /* version 7 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10 */
-    fg_hex(b, sizeof(b), hex);
+    sig_hex_encode(b, sizeof(b), hex);
     snprintf(out, FX_ID_BYTES, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
              hex + 20);
     return true;

@@ -83,6 +83,7 @@
 #include "core/errors.h"
 #include "core/fxrate.h"
 #include "core/limits.h"
+#include "services/fx_errors.h"
 #include "services/withdraw_rules.h"
 
 struct store;

@@ -43,8 +43,13 @@
  *     receiver can deduplicate. (The signature headers change per try: they
  *     carry the try's time.)
  *
- * Families: a family registers how its rows are delivered (outbox_family_set)
- * before the dispatcher starts: prepare() gives the URL and the headers of a
+ * Where: the rows are this module's (below every family); the dispatcher is
+ * the outbox's entry in the family list (src/families/outbox/, its
+ * outbox_dispatch.c), started once the engine runs and stopped before it
+ * stops, since it goes through the engine, a layer services/ does not use.
+ *
+ * Families: a family registers how its rows are delivered (outbox_family_set,
+ * in its init) before the dispatcher starts: prepare() gives the URL and the headers of a
  * try (WorldFirst signs the body and the time with fundgate's key), acked()
  * reads the receiver's answer. A row of a family without one fails its tries.
  *
@@ -72,7 +77,6 @@
 #include "core/limits.h"
 
 struct store;
-struct engine;
 
 enum outbox_status { OUTBOX_PENDING = 0, OUTBOX_DELIVERED = 1, OUTBOX_DEAD = 2 };
 extern const char *const outbox_status_names[]; /* "pending", "delivered", "dead", NULL */
@@ -149,18 +153,18 @@ struct outbox_family {
     /* Did the receiver acknowledge? why (cap bytes) says what was wrong. */
     bool (*acked)(long http_status, const char *body, size_t len, char *why, size_t cap);
 };
-/* Register a family's delivery (before outbox_dispatcher_start; at most
- * FG_FX_FAMILIES_MAX families). */
+/* Register a family's delivery (in its init, before the dispatcher starts;
+ * at most FG_FX_FAMILIES_MAX families). */
 int outbox_family_set(const struct outbox_family *f);
 
-/* Start the dispatcher over a running engine, reading from db_uri on a
- * connection of its own (idempotent). Registers its metrics:
- * fundgate_outbox_pending, fundgate_outbox_oldest_pending_age_seconds,
- * fundgate_outbox_deliveries_total, fundgate_outbox_failures_total,
- * fundgate_outbox_dead_total. */
-int outbox_dispatcher_start(struct engine *e, const char *db_uri, struct fg_err *err);
-/* Stop it: tries in flight are cut short, unrecorded; joins every thread.
- * Call before the engine stops. Idempotent. */
-void outbox_dispatcher_stop(void);
+/* The columns outbox_row_read reads, in its order. */
+#define OUTBOX_ROW_COLUMNS                                                                         \
+    "id, notification_id, family, client_key, kind, ref, url, body, status, tries, next_ms, "      \
+    "last_ms, last_http, last_error, created_ms, done_ms"
+struct store_row;
+/* One row of a SELECT OUTBOX_ROW_COLUMNS into r (its body malloc'd). */
+int outbox_row_read(struct store_row *row, struct outbox_row *r);
+/* The delivery a family registered, or NULL. */
+const struct outbox_family *outbox_family_of(const char *name);
 
 #endif

@@ -20,18 +20,9 @@
 #include "services/fx.h"
 #include "store/store.h"
 
-const char *const wd_account_types[] = {"wallet", "securities", "futures", NULL};
 const char *const wd_roles[] = {"withdraw", "view", "api", NULL};
 const char *const wd_action_names[] = {"approve", "reject", "reopen", "paid",
                                        "failed",  "cancel", "appeal"};
-
-int wd_account_type_index(const char *type)
-{
-    for (int i = 0; wd_account_types[i]; i++)
-        if (strcmp(type, wd_account_types[i]) == 0)
-            return i;
-    return -1;
-}
 
 /* --- rules -------------------------------------------------------------- */
 
@@ -482,10 +473,18 @@ int withdraw_actor_check(struct store *s, const struct wd_actor *actor, const ch
 
 /* --- orders: create ----------------------------------------------------- */
 
-static bool fraction_too_long(const char *text, int digits)
+int wd_amount_parse(const char *text, const struct currency *cur, int64_t *out, struct fg_err *err)
 {
-    const char *dot = strchr(text, '.');
-    return dot && (int)strlen(dot + 1) > digits;
+    struct money_text t;
+    struct fg_err inner;
+    if (money_text_read(text, strlen(text), true, &t, &inner) < 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "'%.40s' is not a %.16s amount", text, cur->code);
+    if (t.places > cur->digits)
+        return fg_fail(err, -FG_EWD_AMOUNT_PRECISION, "%.16s amounts have %d fraction digits",
+                       cur->code, cur->digits);
+    if (money_text_minor(&t, cur->digits, false, out, &inner) < 0)
+        return fg_fail(err, -FG_EBAD_FIELD, "'%.40s' is not a %.16s amount", text, cur->code);
+    return 0;
 }
 
 /* Who creates the order (110015, 110014). Mode 1: a customer of the app,
@@ -543,7 +542,7 @@ static int check_customer(struct store *s, const struct wd_create_req *q,
     int rc = customer_get(s, q->uuid, cu, err);
     if (rc < 0)
         return rc; /* -FG_EUNKNOWN_CUSTOMER: 110002 */
-    int type = wd_account_type_index(q->account_type);
+    int type = customer_account_type_index(q->account_type);
     int64_t accounts = 0;
     if (type >= 0)
         rc =
@@ -639,8 +638,7 @@ static int check_amounts(const struct wd_create_req *q, const struct wd_rule *r,
     if (!q->fee[0])
         return 0;
     int64_t sent = 0;
-    if (fraction_too_long(q->fee, cur->digits) ||
-        money_amount_parse(q->fee, strlen(q->fee), cur->digits, &sent, NULL) < 0)
+    if (q->fee[0] == '-' || wd_amount_parse(q->fee, cur, &sent, NULL) < 0)
         return fg_fail(err, -FG_EWD_FEE_MISMATCH, "fee '%.32s' is not a %.16s amount", q->fee,
                        cur->code);
     if (sent > amount)
@@ -701,24 +699,6 @@ static int hold_create(struct store *s, int64_t now_ms, const struct wd_order *o
     return 0;
 }
 
-/* The amount as sent (its shape checked by the adapter): more fraction
- * digits than the currency has is 110216; a '-' gives a negative value,
- * refused with zero at the limits (110208). */
-static int create_amount(const struct wd_create_req *q, const struct currency *cur, int64_t *amount,
-                         struct fg_err *err)
-{
-    bool neg = q->amount[0] == '-';
-    const char *text = q->amount + neg;
-    if (fraction_too_long(text, cur->digits))
-        return fg_fail(err, -FG_EWD_AMOUNT_PRECISION, "%.16s amounts have %d fraction digits",
-                       cur->code, cur->digits);
-    if (money_amount_parse(text, strlen(text), cur->digits, amount, err) < 0)
-        return fg_fail(err, -FG_EBAD_FIELD, "field 'amount' is not a %.16s amount", cur->code);
-    if (neg)
-        *amount = -*amount;
-    return 0;
-}
-
 /* Base-currency amount and value day (110028, 110033). A conversion that
  * overflows has no usable rate: 110028, never a bare overflow. */
 static int create_base_and_value_day(struct store *s, int64_t now_ms, const struct currency *cur,
@@ -763,7 +743,7 @@ static int order_write(struct store *s, int64_t now_ms, const struct wd_create_r
     snprintf(o->request_id, sizeof(o->request_id), "%s", q->request_id);
     snprintf(o->uuid, sizeof(o->uuid), "%s", q->uuid);
     snprintf(o->account_type, sizeof(o->account_type), "%s",
-             wd_account_types[wd_account_type_index(q->account_type)]);
+             customer_account_types[customer_account_type_index(q->account_type)]);
     snprintf(o->status, sizeof(o->status), "pending_review");
     snprintf(o->client_bank_id, sizeof(o->client_bank_id), "%s", q->client_bank_id);
     o->mode = q->mode;
@@ -800,27 +780,14 @@ static int order_write(struct store *s, int64_t now_ms, const struct wd_create_r
     return rc;
 }
 
-int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req *q,
-                    struct wd_order *o, struct fg_err *err)
+/* Currency and precision (110004, 110024, 110025, 110216), flow permission
+ * (110012 when no rule, 110201), digital currency and clearing id (110212,
+ * 110213). */
+static int check_currency(struct store *s, const struct wd_create_req *q,
+                          struct ledger_account *acct, struct currency *cur, struct wd_rule *rule,
+                          int64_t *amount, struct fg_err *err)
 {
-    struct customer ini = {0}, cu;
-    struct wd_operator op = {0};
-    struct currency cur, base;
-    struct wd_rule rule;
-    struct ledger_account acct;
-    int64_t amount = 0, fee = 0;
-    int32_t value_day = 0;
-
-    /* Initiator and operator (110015, 110014). */
-    int rc = check_initiator(s, q, &ini, &op, err);
-    /* Customer and account (110002, 110003, 110034, 110035, 110005, 110029, 110006, 110009,
-     * 110008). */
-    if (rc == 0)
-        rc = check_customer(s, q, &ini, &op, &cu, err);
-    if (rc < 0)
-        return rc;
-    /* Currency and precision (110004, 110024, 110025, 110216). */
-    rc = ledger_account_find(s, q->uuid, q->account_type, q->currency, &acct, err);
+    int rc = ledger_account_find(s, q->uuid, q->account_type, q->currency, acct, err);
     if (rc == -FG_EUNKNOWN_ACCOUNT)
         return fg_fail(err,
                        strcmp(q->account_type, "wallet") == 0 ? -FG_EWD_WALLET_CURRENCY
@@ -828,51 +795,83 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
                        "%.64s has no %.16s account in %.16s", q->uuid, q->account_type,
                        q->currency);
     if (rc == 0)
-        rc = currency_get(s, q->currency, &cur, err);
+        rc = currency_get(s, q->currency, cur, err);
     if (rc == 0)
-        rc = create_amount(q, &cur, &amount, err);
-    /* Flow permission (110012 when no rule, 110201). */
+        rc = wd_amount_parse(q->amount, cur, amount, err);
     if (rc == 0)
-        rc = wd_rule_get(s, q->currency, &rule, err);
+        rc = wd_rule_get(s, q->currency, rule, err);
     if (rc < 0)
         return rc;
-    if (!(rule.account_types & (1u << wd_account_type_index(q->account_type))))
+    if (!(rule->account_types & (1u << customer_account_type_index(q->account_type))))
         return fg_fail(err, -FG_EWD_FLOW_FORBIDDEN, "%.16s accounts may not withdraw %.16s",
                        q->account_type, q->currency);
-    /* Digital currency and clearing id (110212, 110213). */
-    if (!cur.digital && (q->chain[0] || q->address[0]))
-        return fg_fail(err, -FG_EWD_NOT_DIGITAL, "%.16s is not a digital currency", cur.code);
-    if (cur.digital && (!q->chain[0] || !q->address[0]))
+    if (!cur->digital && (q->chain[0] || q->address[0]))
+        return fg_fail(err, -FG_EWD_NOT_DIGITAL, "%.16s is not a digital currency", cur->code);
+    if (cur->digital && (!q->chain[0] || !q->address[0]))
         return fg_fail(err, -FG_EWD_CLEARING_MISSING,
-                       "a %.16s withdrawal needs chain (or clearing_id) and address", cur.code);
-    /* Bank and payee (110037, 110038, 110207, 110214, 110215, 110206). */
-    if ((rc = check_bank(s, q, &cu, &cur, err)) < 0)
-        return rc;
-    /* Limits and fees (110208, 110204, 110205, 110209, 110210, 110211). */
-    if ((rc = check_amounts(q, &rule, &cur, amount, &fee, err)) < 0)
-        return rc;
-    /* Cooldown and pending review (110202, 110203). */
-    if ((rc = check_cooldown_pending(s, q, &rule, now_ms, err)) < 0)
-        return rc;
-    /* Funds (110013). */
-    if (ledger_account_available(&acct) < amount)
-        return fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "available balance is below the amount");
+                       "a %.16s withdrawal needs chain (or clearing_id) and address", cur->code);
+    return 0;
+}
+
+/* The order's amounts, currencies and value day (the base amount and value
+ * day: 110028, 110033). */
+static int order_fill(struct store *s, int64_t now_ms, const struct customer *cu,
+                      const struct currency *cur, const struct wd_rule *rule, int64_t amount,
+                      int64_t fee, struct wd_order *o, struct fg_err *err)
+{
+    struct currency base;
+    int32_t value_day = 0;
     memset(o, 0, sizeof(*o));
-    rc = currency_get(s, cu.base_currency, &base, err);
+    int rc = currency_get(s, cu->base_currency, &base, err);
     if (rc == 0)
-        rc = create_base_and_value_day(s, now_ms, &cur, &base, &rule, amount, o, &value_day, err);
+        rc = create_base_and_value_day(s, now_ms, cur, &base, rule, amount, o, &value_day, err);
     if (rc < 0)
         return rc;
-    snprintf(o->currency, sizeof(o->currency), "%s", cur.code);
-    o->digits = cur.digits;
+    snprintf(o->currency, sizeof(o->currency), "%s", cur->code);
+    o->digits = cur->digits;
     o->amount = amount;
     o->fee = fee;
     o->net_amount = amount - fee;
-    FG_ASSERT(o->net_amount > 0 && o->fee >= 0);
+    FG_ASSERT(o->net_amount > 0 && o->fee >= 0); /* check_amounts: 0 <= fee < amount */
     snprintf(o->base_currency, sizeof(o->base_currency), "%s", base.code);
     o->base_digits = base.digits;
     wd_date_format(value_day, o->value_day);
-    return order_write(s, now_ms, q, o, err);
+    return 0;
+}
+
+int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req *q,
+                    struct wd_order *o, struct fg_err *err)
+{
+    struct customer ini = {0}, cu;
+    struct wd_operator op = {0};
+    struct currency cur;
+    struct wd_rule rule;
+    struct ledger_account acct;
+    int64_t amount = 0, fee = 0;
+
+    /* Initiator and operator (110015, 110014). */
+    int rc = check_initiator(s, q, &ini, &op, err);
+    /* Customer and account (110002, 110003, 110034, 110035, 110005, 110029, 110006, 110009,
+     * 110008). */
+    if (rc == 0)
+        rc = check_customer(s, q, &ini, &op, &cu, err);
+    if (rc == 0)
+        rc = check_currency(s, q, &acct, &cur, &rule, &amount, err);
+    /* Bank and payee (110037, 110038, 110207, 110214, 110215, 110206). */
+    if (rc == 0)
+        rc = check_bank(s, q, &cu, &cur, err);
+    /* Limits and fees (110208, 110204, 110205, 110209, 110210, 110211). */
+    if (rc == 0)
+        rc = check_amounts(q, &rule, &cur, amount, &fee, err);
+    /* Cooldown and pending review (110202, 110203). */
+    if (rc == 0)
+        rc = check_cooldown_pending(s, q, &rule, now_ms, err);
+    /* Funds (110013). */
+    if (rc == 0 && ledger_account_available(&acct) < amount)
+        rc = fg_fail(err, -FG_EINSUFFICIENT_FUNDS, "available balance is below the amount");
+    if (rc == 0)
+        rc = order_fill(s, now_ms, &cu, &cur, &rule, amount, fee, o, err);
+    return rc == 0 ? order_write(s, now_ms, q, o, err) : rc;
 }
 
 /* --- orders: moves ------------------------------------------------------ */
@@ -939,6 +938,76 @@ static int bank_approved(struct store *s, const struct wd_order *o, struct fg_er
     return rc;
 }
 
+/* May actor make move a on order o? The owner alone appeals (110032); others
+ * as withdraw_actor_check says. An order of another app does not exist. */
+static int act_actor_check(struct store *s, const struct wd_order *o, enum wd_action a,
+                           const struct wd_actor *actor, struct fg_err *err)
+{
+    if (strcmp(o->app_id, actor->app_id) != 0)
+        return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", o->serial);
+    if (a != WD_APPEAL)
+        return withdraw_actor_check(s, actor, o->uuid, WD_ROLES_ACT, err);
+    struct customer me;
+    int rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
+    if (rc < 0 && rc != -FG_EUNKNOWN_CUSTOMER)
+        return rc;
+    if (rc < 0 || strcmp(me.uuid, o->uuid) != 0)
+        return fg_fail(err, -FG_EWD_APPEAL_AUTH, "only %.64s may appeal %.40s", o->uuid, o->serial);
+    return withdraw_omnibus_check(&me, actor, err);
+}
+
+/* The money of move a (the hold), or the appeal's own rules. */
+static int act_effect(struct store *s, int64_t now_ms, enum wd_action a, int64_t appeal_window_ms,
+                      struct wd_order *o, struct fg_err *err)
+{
+    switch (a) {
+    case WD_APPROVE:
+        return bank_approved(s, o, err);
+    case WD_REJECT:
+        return strcmp(o->status, "pending_review") == 0 ? hold_void(s, now_ms, o, err) : 0;
+    case WD_FAILED:
+    case WD_CANCEL:
+        return hold_void(s, now_ms, o, err);
+    case WD_PAID:
+        return hold_post(s, now_ms, o, err);
+    case WD_REOPEN:
+        return hold_create(s, now_ms, o, &o->hold_id, err);
+    case WD_APPEAL:
+        if (o->appeals >= 1)
+            return fg_fail(err, -FG_EWD_ORDER_STATE, "order %.40s was appealed already", o->serial);
+        if (now_ms > o->rejected_ms + appeal_window_ms)
+            return fg_fail(err, -FG_EWD_APPEAL_DEADLINE, "the appeal window of %.40s closed",
+                           o->serial);
+        return 0;
+    }
+    FG_ASSERT(!"withdraw_act: unknown action");
+    return -FG_EINTERNAL;
+}
+
+/* The order's new state, written. */
+static int act_record(struct store *s, int64_t now_ms, enum wd_action a, const char *reason,
+                      const char *to, struct wd_order *o, struct fg_err *err)
+{
+    if (a == WD_REJECT) {
+        snprintf(o->reason, sizeof(o->reason), "%s", reason ? reason : "");
+        o->rejected_ms = now_ms;
+    }
+    if (a == WD_APPEAL) {
+        snprintf(o->appeal_reason, sizeof(o->appeal_reason), "%s", reason ? reason : "");
+        o->appeals++;
+    }
+    snprintf(o->status, sizeof(o->status), "%s", to);
+    o->updated_ms = now_ms;
+    return store_exec_changes(
+        s,
+        "UPDATE funds_orders SET status = ?, hold_id = ?, reason = ?, appeal_reason = ?, "
+        "appeals = ?, rejected_ms = ?, updated_ms = ? WHERE id = ?",
+        STORE_ARGS(SA_TEXT(o->status), SA_INT(o->hold_id), SA_TEXT(o->reason),
+                   SA_TEXT(o->appeal_reason), SA_INT(o->appeals), SA_INT(o->rejected_ms),
+                   SA_INT(now_ms), SA_INT(o->id)),
+        NULL, err);
+}
+
 int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_action a,
                  const struct wd_actor *actor, const char *reason, int64_t appeal_window_ms,
                  struct wd_order *o, struct fg_err *err)
@@ -946,26 +1015,10 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
     const struct move *m = &moves[a];
     FG_ASSERT(m->action == a);
     int rc = withdraw_get(s, serial, o, err);
+    if (rc == 0 && actor)
+        rc = act_actor_check(s, o, a, actor, err);
     if (rc < 0)
         return rc;
-    if (actor && a == WD_APPEAL) {
-        struct customer me;
-        if (strcmp(o->app_id, actor->app_id) != 0)
-            return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
-        rc = customer_by_app_user(s, actor->app_id, actor->user_name, &me, NULL);
-        if (rc < 0 && rc != -FG_EUNKNOWN_CUSTOMER)
-            return rc;
-        if (rc < 0 || strcmp(me.uuid, o->uuid) != 0)
-            return fg_fail(err, -FG_EWD_APPEAL_AUTH, "only %.64s may appeal %.40s", o->uuid,
-                           serial);
-        if ((rc = withdraw_omnibus_check(&me, actor, err)) < 0)
-            return rc;
-    } else if (actor) {
-        if (strcmp(o->app_id, actor->app_id) != 0)
-            return fg_fail(err, -FG_EWD_ORDER_UNKNOWN, "no order %.40s", serial);
-        if ((rc = withdraw_actor_check(s, actor, o->uuid, WD_ROLES_ACT, err)) < 0)
-            return rc;
-    }
     /* The move was made already: a retry answers the order. An order in
      * pending_review was reopened only if it was appealed. */
     if (strcmp(o->status, m->to) == 0 && (a != WD_REOPEN || o->appeals > 0))
@@ -976,51 +1029,9 @@ int withdraw_act(struct store *s, int64_t now_ms, const char *serial, enum wd_ac
     if (!allowed)
         return fg_fail(err, -FG_EWD_ORDER_STATE, "order %.40s is %.16s; cannot %s", serial,
                        o->status, wd_action_names[a]);
-    switch (a) {
-    case WD_APPROVE:
-        rc = bank_approved(s, o, err);
-        break;
-    case WD_REJECT:
-        rc = strcmp(o->status, "pending_review") == 0 ? hold_void(s, now_ms, o, err) : 0;
-        break;
-    case WD_FAILED:
-    case WD_CANCEL:
-        rc = hold_void(s, now_ms, o, err);
-        break;
-    case WD_PAID:
-        rc = hold_post(s, now_ms, o, err);
-        break;
-    case WD_REOPEN:
-        rc = hold_create(s, now_ms, o, &o->hold_id, err);
-        break;
-    case WD_APPEAL:
-        if (o->appeals >= 1)
-            return fg_fail(err, -FG_EWD_ORDER_STATE, "order %.40s was appealed already", serial);
-        if (now_ms > o->rejected_ms + appeal_window_ms)
-            return fg_fail(err, -FG_EWD_APPEAL_DEADLINE, "the appeal window of %.40s closed",
-                           serial);
-        break;
-    }
-    if (rc < 0)
+    if ((rc = act_effect(s, now_ms, a, appeal_window_ms, o, err)) < 0)
         return rc;
-    if (a == WD_REJECT) {
-        snprintf(o->reason, sizeof(o->reason), "%s", reason ? reason : "");
-        o->rejected_ms = now_ms;
-    }
-    if (a == WD_APPEAL) {
-        snprintf(o->appeal_reason, sizeof(o->appeal_reason), "%s", reason ? reason : "");
-        o->appeals++;
-    }
-    snprintf(o->status, sizeof(o->status), "%s", m->to);
-    o->updated_ms = now_ms;
-    return store_exec_changes(
-        s,
-        "UPDATE funds_orders SET status = ?, hold_id = ?, reason = ?, appeal_reason = ?, "
-        "appeals = ?, rejected_ms = ?, updated_ms = ? WHERE id = ?",
-        STORE_ARGS(SA_TEXT(o->status), SA_INT(o->hold_id), SA_TEXT(o->reason),
-                   SA_TEXT(o->appeal_reason), SA_INT(o->appeals), SA_INT(o->rejected_ms),
-                   SA_INT(now_ms), SA_INT(o->id)),
-        NULL, err);
+    return act_record(s, now_ms, a, reason, m->to, o, err);
 }
 
 /* --- own-account transfers ---------------------------------------------- */

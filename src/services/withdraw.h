@@ -41,6 +41,7 @@
 #include "core/limits.h"
 #include "services/withdraw_rules.h"
 
+struct currency;
 struct customer;
 struct store;
 
@@ -52,9 +53,8 @@ struct store;
 
 enum wd_mode { WD_MODE_SELF = 1, WD_MODE_OPERATOR = 2, WD_MODE_SERVER = 3 };
 
-/* Account types as bits (rule and operator masks). */
-extern const char *const wd_account_types[]; /* wallet, securities, futures, NULL */
-int wd_account_type_index(const char *type); /* -1 when unknown */
+/* Account types as bits (rule and operator masks): the positions of
+ * customer_account_types (services/directory.h). */
 
 struct wd_rule {
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
@@ -62,7 +62,7 @@ struct wd_rule {
     struct wd_fee_rule fee;
     int64_t cooldown_s;
     struct wd_value_day_rule vd;
-    unsigned account_types; /* bit i: wd_account_types[i] may withdraw */
+    unsigned account_types; /* bit i: customer_account_types[i] may withdraw */
 };
 
 struct wd_bank {
@@ -79,7 +79,7 @@ struct wd_operator {
     char app_id[FG_NAME_BYTES_MAX + 1];
     char user_name[FG_NAME_BYTES_MAX + 1];
     unsigned roles;                   /* WD_ROLE_* */
-    unsigned account_types;           /* bit per wd_account_types */
+    unsigned account_types;           /* bit per customer_account_types */
     char status[WD_STATUS_BYTES_MAX]; /* active | disabled */
 };
 /* withdraw: creates orders in mode 2 (back office); view: reads; api: the
@@ -170,6 +170,11 @@ int wd_bank_get(struct store *s, const char *uuid, const char *client_bank_id, s
 int wd_holidays_add(struct store *s, const char *currency, const int32_t *days, int n,
                     int32_t through_day, int64_t now_ms, bool *created, int32_t *through_out,
                     int *count_out, struct fg_err *err);
+/* An amount as sent (its shape checked by the adapter, a '-' allowed: a
+ * negative value is refused with zero, 110208) in minor units of cur: more
+ * fraction digits than cur has is -FG_EWD_AMOUNT_PRECISION (110216, even
+ * zeros), anything else unreadable -FG_EBAD_FIELD. */
+int wd_amount_parse(const char *text, const struct currency *cur, int64_t *out, struct fg_err *err);
 /* A currency's calendar from `from_day` on (through_day -1: none);
  * cal->holidays is malloc'd (free it). Used by the FX core's value dates. */
 int wd_calendar_load(struct store *s, const char *currency, int32_t from_day,

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "core/errors.h"
+#include "services/withdraw_errors.h"
 
 #define WD_DATE_BYTES 11 /* "YYYY-MM-DD" and NUL */
 

@@ -139,8 +139,8 @@ static void test_walkthrough(void **state)
     assert_string_equal(fgh_str(j, "error.code"), "customer_not_active");
     json_decref(j);
     json_decref(fgh_admin_ok(s, "PATCH", "/admin/v1/customers/c1", "{\"status\":\"active\"}", 200));
-    json_decref(fgh_admin_ok(s, "PATCH", "/admin/v1/customers/nobody", "{\"status\":\"active\"}",
-                             404));
+    json_decref(
+        fgh_admin_ok(s, "PATCH", "/admin/v1/customers/nobody", "{\"status\":\"active\"}", 404));
     assert_available(s, "101.26");
     fgh_assert_reconciled(s);
 }
@@ -169,28 +169,63 @@ static void test_refusals(void **state)
         long status;
         const char *code;
     } cases[] = {
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1.001\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1e3\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"-1\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\" 1\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"0\"}", 400, "amount_not_positive"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1234567890123456789\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"92233720368547758.08\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":100}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"JPY\",\"amount\":\"1.5\"}", 400, "bad_amount"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1.00\",\"memo\":\"x\"}", 400, "unknown_field"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\"}", 400, "missing_field"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"bank\",\"currency\":\"USD\",\"amount\":\"1.00\"}", 400, "bad_field"},
-        {"{\"request_id\":\"x 1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1.00\"}", 400, "bad_field"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"EUR\",\"amount\":\"1.00\"}", 404, "unknown_currency"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c9\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1.00\"}", 404, "unknown_customer"},
-        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"securities\",\"currency\":\"USD\",\"amount\":\"1.00\"}", 404, "unknown_account"},
-        {"{\"request_id\":\"x1\",\"request_id\":\"x2\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1.00\"}", 400, "bad_json"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"1.001\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"1e3\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"-1\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\" 1\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"0\"}",
+         400, "amount_not_positive"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"1234567890123456789\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"92233720368547758.08\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":100}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"JPY\","
+         "\"amount\":\"1.5\"}",
+         400, "bad_amount"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"1.00\",\"memo\":\"x\"}",
+         400, "unknown_field"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\"}", 400,
+         "missing_field"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"bank\",\"currency\":\"USD\",\"amount\":"
+         "\"1.00\"}",
+         400, "bad_field"},
+        {"{\"request_id\":\"x "
+         "1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"USD\",\"amount\":\"1.00\"}",
+         400, "bad_field"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"EUR\","
+         "\"amount\":\"1.00\"}",
+         404, "unknown_currency"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c9\",\"type\":\"wallet\",\"currency\":\"USD\","
+         "\"amount\":\"1.00\"}",
+         404, "unknown_customer"},
+        {"{\"request_id\":\"x1\",\"uuid\":\"c1\",\"type\":\"securities\",\"currency\":\"USD\","
+         "\"amount\":\"1.00\"}",
+         404, "unknown_account"},
+        {"{\"request_id\":\"x1\",\"request_id\":\"x2\",\"uuid\":\"c1\",\"type\":\"wallet\","
+         "\"currency\":\"USD\",\"amount\":\"1.00\"}",
+         400, "bad_json"},
         {"{\"request_id\":\"x1\",", 400, "bad_json"},
         {"[1,2]", 400, "bad_json"},
-        {"{\"a\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}", 400, "too_deep"},          /* depth 17 */
-        {"{\"a\":[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}", 400, "unknown_field"},     /* 16: parsed */
+        {"{\"a\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}", 400, "too_deep"},    /* depth 17 */
+        {"{\"a\":[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}", 400, "unknown_field"}, /* 16: parsed */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct fgresp r;
@@ -229,14 +264,18 @@ static void test_refusals(void **state)
     fgh_assert_reconciled(s);
 
     /* Bad admin objects. */
-    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/currencies", "{\"code\":\"usd\",\"digits\":2}", 400));
-    json_decref(fgh_admin_ok(s, "POST", "/admin/v1/currencies", "{\"code\":\"XYZ\",\"digits\":9}", 400));
+    json_decref(
+        fgh_admin_ok(s, "POST", "/admin/v1/currencies", "{\"code\":\"usd\",\"digits\":2}", 400));
+    json_decref(
+        fgh_admin_ok(s, "POST", "/admin/v1/currencies", "{\"code\":\"XYZ\",\"digits\":9}", 400));
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/customers",
                              "{\"uuid\":\"c2\",\"user_name\":\"alice\",\"name\":\"Other\","
-                             "\"company_id\":7,\"base_currency\":\"USD\"}", 409));
+                             "\"company_id\":7,\"base_currency\":\"USD\"}",
+                             409));
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/customers",
                              "{\"uuid\":\"c2\",\"user_name\":\"bob\",\"name\":\"Bob\","
-                             "\"base_currency\":\"EUR\"}", 404));
+                             "\"base_currency\":\"EUR\"}",
+                             404));
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/accounts",
                              "{\"uuid\":\"c1\",\"type\":\"wallet\",\"currency\":\"EUR\"}", 404));
     json_decref(fgh_admin_ok(s, "POST", "/admin/v1/clients", "{\"family\":\"nope\"}", 400));

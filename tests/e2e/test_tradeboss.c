@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "families/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_auth.h"
 #include "harness.h"
 #include "store/store.h"
 

@@ -30,7 +30,6 @@
 #include "app/app.h"
 #include "app/bootstrap.h"
 #include "core/log.h"
-#include "families/families.h"
 
 #define ROUTES_MAX 128
 #define CALLS_MAX 4096
@@ -42,6 +41,7 @@ struct call {
 };
 
 static struct http_route table[ROUTES_MAX], probe_table[ROUTES_MAX];
+static struct api_bootstrap_section bootstrap_sections[APP_BOOTSTRAP_SECTIONS_MAX];
 static int table_count;
 static struct call calls[CALLS_MAX];
 static int call_count;
@@ -70,17 +70,14 @@ static int probe(struct http_req *req, void *ctx)
 
 static void setup(void)
 {
-    int n;
-    const struct http_route *r = admin_routes(&n);
-    for (int f = -1; f < 0 || families_routes[f]; f++) {
-        if (f >= 0)
-            r = families_routes[f](&n);
-        for (int i = 0; i < n && table_count < ROUTES_MAX; i++) {
-            table[table_count] = probe_table[table_count] = r[i];
-            probe_table[table_count].fn = probe;
-            table[table_count++].fn = record;
-        }
+    static struct http_route server[APP_ROUTES_MAX];
+    int n = app_routes_build(NULL, server, APP_ROUTES_MAX);
+    for (int i = 0; i < n && table_count < ROUTES_MAX; i++) {
+        table[table_count] = probe_table[table_count] = server[i];
+        probe_table[table_count].fn = probe;
+        table[table_count++].fn = record;
     }
+    app_bootstrap_sections(bootstrap_sections, APP_BOOTSTRAP_SECTIONS_MAX);
     fg_log_set_level(FG_LOG_ERROR);
     file_fd = memfd_create("bootstrap", 0);
     FUZZ_CHECK(file_fd >= 0, "memfd_create");
@@ -89,7 +86,7 @@ static void setup(void)
 
 /* The path of item under sec, the field taken out of body; false when the
  * item cannot make a request (not an object, field missing or not a string). */
-static bool expected_request(const struct bootstrap_section *sec, json_t *item, char **path,
+static bool expected_request(const struct api_bootstrap_section *sec, json_t *item, char **path,
                              json_t **body, bool *plain)
 {
     *plain = true;
@@ -197,7 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                "writing the file");
     call_count = 0;
     struct fg_err err = {0};
-    int rc = app_bootstrap(file_path, table, table_count, &err);
+    int rc = app_bootstrap(file_path, bootstrap_sections, table, table_count, &err);
 
     json_t *doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
     bool all_ok = false;

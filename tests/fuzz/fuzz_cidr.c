@@ -20,7 +20,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "families/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_auth.h"
 
 static bool reference_parse(const char *text, struct tb_cidr *out)
 {

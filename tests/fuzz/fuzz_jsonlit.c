@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "core/jsonlit.h"
-#include "families/yabandpay.h"
+#include "families/yabandpay/yabandpay.h"
 
 #define CAP 64
 

@@ -18,7 +18,6 @@
 #include "fuzz.h"
 
 #include "app/app.h"
-#include "families/families.h"
 #include "http/http.h"
 
 #define ROUTES_MAX 128
@@ -50,21 +49,12 @@ static void table_add(const struct http_route *r, int n)
     }
 }
 
+/* The server's own table (ops, admin, every family), as the root builds it. */
 static void table_build(void)
 {
-    static const struct http_route ops[] = {
-        {"GET", "/healthz", NULL, NULL, "healthz"},
-        {"GET", "/readyz", NULL, NULL, "readyz"},
-        {"GET", "/metrics", NULL, NULL, "metrics"},
-    };
-    int n;
-    table_add(ops, 3);
-    const struct http_route *r = admin_routes(&n);
-    table_add(r, n);
-    for (int i = 0; families_routes[i]; i++) {
-        r = families_routes[i](&n);
-        table_add(r, n);
-    }
+    static struct http_route server[APP_ROUTES_MAX];
+    int n = app_routes_build(NULL, server, APP_ROUTES_MAX);
+    table_add(server, n);
 }
 
 /* Split s on '/' into at most SEGMENTS_MAX (start, length) pairs; -1 if more. */

@@ -65,8 +65,8 @@
 #include "core/jwt.h"
 #include "core/log.h"
 #include "core/sig.h"
-#include "families/tradeboss_auth.h"
-#include "families/worldfirst_wire.h"
+#include "families/tradeboss/tradeboss_auth.h"
+#include "families/worldfirst/worldfirst_wire.h"
 
 #define NOW_MS 1767225600000LL /* 2026-01-01T00:00:00Z, a Thursday */
 #define ADMIN_TOKEN "fuzz-admin-token-0123456789abcdef"
@@ -391,7 +391,7 @@ static void reconcile_check(void)
 
 static void *serve(void *arg)
 {
-    const struct app_config *cfg = arg;
+    const struct api_config *cfg = arg;
     exit(app_serve(cfg)); /* returns only on a failed start */
 }
 
@@ -430,8 +430,8 @@ static void setup(void)
     fg_log_set_level(FG_LOG_ERROR);
     fg_clock_set_ms(NOW_MS);
     port = free_port();
-    static struct app_config cfg;
-    cfg = (struct app_config){.host = "127.0.0.1",
+    static struct api_config cfg;
+    cfg = (struct api_config){.host = "127.0.0.1",
                               .port = port,
                               .data_dir = data_dir,
                               .admin_token = ADMIN_TOKEN,

@@ -19,7 +19,7 @@
 #include <openssl/hmac.h>
 
 #include "core/limits.h"
-#include "families/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_auth.h"
 
 #define NOW_MS 1767225600000LL /* 2026-01-01T00:00:00Z */
 

@@ -20,7 +20,7 @@
 #include <jansson.h>
 #include <time.h>
 
-#include "families/worldfirst_wire.h"
+#include "families/worldfirst/worldfirst_wire.h"
 
 static void check_header(const char *h)
 {

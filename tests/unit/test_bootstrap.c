@@ -27,6 +27,11 @@ static const struct http_route routes[] = {
     {"POST", "/admin/v1/currencies", count, NULL, "currencies"},
 };
 
+static const struct api_bootstrap_section sections[] = {
+    {"currencies", "POST", "/admin/v1/currencies", NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
 /* A file of `pad` spaces, then text. */
 static void file_write(const char *path, size_t pad, const char *text)
 {
@@ -46,7 +51,7 @@ static int apply(size_t pad, const char *text, struct fg_err *err)
     close(fd);
     file_write(path, pad, text);
     applied = 0;
-    int rc = app_bootstrap(path, routes, 1, err);
+    int rc = app_bootstrap(path, sections, routes, 1, err);
     unlink(path);
     return rc;
 }
@@ -90,7 +95,7 @@ static void test_missing_file(void **state)
 {
     (void)state;
     struct fg_err err = {0};
-    assert_true(app_bootstrap("/nonexistent/fg-bootstrap.json", routes, 1, &err) < 0);
+    assert_true(app_bootstrap("/nonexistent/fg-bootstrap.json", sections, routes, 1, &err) < 0);
     assert_non_null(strstr(err.msg, "/nonexistent/fg-bootstrap.json"));
 }
 

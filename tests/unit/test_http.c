@@ -241,8 +241,8 @@ static const struct http_route routes[] = {
     {"GET", "/race/{}", race_handler, NULL, "race"},
     {"GET", "/bad", bad_handler, NULL, "bad"},
     {"GET", "/q", query_handler, NULL, "query"},
-    HTTP_ROUTE_OWNER("/fam/", fam_refusal),
-    HTTP_ROUTE_OWNER("/fam/deep/", deep_refusal),
+    HTTP_ROUTE_OWNER("/fam/", fam_refusal, NULL),
+    HTTP_ROUTE_OWNER("/fam/deep/", deep_refusal, NULL),
     {"POST", "/fam/x", size_handler, NULL, "fam_x"},
 };
 #define ROUTE_COUNT ((int)(sizeof(routes) / sizeof(routes[0])))

@@ -650,6 +650,69 @@ static void test_basis_points_table(void **state)
     }
 }
 
+/* money_text: the one reader of partner amount text (issue 11). */
+struct text_case {
+    const char *s;
+    bool negative_ok;
+    int rc;     /* of money_text_read */
+    int digits; /* for money_text_minor */
+    bool zeros_ok;
+    int minor_rc;
+    int64_t want;
+    const char *canon;
+};
+
+static const struct text_case text_cases[] = {
+    {"100", false, 0, 2, false, 0, 10000, "100"},
+    {"0100.50", false, 0, 2, false, 0, 10050, "100.5"},
+    {"100.00", false, 0, 0, true, 0, 100, "100"}, /* zeros beyond the currency: JPY */
+    {"100.50", false, 0, 0, true, -FG_EBAD_AMOUNT, 0, "100.5"},
+    {"100.00", false, 0, 0, false, -FG_EBAD_AMOUNT, 0, "100"}, /* Funds: refused (110216) */
+    {"-2.5", true, 0, 2, false, 0, -250, "-2.5"},
+    {"-0.0", true, 0, 2, false, 0, 0, "-0"},
+    {"-2.5", false, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL},
+    {"1e3", true, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL},
+    {" 1", true, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL},
+    {"1.", true, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL},
+    {"-", true, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL},
+    {"", true, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL},
+    {"+1", true, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL},
+    {"1234567890123456789", true, -FG_EBAD_AMOUNT, 0, false, 0, 0, NULL}, /* 19 digits */
+    {"999999999999999999", false, 0, 2, false, -FG_EBAD_AMOUNT, 0, "999999999999999999"},
+    {"92233720368547758.07", false, 0, 2, false, 0, INT64_MAX, "92233720368547758.07"},
+    {"1.0000000000000000000000", false, 0, 2, true, 0, 100, "1"}, /* 39 bytes */
+    {"1.00000000000000000000000000000000000000", false, -FG_EBAD_AMOUNT, 0, false, 0, 0,
+     NULL}, /* 40 */
+};
+
+static void test_money_text(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
+        const struct text_case *c = &text_cases[i];
+        struct money_text t;
+        struct fg_err err = {0};
+        int rc = money_text_read(c->s, strlen(c->s), c->negative_ok, &t, &err);
+        if (rc != c->rc)
+            fail_msg("case %zu '%s': read %d, want %d (%s)", i, c->s, rc, c->rc, err.msg);
+        if (rc < 0) {
+            assert_true(err.msg[0] != '\0');
+            continue;
+        }
+        char canon[MONEY_TEXT_BYTES_MAX];
+        money_text_canon(&t, canon, sizeof(canon));
+        assert_string_equal(canon, c->canon);
+        assert_string_equal(t.text, c->s);
+        int64_t v = 7;
+        rc = money_text_minor(&t, c->digits, c->zeros_ok, &v, &err);
+        if (rc != c->minor_rc || (rc == 0 && v != c->want))
+            fail_msg("case %zu '%s': minor %d %lld, want %d %lld", i, c->s, rc, (long long)v,
+                     c->minor_rc, (long long)c->want);
+        if (rc < 0)
+            assert_int_equal(v, 7); /* untouched */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -667,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_convert_table),
         cmocka_unit_test(test_convert_brackets_exact),
         cmocka_unit_test(test_basis_points_table),
+        cmocka_unit_test(test_money_text),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "app/app.h"
-#include "app/assets.h"
+#include "api/assets.h"
 
 #define PAIRS_MAX 256
 

@@ -1,5 +1,5 @@
 /*
- * test_tradeboss_auth.c - families/tradeboss_auth.c: CIDR parsing (IPv4, IPv6,
+ * test_tradeboss_auth.c - families/tradeboss/tradeboss_auth.c: CIDR parsing (IPv4, IPv6,
  * bare addresses, bad prefixes, host bits), matching (IPv4-mapped IPv6 peers),
  * and the X-Signature check (missing, malformed, wrong, expired, right, the
  * edges of the window).
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "core/limits.h"
-#include "families/tradeboss_auth.h"
+#include "families/tradeboss/tradeboss_auth.h"
 
 static struct sockaddr_storage peer4(const char *ip, socklen_t *len)
 {

@@ -1,5 +1,5 @@
 /*
- * test_tradeboss_fence.c - the TCC fence of families/tradeboss_fence.c: every
+ * test_tradeboss_fence.c - the TCC fence of families/tradeboss/tradeboss_fence.c: every
  * state x event pair against an expected table written out by hand, the
  * invariants (only NONE and APPLIED are ever left; money moves only on
  * RUN_EXECUTE and REVERSE; a tombstone never runs an execute), whole orderings
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "families/tradeboss_fence.h"
+#include "families/tradeboss/tradeboss_fence.h"
 
 #define N TB_FENCE_NONE
 #define AP TB_FENCE_APPLIED

@@ -19,7 +19,8 @@
 
 #include "core/errors.h"
 #include "core/sig.h"
-#include "families/worldfirst_wire.h"
+#include "families/worldfirst/worldfirst_wire.h"
+#include "services/fx_errors.h"
 
 /* --- the signature header ------------------------------------------------------------- */
 

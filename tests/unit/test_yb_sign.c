@@ -1,5 +1,5 @@
 /*
- * test_yb_sign.c - the YabandPay string to sign (families/yabandpay.h):
+ * test_yb_sign.c - the YabandPay string to sign (families/yabandpay/yabandpay.h):
  * the vendor's own example string rebuilt from its body, keys sorted by
  * byte value, numbers by their literal (1000.50 stays 1000.50), strings
  * decoded, nested values as written, and every refusal (a missing or
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "families/yabandpay.h"
+#include "families/yabandpay/yabandpay.h"
 
 static void assert_sign_string(const char *body, const char *want)
 {
