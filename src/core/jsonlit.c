@@ -39,7 +39,7 @@ static bool scan_string(const char *t, size_t len, size_t i, size_t *end, bool *
             return false;
         if (c == '\\') {
             *escaped = true;
-            i++; /* the escaped character; \uXXXX's digits are plain characters */
+            i++; /* the escaped character; a \u escape's four hex digits are plain characters */
         }
     }
     return false;

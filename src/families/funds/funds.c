@@ -203,6 +203,16 @@ int funds_authenticate(struct api *api, struct http_req *req, struct funds_auth 
     return authenticate(api, req, fg_clock_now_ms(), a, err);
 }
 
+bool funds_authenticate_or_answer(struct api *api, struct http_req *req, bool zh,
+                                  struct funds_auth *a)
+{
+    struct fg_err err = {0};
+    int rc = funds_authenticate(api, req, a, &err);
+    if (rc < 0)
+        funds_answer_in(req, zh, rc, NULL, &err);
+    return rc == 0;
+}
+
 int funds_fields(struct http_req *req, const struct field_spec *specs, void *dst,
                  struct fg_err *err)
 {

@@ -69,6 +69,10 @@ struct funds_auth {
 };
 int funds_authenticate(struct api *api, struct http_req *req, struct funds_auth *a,
                        struct fg_err *err);
+/* funds_authenticate, answering a refusal itself in the family's envelope:
+ * false when it answered (the handler then returns HTTP_DONE). */
+bool funds_authenticate_or_answer(struct api *api, struct http_req *req, bool zh,
+                                  struct funds_auth *a);
 /* An integer of the app's config, or dflt. */
 int64_t funds_cfg_int(json_t *app, const char *key, int64_t dflt);
 /* The body (empty is 110036, malformed 110001) read through specs into dst;

@@ -204,18 +204,15 @@ int funds_transfer_post(struct http_req *req, void *ctx)
     bool zh = funds_wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
-    int rc = funds_authenticate(api, req, &a, &err);
-    if (rc < 0) {
-        funds_answer_in(req, zh, rc, NULL, &err);
+    if (!funds_authenticate_or_answer(api, req, zh, &a))
         return HTTP_DONE;
-    }
     struct api_cmd *c =
         api_cmd_new(api, &funds_family, req, transfer_run, sizeof(struct transfer_cmd));
     struct transfer_cmd *t = c->data;
     c->data_free = transfer_free;
     t->actor = a.actor;
     t->zh = zh;
-    rc = funds_fields(req, transfer_fields, t, &err);
+    int rc = funds_fields(req, transfer_fields, t, &err);
     if (rc == 0)
         rc = transfer_flow_check(t, a.app, &err);
     json_decref(a.app);

@@ -163,11 +163,8 @@ int funds_create_post(struct http_req *req, void *ctx)
     bool zh = funds_wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
-    int rc = funds_authenticate(api, req, &a, &err);
-    if (rc < 0) {
-        funds_answer_in(req, zh, rc, NULL, &err);
+    if (!funds_authenticate_or_answer(api, req, zh, &a))
         return HTTP_DONE;
-    }
     struct api_cmd *c = api_cmd_new(api, &funds_family, req, create_run, sizeof(struct create_cmd));
     struct create_cmd *cc = c->data;
     c->data_free = create_free;
@@ -175,7 +172,7 @@ int funds_create_post(struct http_req *req, void *ctx)
     cc->q.actor = a.actor;
     create_app_settings(a.app, &cc->q);
     json_decref(a.app);
-    rc = funds_fields(req, create_fields, cc, &err);
+    int rc = funds_fields(req, create_fields, cc, &err);
     if (rc == 0)
         rc = create_hash(&cc->q, cc->idem.hash);
     if (rc == 0) {
@@ -385,11 +382,8 @@ static int act_post(struct api *api, struct http_req *req, enum wd_action action
     bool zh = funds_wants_zh(req);
     struct fg_err err = {0};
     struct funds_auth a;
-    int rc = funds_authenticate(api, req, &a, &err);
-    if (rc < 0) {
-        funds_answer_in(req, zh, rc, NULL, &err);
+    if (!funds_authenticate_or_answer(api, req, zh, &a))
         return HTTP_DONE;
-    }
     struct api_cmd *c = api_cmd_new(api, &funds_family, req, act_run, sizeof(struct act_cmd));
     struct act_cmd *ac = c->data;
     ac->actor = a.actor;
@@ -398,7 +392,7 @@ static int act_post(struct api *api, struct http_req *req, enum wd_action action
     ac->appeal_window_ms =
         funds_cfg_int(a.app, "appeal_days", FUNDS_APPEAL_DAYS_DEFAULT) * 86400000;
     json_decref(a.app);
-    rc = funds_fields(req, action == WD_APPEAL ? appeal_fields : cancel_fields, ac, &err);
+    int rc = funds_fields(req, action == WD_APPEAL ? appeal_fields : cancel_fields, ac, &err);
     if (rc < 0) {
         funds_answer_in(req, zh, rc, NULL, &err);
         return HTTP_DONE;
