@@ -45,9 +45,11 @@ static bool scan_string(const char *t, size_t len, size_t i, size_t *end, bool *
     return false;
 }
 
+/* A member's value lives inside its object, one level down: depth counts the
+ * object too, so jsonlit's bound is the whole text's, as jsonx_depth counts it. */
 static bool scan_nested(const char *t, size_t len, size_t i, size_t *end)
 {
-    int depth = 0;
+    int depth = 1;
     bool esc;
     while (i < len) {
         char c = t[i];
@@ -62,7 +64,7 @@ static bool scan_nested(const char *t, size_t len, size_t i, size_t *end)
             if (++depth > FG_JSON_DEPTH_MAX)
                 return false;
         } else if (c == '}' || c == ']') {
-            if (--depth == 0) {
+            if (--depth == 1) {
                 *end = i + 1;
                 return true;
             }

@@ -5,10 +5,13 @@
  * Properties:
  * - neither reads past the input nor fails but with a code;
  * - when jansson accepts the input as an object (no duplicate keys, within
- *   the member cap, no NUL byte: see below), jsonlit accepts it too, with the same members in the
+ *   the member cap, no NUL byte: see below) nested at most FG_JSON_DEPTH_MAX
+ *   deep as jsonx_depth counts, jsonlit accepts it too, with the same members in the
  *   same number, each found by its decoded key, of the kind jansson gives;
  *   an integer's literal reads back as jansson's integer, a string's raw
  *   text decodes to jansson's string;
+ * - when jansson accepts an object nested deeper, jsonlit refuses it
+ *   (-FG_EBAD_JSON): the two bounds are the same number;
  * - a string to sign, when there is one, holds user=, method= and time=.
  */
 #include "fuzz.h"
@@ -16,6 +19,8 @@
 #include <jansson.h>
 
 #include "core/jsonlit.h"
+#include "core/jsonx.h"
+#include "core/limits.h"
 #include "families/yabandpay/yabandpay.h"
 
 #define CAP 64
@@ -69,7 +74,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *doc = json_loadb(in, size, JSON_REJECT_DUPLICATES, NULL);
     /* jansson 2.14 takes `null\0,` as `null,` (a NUL right after a literal);
      * no JSON text holds a NUL, and jsonlit refusing one makes the body -3002. */
-    if (json_is_object(doc) && json_object_size(doc) <= CAP && !memchr(in, '\0', size)) {
+    bool deep = jsonx_depth(in, size) > FG_JSON_DEPTH_MAX;
+    if (json_is_object(doc) && deep)
+        FUZZ_CHECK(rc == -FG_EBAD_JSON, "nested deeper than %d, jsonlit %d", FG_JSON_DEPTH_MAX, rc);
+    if (json_is_object(doc) && !deep && json_object_size(doc) <= CAP && !memchr(in, '\0', size)) {
         FUZZ_CHECK(rc == 0 && (size_t)n == json_object_size(doc), "jansson took it, jsonlit %d",
                    rc);
         const char *key;
