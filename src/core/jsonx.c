@@ -37,6 +37,12 @@ int jsonx_parse_object(const char *body, size_t len, json_t **out, struct fg_err
         return fg_fail(err, -FG_ETOO_LARGE, "body exceeds %d bytes", FG_HTTP_BODY_BYTES_MAX);
     if (jsonx_depth(body, len) > FG_JSON_DEPTH_MAX)
         return fg_fail(err, -FG_ETOO_DEEP, "json nests deeper than %d levels", FG_JSON_DEPTH_MAX);
+    /* jansson 2.14 stops at a NUL byte after a value, so `{..}\0garbage` would
+     * read as `{..}`; no JSON text holds one, raw or in a string. */
+    const char *nul = memchr(body, '\0', len);
+    if (nul)
+        return fg_fail(err, -FG_EBAD_JSON, "body is not valid json: a NUL byte at offset %zu",
+                       (size_t)(nul - body));
     json_error_t je;
     json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (!v)

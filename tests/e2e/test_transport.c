@@ -229,6 +229,61 @@ static void admin_status(const char *path, long status, const char *code, const 
     fgresp_free(&r);
 }
 
+/* A POST whose body is body_len bytes, NUL bytes included. */
+static void raw_post_bytes(const char *path, const char *extra, const char *body, size_t body_len,
+                           struct raw_resp *r)
+{
+    char req[RAW_BYTES_MAX];
+    int n = snprintf(req, sizeof(req),
+                     "POST %s HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n%s"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     path, extra ? extra : "", body_len);
+    assert_true(n > 0 && (size_t)n + body_len < sizeof(req));
+    memcpy(req + n, body, body_len);
+    raw_exchange(req, (size_t)n + body_len, 5000, r);
+}
+
+/* jansson 2.14 reads `{..}\0garbage` as `{..}`: a body with a NUL byte was
+ * taken as the object before it on the admin, TradeBoss and Funds routes.
+ * It is not JSON; each family refuses it in its envelope, and nothing is stored. */
+static void test_nul_in_body(void **state)
+{
+    (void)state;
+    static const char cust[] = "{\"uuid\":\"nul1\",\"user_name\":\"nul1\",\"name\":\"N\","
+                               "\"base_currency\":\"USD\"}\0{}";
+    struct raw_resp r;
+    raw_post_bytes("/admin/v1/customers", "Authorization: Bearer " FGH_ADMIN_TOKEN "\r\n", cust,
+                   sizeof(cust) - 1, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(str_or(r.json, "error.code"), "bad_json");
+    assert_non_null(strstr(str_or(r.json, "error.message"), "NUL byte"));
+    raw_free(&r);
+    admin_status("/admin/v1/customers/nul1", 404, NULL, NULL);
+
+    char *tok = alice_token();
+    char auth[4200];
+    snprintf(auth, sizeof(auth), "X-Auth-Token: %s\r\n", tok);
+    static const char list[] = "{\"uuid\":\"c1\"}\0garbage";
+    raw_post_bytes("/order/v2/list", auth, list, sizeof(list) - 1, &r);
+    assert_funds_refusal(&r, 200, "Parameter error"); /* Funds answers its refusals with 200 */
+    free(tok);
+
+    /* TradeBoss: first the same body without the NUL, to show the call is good. */
+    static const char amount[] =
+        "{\"thirdServerCode\":\"fg\",\"userName\":\"alice\",\"currency\":\"USD\"}\0x";
+    char head[160];
+    snprintf(head, sizeof(head), "trace: tb-nul\r\ncompanyId: 7\r\ntimestamp: %lld\r\n",
+             (long long)fg_clock_now_ms());
+    raw_post_bytes("/api/cats-gateway/get-user-amount", head, amount, sizeof(amount) - 3, &r);
+    if (r.status != 200)
+        fprintf(stderr, "answer: %s\n", r.text);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_true(fgh_get(r.json, "ok")));
+    raw_free(&r);
+    raw_post_bytes("/api/cats-gateway/get-user-amount", head, amount, sizeof(amount) - 1, &r);
+    assert_tb_refusal(&r, 200, "tb-nul"); /* TradeBoss answers its refusals with 200 */
+}
+
 static void test_strict_queries(void **state)
 {
     (void)state;
@@ -528,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_family_envelopes), cmocka_unit_test(test_strict_queries),
         cmocka_unit_test(test_strict_head),      cmocka_unit_test(test_slowloris),
         cmocka_unit_test(test_idle_flood),       cmocka_unit_test(test_cli_integers),
+        cmocka_unit_test(test_nul_in_body),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

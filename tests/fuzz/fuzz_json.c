@@ -7,7 +7,8 @@
  *   same text, for every text jansson accepts (the scanner runs before the
  *   parser, so it must not be fooled by strings or escapes);
  * - jsonx_parse_object accepts exactly the JSON objects without duplicate
- *   keys and at most FG_JSON_DEPTH_MAX deep; too deep is -FG_ETOO_DEEP, other
+ *   keys, at most FG_JSON_DEPTH_MAX deep and without a NUL byte (jansson
+ *   reads `{}\0garbage` as `{}`); too deep is -FG_ETOO_DEEP, other
  *   refusals -FG_EBAD_JSON, each with a message;
  * - what it accepts dumps (jsonx_dump) to a text that reads back equal;
  * - the fast writer gives the same bytes as jsonx_dump for the same object
@@ -124,8 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *obj = NULL;
     struct fg_err err = {0};
     int rc = jsonx_parse_object(body, size, &obj, &err);
-    bool want =
-        ref && json_is_object(ref) && depth <= FG_JSON_DEPTH_MAX && size <= FG_HTTP_BODY_BYTES_MAX;
+    bool want = ref && json_is_object(ref) && depth <= FG_JSON_DEPTH_MAX &&
+                size <= FG_HTTP_BODY_BYTES_MAX && !memchr(body, '\0', size);
     FUZZ_CHECK((rc == 0) == want, "parse rc %d (%s), reference %s", rc, err.msg,
                want ? "accepts" : "refuses");
     if (rc == 0) {

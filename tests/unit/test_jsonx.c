@@ -67,11 +67,30 @@ static void test_buf_refuses(void **state)
     assert_string_equal(mem, "0123456789");
 }
 
+/* jansson 2.14 reads `{"a":1}\0{"b":2}` as {"a":1}: a body with a NUL byte,
+ * after the object or inside it, is not JSON and is refused whole. */
+static void test_parse_refuses_nul(void **state)
+{
+    (void)state;
+    json_t *o = NULL;
+    struct fg_err err = {0};
+    static const char after[] = "{\"a\":1}\0{\"b\":2}";
+    assert_int_equal(jsonx_parse_object(after, sizeof(after) - 1, &o, &err), -FG_EBAD_JSON);
+    assert_null(o);
+    assert_non_null(strstr(err.msg, "NUL byte at offset 7"));
+    static const char inside[] = "{\"a\":null\0}";
+    assert_int_equal(jsonx_parse_object(inside, sizeof(inside) - 1, &o, &err), -FG_EBAD_JSON);
+    assert_int_equal(jsonx_parse_object(after, 7, &o, &err), 0); /* the same object, no NUL */
+    assert_non_null(o);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_matches_jansson),
         cmocka_unit_test(test_buf_refuses),
+        cmocka_unit_test(test_parse_refuses_nul),
     };
     return cmocka_run_group_tests_name("jsonx", tests, NULL, NULL);
 }

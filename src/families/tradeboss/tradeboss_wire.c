@@ -263,7 +263,10 @@ int tb_body_parse(struct http_req *req, json_t **body, bool *repaired, struct fg
     bool changed = false;
     if (utf8_json_repair(req->body, req->body_len, &fixed, &n, &changed) < 0)
         return fg_fail(err, -FG_ENOMEM, "out of memory");
-    json_t *v = changed ? json_loadb(fixed, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *v = NULL;
+    struct fg_err again = {0};
+    if (changed) /* the same strict reader: depth, NUL bytes, duplicate keys */
+        (void)jsonx_parse_object(fixed, n, &v, &again);
     free(fixed);
     if (!json_is_object(v)) {
         json_decref(v);
