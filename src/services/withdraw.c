@@ -542,6 +542,11 @@ static int check_customer(struct store *s, const struct wd_create_req *q,
     int rc = customer_get(s, q->uuid, cu, err);
     if (rc < 0)
         return rc; /* -FG_EUNKNOWN_CUSTOMER: 110002 */
+    /* Another app's customer answers 110029 before anything of its state
+     * (accounts, status, owner) can show through the codes that follow. */
+    if (strcmp(cu->app_id, q->actor.app_id) != 0)
+        return fg_fail(err, -FG_EWD_OTHER_APP, "customer %.64s is not of app %.64s", cu->uuid,
+                       q->actor.app_id);
     int type = customer_account_type_index(q->account_type);
     int64_t accounts = 0;
     if (type >= 0)
@@ -564,9 +569,6 @@ static int check_customer(struct store *s, const struct wd_create_req *q,
     if (ini->uuid[0] && strcmp(ini->uuid, cu->uuid) != 0)
         return fg_fail(err, -FG_EWD_INITIATOR_MISMATCH, "initiator %.64s is not %.64s", ini->uuid,
                        cu->uuid);
-    if (strcmp(cu->app_id, q->actor.app_id) != 0)
-        return fg_fail(err, -FG_EWD_OTHER_APP, "customer %.64s is not of app %.64s", cu->uuid,
-                       q->actor.app_id);
     if ((rc = withdraw_omnibus_check(cu, &q->actor, err)) < 0)
         return rc;
     if (op->user_name[0] && !(op->account_types & (1u << type)))
@@ -851,7 +853,7 @@ int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req 
 
     /* Initiator and operator (110015, 110014). */
     int rc = check_initiator(s, q, &ini, &op, err);
-    /* Customer and account (110002, 110003, 110034, 110035, 110005, 110029, 110006, 110009,
+    /* Customer and account (110002, 110029, 110003, 110034, 110035, 110005, 110006, 110009,
      * 110008). */
     if (rc == 0)
         rc = check_customer(s, q, &ini, &op, &cu, err);

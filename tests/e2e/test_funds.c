@@ -399,6 +399,13 @@ static const struct row rows[] = {
      "{\"uuid\":\"c2\",\"client_bank_id\":\"b2\",\"operation_mode_id\":3}", 110005, 0, false, NULL},
     {"customer of another app", NULL, T_OPS, "{\"uuid\":\"c3\",\"operation_mode_id\":2}", 110029, 0,
      false, NULL},
+    /* Nothing of another app's customer shows before 110029: neither which accounts it has
+     * (110003 before) nor that it is another's (110005 before). */
+    {"another app's customer, an account it lacks", NULL, T_OPS,
+     "{\"uuid\":\"c3\",\"operation_mode_id\":2,\"account_type\":\"futures\"}", 110029, 0, false,
+     NULL},
+    {"another app's customer, a customer's token", NULL, T_ALICE, "{\"uuid\":\"c3\"}", 110029, 0,
+     false, NULL},
     {"operator account type", NULL, T_OPS, "{\"account_type\":\"futures\",\"operation_mode_id\":2}",
      110009, 0, false, NULL},
     {"other omnibus account", NULL, T_OPS,
