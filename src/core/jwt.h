@@ -1,10 +1,10 @@
 /*
  * jwt.h - HS256 JSON Web Tokens, pinned: sign and verify, nothing else.
  *
- * What it is for: the Funds family's X-Auth-Token (PROTOCOLS.md section A,
- * SYSTEM.md section 6) and `fundgate token`. Not for: other algorithms. The
- * header must be a JSON object whose "alg" is exactly "HS256" ("typ", when
- * present, "JWT"); "none", "HS512", "RS256" and every other alg are refused
+ * What it is for: the Funds family's X-Auth-Token (docs/protocols/funds.md
+ * "The token: `X-Auth-Token`") and `fundgate token`. Not for: other
+ * algorithms. The header must be a JSON object whose "alg" is exactly "HS256"
+ * ("typ", when present, "JWT"); "none", "HS512", "RS256" and every other alg are refused
  * before any key is used. The signature is recomputed with OpenSSL's HMAC and
  * compared with CRYPTO_memcmp (constant time). Base64url is strict: no padding,
  * no characters outside [A-Za-z0-9_-], no non-zero trailing bits.

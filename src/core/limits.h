@@ -94,7 +94,7 @@ static_assert(FG_ENGINE_CHECKPOINT_PAGES < FG_STORE_WAL_PAGES_MAX, "the peer goe
 #define FG_CONFIG_BYTES_MAX (64 * 1024)            /* the --config file */
 #define FG_TLS_PEM_BYTES_MAX (64 * 1024)           /* --tls-cert and --tls-key files */
 
-/* TradeBoss webhooks (PROTOCOLS.md section B) */
+/* TradeBoss webhooks (docs/protocols/tradeboss.md) */
 /* Lengths the vendor states, in characters (UTF-8 code points, issue 10). */
 #define FG_TB_USER_NAME_CHARS_MAX 48       /* userName */
 #define FG_TB_REQUEST_NO_CHARS_MAX 48      /* requestUniqueNo, reverseRequestUniqueNo */

@@ -1,6 +1,6 @@
 /*
  * ratelimit.h - token buckets per (family, key): the per-client rate limits
- * of SYSTEM.md section 6 (issue 9.11).
+ * of README "Rate limits" and docs/DESIGN.md "Security" (issue 9.11).
  *
  * What it is for: refusing a client that sends faster than its configured
  * rate, before any work is done for the request. A bucket holds at most

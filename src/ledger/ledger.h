@@ -9,7 +9,7 @@
  * Threading: functions take a struct store that the caller owns; writes run on
  * the engine's writer thread inside its transaction, reads on any connection.
  *
- * Invariants (SYSTEM.md section 1; ledger_reconcile checks them):
+ * Invariants (docs/DESIGN.md "Ledger"; ledger_reconcile checks them):
  *  1. per currency, sum(debits) == sum(credits), posted and pending;
  *  2. each account's four totals equal the sums recomputed from the journal;
  *  3. no customer account (LEDGER_ACCT_CUSTOMER) has negative available balance:

@@ -2,9 +2,10 @@
  * withdraw.c - withdrawal orders and their configuration; see withdraw.h for
  * the states, the money invariants and who moves what.
  *
- * withdraw_create runs the checks in SYSTEM.md's order; each returns the
- * first failure's fg code with a lowercase detail. Writes happen only after
- * every check passed, inside the caller's savepoint.
+ * withdraw_create runs the checks in the order docs/protocols/funds.md lists
+ * for /order/v2/create; each returns the first failure's fg code with a
+ * lowercase detail. Writes happen only after every check passed, inside the
+ * caller's savepoint.
  */
 #include "services/withdraw.h"
 

@@ -3,13 +3,14 @@
  * configuration: rules per currency, customers' bank records, holiday
  * calendars, rates, back-office operators.
  *
- * What it is for: the business rules of SYSTEM.md section 2 "Withdrawal
- * order". It takes the time as an argument, talks to the ledger for money and
- * to the store for its tables (migration "funds"; rates are the FX core's,
- * services/fx.h, since issue 12), and returns negative fg codes (-FG_EWD_*,
- * ...) that the protocol adapter (families/funds.c) maps to the seed's codes
- * in one table. Not for: HTTP, JSON envelopes, tokens, idempotency records
- * (the adapter owns those).
+ * What it is for: the business rules of withdrawal orders
+ * (docs/protocols/funds.md, docs/DESIGN.md "Funds"). It takes the time as an
+ * argument, talks to the ledger for money and to the store for its tables
+ * (migration "funds"; rates are the FX core's, services/fx.h, since issue 12),
+ * and returns negative fg codes (-FG_EWD_*, ...) that the protocol adapter
+ * (families/funds/funds_codes.c) maps to the Funds codes
+ * (docs/protocols/funds.md "Codes") in one table. Not for: HTTP, JSON
+ * envelopes, tokens, idempotency records (the adapter owns those).
  *
  * Threading: writes run on the engine's writer inside a per-command savepoint
  * (a refusal returns < 0 and the caller rolls back); reads on any connection.
@@ -194,9 +195,9 @@ int wd_operator_get(struct store *s, const char *app_id, const char *user_name,
                     struct wd_operator *out, struct fg_err *err);
 
 /* --- orders ------------------------------------------------------------- */
-/* Every check of SYSTEM.md in its order (from "initiator and operator" on;
- * the adapter did token, app, parameters and source), then the order and its
- * hold. Returns the first failure's code. */
+/* Every check of docs/protocols/funds.md "/order/v2/create" in its order (from
+ * the initiator on; the adapter did token, app, parameters and source), then
+ * the order and its hold. Returns the first failure's code. */
 int withdraw_create(struct store *s, int64_t now_ms, const struct wd_create_req *q,
                     struct wd_order *out, struct fg_err *err);
 /* Move an order. actor is NULL for the admin plane; for cancel and appeal it

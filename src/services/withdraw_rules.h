@@ -3,10 +3,11 @@
  * dates, times of day. No store, no clock, no I/O: every input is an argument,
  * so tests can walk every edge (tests/unit/test_withdraw_rules.c).
  *
- * Fee (SYSTEM.md section 2): fee = fee_fixed + amount * fee_bp / 10000, the
- * basis-point part rounded UP to the currency's minor unit (the customer pays,
- * so the house is favoured), then clamped to [fee_min, fee_max]. The fee is
- * taken out of the amount: net_amount = amount - fee. All int64 minor units.
+ * Fee (docs/protocols/funds.md "Rules, fee, value day, rates"):
+ * fee = fee_fixed + amount * fee_bp / 10000, the basis-point part rounded UP
+ * to the currency's minor unit (the customer pays, so the house is favoured),
+ * then clamped to [fee_min, fee_max]. The fee is taken out of the amount:
+ * net_amount = amount - fee. All int64 minor units.
  *
  * Value day: take the request time in the rule's UTC offset; at or after the
  * cut-off (HH:MM local) start from the next day; roll forward to the first

@@ -1,10 +1,11 @@
 /*
  * schema.c - fundgate's tables, as ordered migrations (see schema.h).
  *
- * Ledger design (SYSTEM.md section 1): accounts carry the four totals; the
- * journal (transfers) is append-only and its id is time-ordered (the rowid);
- * holds track the state of each pending transfer; idem is the idempotency
- * record of every external request and doubles as the TCC fence row.
+ * Ledger design (docs/DESIGN.md "Ledger" and "Idempotency"): accounts carry
+ * the four totals; the journal (transfers) is append-only and its id is
+ * time-ordered (the rowid); holds track the state of each pending transfer;
+ * idem is the idempotency record of every external request and doubles as the
+ * TCC fence row.
  */
 #include "store/schema.h"
 

@@ -21,8 +21,8 @@
  *    results come as text: integers parsed, booleans `t`/`f` read as 1/0,
  *    BYTEA unescaped.
  *
- * Several nodes (SYSTEM.md section 3: correctness from the database, not from
- * process memory). Every write transaction starts with
+ * Several nodes (docs/POSTGRES.md "Several nodes on one database": correctness
+ * from the database, not from process memory). Every write transaction starts with
  *   UPDATE fundgate_writer SET version = version + 1 ... RETURNING version
  * which (a) orders the write transactions of every fundgate process on the
  * database: a second writer waits on that row lock until the first commits,

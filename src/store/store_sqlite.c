@@ -5,7 +5,7 @@
  * requires one thread at a time per connection, so SQLite's own mutexes would
  * only cost. File databases run in WAL mode with synchronous=FULL: a commit is
  * durable when it returns, and readers on other connections keep their snapshot
- * while the writer commits (SYSTEM.md section 3: reads do not wait for the writer).
+ * while the writer commits (README "Architecture": reads never wait for the writer).
  *
  * Statement cache: an open-addressing table (linear probing) keyed by the SQL
  * text's address, because hashing the text on every exec would cost as much as

@@ -3,11 +3,13 @@
  * server with --test-clock.
  *
  *  - test_codes: ONE table of refused requests reaching every code of the
- *    seed's table that the flow can produce, each asserting the code and that
- *    no money moved (both customers' accounts unchanged, reconcile ok); it
- *    covers tokens (wrong secret, alg none, too old, wrong iss, unknown app),
- *    the create checks in SYSTEM.md's order, replay conflicts, cooldown,
- *    order endpoints, transfers, conversion and the admin's 110039;
+ *    Funds code table (docs/protocols/funds.md "Codes") that the flow can
+ *    produce, each asserting the code and that no money moved (both
+ *    customers' accounts unchanged, reconcile ok); it covers tokens (wrong
+ *    secret, alg none, too old, wrong iss, unknown app), the create checks in
+ *    their order (docs/protocols/funds.md "/order/v2/create"), replay
+ *    conflicts, cooldown, order endpoints, transfers, conversion and the
+ *    admin's 110039;
  *  - test_replay: an identical replay answers the original bytes;
  *  - test_lifecycle: reject -> appeal -> reopen -> approve -> paid, cancel,
  *    failed, balances and reconcile at every step;
@@ -691,7 +693,7 @@ static void test_codes(void **state)
         free(body);
         free(path);
     }
-    /* Every code of the seed is reached, or listed as unreachable. */
+    /* Every code of the Funds code table is reached, or listed as unreachable. */
     for (size_t i = 0; i < sizeof(seed_codes) / sizeof(seed_codes[0]); i++) {
         bool found = false;
         for (int k = 0; k < nreached; k++)

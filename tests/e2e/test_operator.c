@@ -203,7 +203,7 @@ static void test_audit(void **state)
 {
     struct fgsrv *s = *state;
     json_t *j = fgh_admin_ok(s, "GET", "/admin/v1/audit?limit=1", NULL, 200);
-    /* Newest first: the seed deposit. */
+    /* Newest first: the setup's deposit (request_id "seed"). */
     assert_string_equal(fgh_str(j, "entries.0.action"), "admin_deposits_post");
     assert_string_equal(fgh_str(j, "entries.0.target"), "seed");
     assert_string_equal(fgh_str(j, "entries.0.actor"), "admin");

@@ -829,7 +829,8 @@ static void test_forward_settled_and_notified(void **state)
     assert_string_equal(fgh_str(q, "quoteUnfundedInfo.valueDate"), FWD_DAY);
     assert_string_equal(fgh_str(q, "quoteUnfundedInfo.dealId"), fgh_str(q, "quote.quoteId"));
     assert_int_equal(json_integer_value(fgh_get(q, "sell.value")), 54300); /* 500.00 * 1.086 */
-    /* The seed's shape: the deal by its id, no quote object. */
+    /* The vendor's shape (docs/protocols/worldfirst.md "createExchange"): the deal by
+     * its id, no quote object. */
     char b[1024];
     snprintf(b, sizeof(b),
              "{\"customerId\":\"CUST-1\",\"exchangeRequestId\":\"x-fwd-1\",\"sell\":{\"currency\":"

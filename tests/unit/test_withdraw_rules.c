@@ -160,7 +160,8 @@ static void test_jwt(void **state)
     assert_int_equal(jwt_hs256_verify(t2, key, strlen(key), &payload, &err), -FG_EUNAUTHORIZED);
     free(h512);
     assert_int_equal(jwt_hs256_verify("a.b", key, strlen(key), &payload, &err), -FG_EUNAUTHORIZED);
-    /* The seed's example token parses (HS256, typ JWT) and carries sub as a string. */
+    /* The vendor's example token (docs/protocols/funds.md "The token") parses
+     * (HS256, typ JWT) and carries sub as a string. */
     const char *seed =
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJUcmFkaW5nLUF1dGgiLCJzdWIiOiJ7XCJVc2VyTmFt"
         "ZVwiOlwiZWxhYSB0YVwiLFwiT21uaWJ1c0FjY291bnRJZFwiOlwiQTAwNFwiLFwiQXBwaWRcIjpcImFwcGM5NjBi"

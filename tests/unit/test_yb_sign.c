@@ -34,8 +34,8 @@ static void assert_sign_string(const char *body, const char *want)
 static void test_vendor_example(void **state)
 {
     (void)state;
-    /* The vendor document's example: the data of a quote and an execute
-     * together, with `&quote_id=` where the page shows an HTML glitch. */
+    /* The vendor's example (docs/protocols/yabandpay.md "The signature"): the data of a quote and
+     * an execute together, with `&quote_id=` where the page shows an HTML glitch. */
     assert_sign_string(
         "{\"user\":\"016683\",\"sign\":\"x\",\"method\":\"v3.ExecuteFXOrder\",\"time\":1546588959,"
         "\"data\":{\"order_id\":\"513456465135416545\",\"quote_id\":"

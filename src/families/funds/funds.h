@@ -1,5 +1,5 @@
 /*
- * funds.h - the Funds family (seed 000, PROTOCOLS.md section A): withdrawal
+ * funds.h - the Funds family (docs/protocols/funds.md): withdrawal
  * orders v2, own-account transfers and rate conversion, behind an HS256
  * X-Auth-Token; plus the admin routes that configure it.
  *

@@ -1,7 +1,7 @@
 /*
- * tradeboss.h - the TradeBoss webhook family (issue 3; PROTOCOLS.md section B,
- * SYSTEM.md section 2 "Credit-limit adjustment"): a trading platform asks for a
- * user's balance, spends and returns it as positions open and close, and
+ * tradeboss.h - the TradeBoss webhook family (issue 3;
+ * docs/protocols/tradeboss.md, docs/DESIGN.md "TradeBoss"): a trading
+ * platform asks for a user's balance, spends and returns it as positions open and close, and
  * cancels an adjustment it timed out on (TCC).
  *
  * Endpoints (POST, JSON, under /api/cats-gateway): get-user-amount,

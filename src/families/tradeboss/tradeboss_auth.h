@@ -1,8 +1,8 @@
 /*
  * tradeboss_auth.h - how a TradeBoss client proves who it is: source-address
  * allow-lists (IPv4 and IPv6 CIDRs) and the X-Signature HMAC header
- * (SYSTEM.md section 6). The vendor documents no signature, so fundgate
- * offers both and a client is registered with one.
+ * (docs/protocols/tradeboss.md "Authentication"). The vendor documents no
+ * signature, so fundgate offers both and a client is registered with one.
  *
  * Signature header: `X-Signature: t=<ms>,v1=<64 lowercase hex>` where v1 is
  * HMAC-SHA256(secret, t + "." + raw body) and t (1..16 digits, the text as

@@ -4,8 +4,9 @@
  *
  * What it is for: deciding, for one (companyId, requestUniqueNo of an
  * execute), what an arriving execute or cancel must do, whichever arrives
- * first (SYSTEM.md section 2, the Seata TCC fence). The fence row is the
- * idempotency record (idem table, scope "tb.exec") of the execute's number;
+ * first (the TCC fence of the Seata design; docs/protocols/tradeboss.md
+ * "Idempotency and the fence"). The fence row is the idempotency record (idem
+ * table, scope "tb.exec") of the execute's number;
  * its state column holds enum tb_fence_state. It is written in the same
  * transaction (and savepoint) as the effect it describes, so a crash leaves
  * either both or neither.
