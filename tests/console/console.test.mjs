@@ -117,6 +117,9 @@ async function fxScreens(page, base, token, shots) {
   assert.equal((await cellTexts(spotRow))[9], 'pending');
   await page.selectOption('select[name=state]', 'pending');
   await page.waitForURL(/#\/fx\?state=pending$/);
+  // The filtered list replaces the table: wait for the settled row to go (a count taken right
+  // after the URL changed could still see the old table on a busy machine), then the pending one.
+  await todRow.waitFor({ state: 'detached' });
   await spotRow.waitFor();
   assert.equal(await todRow.count(), 0);
 
