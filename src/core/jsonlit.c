@@ -204,3 +204,70 @@ const struct jsonlit_member *jsonlit_find(const struct jsonlit_member *m, int n,
     }
     return NULL;
 }
+
+/* The length of the JSON number literal at t[i..n) when the whole run is
+ * one (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), else 0; *real when
+ * it has a fraction or an exponent. */
+static size_t number_literal(const char *t, size_t i, size_t n, bool *real)
+{
+    size_t j = i;
+    *real = false;
+    if (j < n && t[j] == '-')
+        j++;
+    if (j < n && t[j] == '0')
+        j++;
+    else if (j < n && t[j] >= '1' && t[j] <= '9')
+        while (j < n && t[j] >= '0' && t[j] <= '9')
+            j++;
+    else
+        return 0;
+    if (j < n && t[j] == '.') {
+        size_t d = ++j;
+        while (j < n && t[j] >= '0' && t[j] <= '9')
+            j++;
+        if (j == d)
+            return 0;
+        *real = true;
+    }
+    if (j < n && (t[j] == 'e' || t[j] == 'E')) {
+        j++;
+        if (j < n && (t[j] == '+' || t[j] == '-'))
+            j++;
+        size_t d = j;
+        while (j < n && t[j] >= '0' && t[j] <= '9')
+            j++;
+        if (j == d)
+            return 0;
+        *real = true;
+    }
+    return j == n ? n - i : 0;
+}
+
+static bool word_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+           c == '+' || c == '.';
+}
+
+void jsonlit_numbers_blank(const char *text, size_t len, char *out)
+{
+    size_t i = 0;
+    memcpy(out, text, len);
+    while (i < len) {
+        char c = text[i];
+        size_t end = i + 1;
+        bool esc, real;
+        if (c == '"') {
+            if (!scan_string(text, len, i, &end, &esc))
+                return;            /* unterminated: the rest stays as it is */
+        } else if (word_char(c)) { /* a bare word: a number, true, 0x1, .5, ... */
+            while (end < len && word_char(text[end]))
+                end++;
+            if (number_literal(text, i, end, &real)) { /* a real literal has 3 bytes or more */
+                memset(out + i, ' ', end - i);
+                memcpy(out + i, real ? "0.0" : "0", real ? 3 : 1);
+            }
+        }
+        i = end;
+    }
+}

@@ -54,4 +54,14 @@ int jsonlit_object(const char *text, size_t len, struct jsonlit_member *out, int
 /* The member whose key (decoded, for escaped keys) is key; NULL if none. */
 const struct jsonlit_member *jsonlit_find(const struct jsonlit_member *m, int n, const char *key);
 
+/* text (len bytes) copied into out (len bytes) with every number literal
+ * outside strings that the JSON grammar accepts written as `0` (an integer
+ * literal) or `0.0` (one with a fraction or an exponent), padded with spaces
+ * to its own length; everything else, valid or not, is copied as is. jansson
+ * then reads the same structure, kinds and error positions without meeting
+ * a number it cannot hold (an integer past int64, a real past a double):
+ * valid JSON stays valid, invalid stays invalid. The values are read from
+ * the literals (jsonlit_object over the original text). */
+void jsonlit_numbers_blank(const char *text, size_t len, char *out);
+
 #endif

@@ -812,6 +812,49 @@ static void test_signatures(void **state)
     fgh_assert_reconciled(&c->s);
 }
 
+/* Valid JSON whatever its numbers hold: a 24-digit request id sent as a number (the vendor
+ * suggests 24 digits or more), an order id of 25 digits, a number past int64 or past a double
+ * in a field fundgate ignores are taken as written; such an amount is -3003, such a time -4031,
+ * never a body refused as "not valid json" (-3002). */
+static void test_numbers_past_int64(void **state)
+{
+    struct ctx *c = *state;
+    const char *big = "203040950640690239603690", *huge = "123456789012345678901234567890";
+    const char *qkv[] = {"sell_currency", "\"USD\"", "buy_currency", "\"EUR\"", "currency",
+                         "\"USD\"",       "amount",  "10",           "tenor",   "\"TOD\"",
+                         "request_id",    big,       "extra",        huge,      "note",
+                         "1e400",         NULL};
+    char *raw1 = NULL, *raw2 = NULL;
+    json_t *j = call(c, U1, S1, QUOTE, qkv, "200", &raw1);
+    assert_string_equal(fgh_str(j, "data.response_id"), big);
+    char *qid = strdup(fgh_str(j, "data.quote_id")), qb[96];
+    json_decref(j);
+    json_decref(call(c, U1, S1, QUOTE, qkv, "200", &raw2)); /* the same request: the same bytes */
+    assert_string_equal(raw1, raw2);
+    snprintf(qb, sizeof(qb), "\"%s\"", qid);
+    const char *ekv[] = {"order_id",   "1234567890123456789012345",
+                         "quote_id",   qb,
+                         "request_id", "\"e-big\"",
+                         "reference",  huge,
+                         NULL};
+    j = call(c, U1, S1, EXECUTE, ekv, "200", NULL);
+    assert_string_equal(fgh_str(j, "data.order_id"), "1234567890123456789012345");
+    assert_string_equal(fgh_str(j, "data.reference"), huge);
+    json_decref(j);
+    static const char *const bad_amounts[] = {"99999999999999999999999999", "1e400", "-1e400"};
+    for (size_t i = 0; i < sizeof(bad_amounts) / sizeof(bad_amounts[0]); i++)
+        quote_refused(c, "\"USD\"", "\"EUR\"", "\"USD\"", bad_amounts[i], "\"TOD\"", "\"r-big\"",
+                      "-3003");
+    const char *kv[] = {"trade_id", "\"none\"", NULL};
+    char *b = body_of(U1, S1, QUERY, "1796264810000000000000000", kv, NULL);
+    refused(c, b, "-4031");
+    free(b);
+    free(raw1);
+    free(raw2);
+    free(qid);
+    fgh_assert_reconciled(&c->s);
+}
+
 /* --- limits -------------------------------------------------------------------------------- */
 
 static void expect_admin(struct ctx *c, const char *method, const char *path, const char *body,
@@ -1296,6 +1339,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_codes_parameters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codes_auth_and_trades, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signatures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_numbers_past_int64, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_between_execute_and_answer, setup, teardown),

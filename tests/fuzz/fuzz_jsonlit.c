@@ -12,7 +12,10 @@
  *   text decodes to jansson's string;
  * - when jansson accepts an object nested deeper, jsonlit refuses it
  *   (-FG_EBAD_JSON): the two bounds are the same number;
- * - a string to sign, when there is one, holds user=, method= and time=.
+ * - a string to sign, when there is one, holds user=, method= and time=;
+ * - jsonlit_numbers_blank changes only number literals (to 0 or 0.0 and
+ *   spaces); when jansson accepts the input it accepts the blanked text, with
+ *   the same members of the same kinds.
  */
 #include "fuzz.h"
 
@@ -59,6 +62,26 @@ static void check_member(const struct jsonlit_member *m, json_t *v, const char *
     }
 }
 
+static void check_blank(const char *in, size_t size, json_t *doc)
+{
+    char *out = malloc(size ? size : 1);
+    jsonlit_numbers_blank(in, size, out);
+    for (size_t i = 0; i < size; i++)
+        FUZZ_CHECK(out[i] == in[i] || (strchr("0. ", out[i]) && strchr("0123456789.eE+-", in[i])),
+                   "byte %zu: '%c' blanked as '%c'", i, in[i], out[i]);
+    json_t *b = json_loadb(out, size, JSON_REJECT_DUPLICATES, NULL);
+    if (json_is_object(doc) && !memchr(in, '\0', size)) { /* jansson's NUL quirk: above */
+        FUZZ_CHECK(json_is_object(b) && json_object_size(b) == json_object_size(doc),
+                   "jansson took the text, not its blanked copy");
+        const char *key;
+        json_t *v;
+        json_object_foreach(doc, key, v) FUZZ_CHECK(
+            json_typeof(json_object_get(b, key)) == json_typeof(v), "key '%s' changed kind", key);
+    }
+    json_decref(b);
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *in = (const char *)data;
@@ -84,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_t *v;
         json_object_foreach(doc, key, v) check_member(jsonlit_find(m, n, key), v, key);
     }
+    check_blank(in, size, doc);
     json_decref(doc);
     char *s = NULL;
     size_t len = 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "core/jsonlit.h"
 #include "core/jsonx.h"
@@ -133,12 +134,50 @@ static void test_refusals_and_limits(void **state)
     assert_int_equal(jsonlit_object(deep, strlen(deep), m, 4, &n, &err), -FG_EBAD_JSON);
 }
 
+static void assert_blanked(const char *in, const char *want)
+{
+    size_t n = strlen(in);
+    char out[256];
+    assert_true(n < sizeof(out));
+    jsonlit_numbers_blank(in, n, out);
+    out[n] = '\0';
+    if (strcmp(out, want) != 0)
+        fail_msg("blanked '%s'\ngot  '%s'\nwant '%s'", in, out, want);
+}
+
+/* Numbers blanked for jansson: valid literals become 0 or 0.0 padded to their length, strings
+ * and anything that is no valid literal stay, so jansson reads numbers it cannot hold. */
+static void test_numbers_blank(void **state)
+{
+    (void)state;
+    assert_blanked("{\"a\":123456789012345678901234567890,\"b\":1e400,\"c\":-0.5,\"d\":[7,-8]}",
+                   "{\"a\":0                             ,\"b\":0.0  ,\"c\":0.0 ,\"d\":[0,0 ]}");
+    assert_blanked("{\"a\":\"12 \\\"34\\\" 5e5\",\"12\":true,\"c\":null}",
+                   "{\"a\":\"12 \\\"34\\\" 5e5\",\"12\":true,\"c\":null}");
+    /* Not literals: kept for jansson to refuse. */
+    assert_blanked("[01,1.,.5,1e,+1,1-2,--1,0x1,1.5e+]", "[01,1.,.5,1e,+1,1-2,--1,0x1,1.5e+]");
+    assert_blanked("{\"a\":\"unterminated 123", "{\"a\":\"unterminated 123");
+    /* jansson takes the blanked text with the same kinds; the original it cannot hold. */
+    const char *in = "{\"i\":99999999999999999999,\"r\":1e999,\"s\":\"1\"}";
+    char out[64];
+    jsonlit_numbers_blank(in, strlen(in), out);
+    json_t *v = json_loadb(in, strlen(in), 0, NULL);
+    assert_null(v);
+    v = json_loadb(out, strlen(in), 0, NULL);
+    assert_non_null(v);
+    assert_true(json_is_integer(json_object_get(v, "i")));
+    assert_true(json_is_real(json_object_get(v, "r")));
+    assert_string_equal(json_string_value(json_object_get(v, "s")), "1");
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_members_and_literals),
         cmocka_unit_test(test_escaped_keys),
         cmocka_unit_test(test_refusals_and_limits),
+        cmocka_unit_test(test_numbers_blank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

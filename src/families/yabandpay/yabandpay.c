@@ -430,19 +430,30 @@ static int query_post(struct api *api, struct http_req *req, const struct yb_bod
 
 /* --- the endpoint ------------------------------------------------------------------ */
 
-/* `time`: seconds as a JSON integer or a string of digits, within
- * FG_YB_TIME_SKEW_S of the server clock. */
-static int time_check(json_t *v, struct fg_err *err)
+/* `time`: seconds as a JSON integer or a string of digits (the integer
+ * read from its literal: jansson saw it blanked, yabandpay_body.c), within
+ * FG_YB_TIME_SKEW_S of the server clock; more than 18 digits is far away. */
+static int time_check(const struct yb_body *b, struct fg_err *err)
 {
-    long long t = -1;
-    const char *s = json_string_value(v);
-    if (json_is_integer(v))
-        t = json_integer_value(v);
-    else if (s && strlen(s) >= 1 && strlen(s) <= 12 && strspn(s, "0123456789") == strlen(s))
-        t = strtoll(s, NULL, 10);
-    if (t < 0)
+    json_t *v = json_object_get(b->root, "time");
+    const struct jsonlit_member *m = jsonlit_find(b->top, b->ntop, "time");
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t n = s ? json_string_length(v) : 0, digits = 0;
+    if (json_is_integer(v) && m) {
+        s = m->value;
+        n = m->value_len;
+    }
+    while (s && digits < n && s[digits] >= '0' && s[digits] <= '9')
+        digits++;
+    if (!s || n == 0 || digits != n)
         return fg_fail(err, -FG_EBAD_FIELD, "field 'time' must be unix seconds");
-    long long now = fg_clock_now_ms() / 1000, d = t > now ? t - now : now - t;
+    if (n > 18)
+        return fg_fail(err, -FG_EYB_TIME,
+                       "field 'time' is %zu digits long: far from the server clock", n);
+    long long now = fg_clock_now_ms() / 1000, t = 0;
+    for (size_t i = 0; i < n; i++)
+        t = t * 10 + (s[i] - '0');
+    long long d = t > now ? t - now : now - t;
     if (d > FG_YB_TIME_SKEW_S)
         return fg_fail(err, -FG_EYB_TIME,
                        "field 'time' is %lld s from the server clock (at most %d)", d,
@@ -493,7 +504,7 @@ static int authenticate(struct api *api, struct http_req *req, struct yb_body *b
         return rc;
     if (!api_rate_take(api, req, YB_FAMILY, cl->user))
         return fg_fail(err, -FG_ERATE_LIMITED, "%s", yb_code(-FG_ERATE_LIMITED)->en);
-    return time_check(json_object_get(b->root, "time"), err);
+    return time_check(b, err);
 }
 
 static int method_of(struct yb_body *b, struct fg_err *err)
