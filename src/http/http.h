@@ -158,6 +158,9 @@ void http_server_stop(struct http_server *srv);
 /* Header value (case-insensitive name) or NULL. Only during dispatch, on the
  * transport thread (copy what a completing thread needs). */
 const char *http_req_header(struct http_req *req, const char *name);
+/* How many times the request carries the header (case-insensitive name);
+ * same validity as http_req_header. */
+int http_req_header_count(struct http_req *req, const char *name);
 /* Query-string argument or NULL; same validity as http_req_header. */
 const char *http_req_query(struct http_req *req, const char *name);
 /* A query-string argument given at most once: 0 with *out the value or NULL

@@ -348,6 +348,15 @@ static enum MHD_Result arg_count_one(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
+int http_req_header_count(struct http_req *req, const char *name)
+{
+    struct arg_count c = {.name = name};
+    if (req->internal || !req->conn)
+        return 0;
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, arg_count_one, &c);
+    return c.n;
+}
+
 int http_req_query_once(struct http_req *req, const char *name, const char **out,
                         struct fg_err *err)
 {

@@ -1338,6 +1338,115 @@ static void test_signatures(void **state)
     json_decref(rows);
 }
 
+/* --- ambiguous headers, tolerated signature encodings ------------------------------------------
+ */
+
+/* A header given twice is ambiguous (which one was signed?): refused, never
+ * a guess. client-id twice names no client, so that answer is not signed. */
+static void headers_twice(struct ctx *c, const char *path, const char *qb)
+{
+    char h[3][2100], h2[3][2100];
+    signed_headers(c, &WF1, path, qb, strlen(qb), h);
+    signed_headers(c, &(struct signer){"wf2", keys.k3, "1", NULL}, path, qb, strlen(qb), h2);
+    const char *two_clients[] = {h[0], h2[0], h[1], h[2], NULL};
+    raw_call(c, "POST", path, two_clients, qb, 200, "INVALID_CLIENT", NULL);
+    const char *two_sigs[] = {h[0], h[1], h[2],
+                              "signature: algorithm=RSA256,keyVersion=1,"
+                              "signature=AAAA",
+                              NULL};
+    raw_call(c, "POST", path, two_sigs, qb, 200, "INVALID_SIGNATURE", "wf1");
+    const char *two_times[] = {h[0], h[1], "request-time: 0", h[2], NULL};
+    raw_call(c, "POST", path, two_times, qb, 200, "INVALID_SIGNATURE", "wf1");
+}
+
+/* Headers signed by WF1 whose base64 signature holds a '+' (most do; the
+ * time moves back a second until one does). */
+static void signed_with_plus(struct ctx *c, const char *path, const char *qb, char h[3][2100],
+                             char b64[2048])
+{
+    for (int i = 0; i < 60; i++) {
+        char t[32];
+        iso(c->now_ms - i * 1000, t);
+        signed_headers(c, &(struct signer){"wf1", keys.k1, "1", t}, path, qb, strlen(qb), h);
+        url_decode(strstr(h[2], "signature=") + strlen("signature="), b64);
+        if (strchr(b64, '+'))
+            return;
+    }
+    fail_msg("no signature with a '+' in 60 tries");
+}
+
+static const char *const QB_SMALL = "{\"sell\":{\"currency\":\"USD\",\"value\":100},\"buy\":{"
+                                    "\"currency\":\"EUR\"},\"exchangeTradeType\":\"SPOT\"}";
+
+static void test_headers_given_twice(void **state)
+{
+    headers_twice(*state, API "createQuote", QB_SMALL);
+}
+
+static void test_signature_encodings(void **state)
+{
+    struct ctx *c = *state;
+    const char *qb = QB_SMALL, *path = API "createQuote";
+    /* The same signature, encoded otherwise: no padding (plain and encoded),
+     * and a '+' left raw beside encoded characters. */
+    char h[3][2100], b64[2048], unpadded[2048], v[3][2200];
+    signed_with_plus(c, path, qb, h, b64);
+    snprintf(unpadded, sizeof(unpadded), "%.*s", (int)strcspn(b64, "="), b64);
+    snprintf(v[0], sizeof(v[0]), "signature: algorithm=RSA256,keyVersion=1,signature=%s", unpadded);
+    char *enc = strstr(h[2], "signature=") + strlen("signature="), *cut = strstr(enc, "%3D");
+    assert_non_null(cut); /* 256 bytes of signature: base64 ends with == */
+    snprintf(v[1], sizeof(v[1]), "signature: algorithm=RSA256,keyVersion=1,signature=%.*s",
+             (int)(cut - enc), enc);
+    char *raw_plus = v[2];
+    raw_plus += snprintf(v[2], sizeof(v[2]), "signature: algorithm=RSA256,keyVersion=1,signature=");
+    for (const char *p = b64; *p; p++)
+        raw_plus += *p == '/'   ? sprintf(raw_plus, "%%2F")
+                    : *p == '=' ? sprintf(raw_plus, "%%3D")
+                                : sprintf(raw_plus, "%c", *p);
+    for (int i = 0; i < 3; i++) {
+        const char *hs[] = {h[0], h[1], v[i], NULL};
+        raw_call(c, "POST", path, hs, qb, 200, "SUCCESS", "wf1");
+    }
+    /* Still one signature: a wrong one stays wrong however it is written. */
+    char bad[2200];
+    snprintf(bad, sizeof(bad), "%s", v[0]);
+    char *last = bad + strlen(bad) - 1;
+    *last = *last == 'A' ? 'B' : 'A';
+    const char *hb[] = {h[0], h[1], bad, NULL};
+    raw_call(c, "POST", path, hb, qb, 200, "INVALID_SIGNATURE", "wf1");
+}
+
+/* A computed value past the largest a QuoteAmount holds is refused: an
+ * answer never states a value its own request could not repeat. */
+static void test_values_computed_past_the_largest(void **state)
+{
+    struct ctx *c = *state;
+    char *before = snapshot(c);
+    char *b = quote_body("USD", "999999999999999999", "JPY", NULL, "SPOT", NULL);
+    json_t *j = call(c, "createQuote", b, "PARAM_ILLEGAL", NULL);
+    assert_has(fgh_str(j, "result.resultMessage"), "buy value would be");
+    json_decref(j);
+    free(b);
+    b = quote_body("USD", NULL, "JPY", "999999999999999999", "SPOT", NULL); /* at the largest */
+    json_decref(call(c, "createQuote", b, "SUCCESS", NULL));
+    free(b);
+    /* REALTIME UNFUNDED_SPOT holds nothing, so no balance stops it first:
+     * buying the largest EUR value would sell more USD than the largest. */
+    b = strdup("{\"customerId\":\"CUST-1\",\"exchangeRequestId\":\"x-big-1\",\"sell\":{"
+               "\"currency\":\"USD\"},\"buy\":{\"currency\":\"EUR\",\"value\":"
+               "999999999999999999},\"exchangeMode\":\"REALTIME\",\"exchangeTradeType\":"
+               "\"UNFUNDED_SPOT\"}");
+    j = call(c, "createExchange", b, "PARAM_ILLEGAL", NULL);
+    assert_has(fgh_str(j, "result.resultMessage"), "sell value would be");
+    json_decref(j);
+    free(b);
+    json_decref(inquiry(c, "x-big-1", "CUST-1", "ORDER_NOT_EXIST"));
+    char *after = snapshot(c);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
 /* --- 16 concurrent duplicates apply once ---------------------------------------------------- */
 
 struct dup {
@@ -1921,6 +2030,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_codes_business, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codes_transport_and_operating, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signatures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headers_given_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signature_encodings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_values_computed_past_the_largest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_duplicates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries_to_dead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_with_rows_pending, setup, teardown),

@@ -47,6 +47,12 @@ static void test_sig_header(void **state)
     sig_of("algorithm=RSA256,keyVersion=1,signature=AAEC/w==", 0, "1", 4); /* plain base64 */
     sig_of("algorithm=RSA256,keyVersion=1,signature=AAEC%2Fw%3D%3D,extra=x", 0, "1", 4);
     sig_of("algorithm=RSA256,keyVersion=123456789,signature=AAEC/w==", 0, "123456789", 4);
+    /* The same bytes without their padding, and a '+' left raw beside encoded
+     * characters ("+/8=" is fb ff). */
+    sig_of("algorithm=RSA256,keyVersion=1,signature=AAEC/w", 0, "1", 4);
+    sig_of("algorithm=RSA256,keyVersion=1,signature=AAEC%2Fw", 0, "1", 4);
+    sig_of("algorithm=RSA256,keyVersion=1,signature=+%2F8%3D", 0, "1", 2);
+    sig_of("algorithm=RSA256,keyVersion=1,signature=+%2F8", 0, "1", 2);
     static const char *const bad[] = {
         "",
         "algorithm=RSA256,keyVersion=1",
@@ -59,6 +65,8 @@ static void test_sig_header(void **state)
         "algorithm=RSA256,keyVersion=,signature=AAEC/w==",
         "algorithm=RSA256,keyVersion=1,keyVersion=1,signature=AAEC/w==",
         "algorithm=RSA256,keyVersion=1,signature=AAEC/w=",       /* bad padding */
+        "algorithm=RSA256,keyVersion=1,signature=AAEC/",         /* 5 characters */
+        "algorithm=RSA256,keyVersion=1,signature=AAEC/x",        /* bits past the last byte */
         "algorithm=RSA256,keyVersion=1,signature=AAEC%2Fw%3D%3", /* cut escape */
         "algorithm=RSA256,keyVersion=1,signature=",
         "algorithm=RSA256,keyVersion=1,signature=AAEC+w== x",

@@ -509,15 +509,15 @@ static enum wf_code say(char *msg, size_t cap, enum wf_code code, const char *fm
     return code;
 }
 
-/* The request's client-id when it is a well-formed one (answers are signed
- * for it, known or not), else "". */
+/* The request's client-id when it is a well-formed one given once (answers
+ * are signed for it, known or not), else "". */
 static void client_id_of(struct http_req *req, char out[WF_CLIENT_ID_BYTES])
 {
     const char *v = http_req_header(req, "client-id");
     struct fg_err err;
     out[0] = '\0';
-    if (v && strlen(v) >= 1 && strlen(v) <= FG_WF_CLIENT_ID_BYTES_MAX &&
-        jsonx_id_chars("client-id", v, &err) == 0)
+    if (v && http_req_header_count(req, "client-id") == 1 && strlen(v) >= 1 &&
+        strlen(v) <= FG_WF_CLIENT_ID_BYTES_MAX && jsonx_id_chars("client-id", v, &err) == 0)
         memcpy(out, v, strlen(v) + 1);
 }
 
@@ -530,6 +530,10 @@ static enum wf_code signature_check(struct http_req *req, const struct wf_client
     struct fg_err err = {0};
     if (!sh)
         return say(msg, cap, WF_INVALID_SIGNATURE, "header 'signature' is required");
+    for (int i = 0; i < 2; i++) /* which one was signed would be a guess */
+        if (http_req_header_count(req, i ? "request-time" : "signature") > 1)
+            return say(msg, cap, WF_INVALID_SIGNATURE, "header '%s' is given more than once",
+                       i ? "request-time" : "signature");
     if (!time || strlen(time) > FG_WF_REQUEST_TIME_BYTES_MAX)
         return say(msg, cap, WF_INVALID_SIGNATURE,
                    "header 'request-time' (at most %d bytes) is required: it is signed",
@@ -556,6 +560,8 @@ static enum wf_code signature_check(struct http_req *req, const struct wf_client
 static enum wf_code authenticate(struct api *api, struct http_req *req, const char *client_id,
                                  struct wf_client *cl, char *msg, size_t cap)
 {
+    if (!client_id[0] && http_req_header_count(req, "client-id") > 1)
+        return say(msg, cap, WF_INVALID_CLIENT, "header 'client-id' is given more than once");
     if (!client_id[0])
         return say(msg, cap, WF_INVALID_CLIENT,
                    "header 'client-id' is required: 1 to %d of letters, digits and . _ : @ -",

@@ -304,6 +304,8 @@ int wf_quote_run(struct wf_cmd *c, struct store *s, int64_t now_ms)
     quote_req_of(c, &req);
     int rc = fx_quote_create(s, now_ms, &req, &q, &err);
     if (rc == 0)
+        rc = wf_values_check(q.req.sell, q.sell_amount, q.req.buy, q.buy_amount, &err);
+    if (rc == 0)
         rc = unfunded_date_check(c, q.value_day, &err);
     if (rc == 0 && !(c->answer = quote_answer(&q, c->trade, &c->answer_len)))
         rc = fg_fail(&err, -FG_ENOMEM, "out of memory");
@@ -430,6 +432,8 @@ static int realtime(struct wf_cmd *c, struct store *s, int64_t now_ms, struct fx
     quote_req_of(c, &req);
     exec_req_of(c, "", &e);
     int rc = fx_exchange_realtime(s, now_ms, &req, &e, x, err);
+    if (rc == 0)
+        rc = wf_values_check(x->sell, x->sold, x->buy, x->bought, err);
     if (rc == 0)
         rc = unfunded_date_check(c, x->value_day, err);
     return rc == 0 ? fx_quote_get(s, x->quote_id, q, err) : rc;

@@ -17,9 +17,6 @@
 #include "services/directory.h"
 #include "services/withdraw_rules.h"
 
-/* The largest value: 18 digits of minor units, as the amount grammar takes. */
-#define WF_VALUE_MAX 999999999999999999LL
-
 const struct wf_code_row wf_codes[WF_CODE_COUNT] = {
     [WF_SUCCESS] = {"SUCCESS", "S", "success"},
     [WF_PROCESSING] = {"PROCESSING", "S", "The settlement is being processed."},
@@ -69,18 +66,28 @@ static bool digits_only(const char *s, size_t n)
     return n > 0;
 }
 
-/* The signature value: form-URL-decoded when it holds a '%', then base64. */
+/* The signature value: form-URL-decoded when it holds a '%', then base64.
+ * Tolerated, as they change no byte of the signature: a '+' left as it is
+ * beside encoded characters (base64 has no space, so a space decoded there
+ * was a '+'), and the '=' padding left out (all of it). */
 static int sig_value(const char *v, size_t n, struct wf_sig_header *out, struct fg_err *err)
 {
     char b64[((WF_SIG_BYTES_MAX + 2) / 3) * 4 + 8];
     size_t len = n;
-    const char *text = v;
     if (memchr(v, '%', n)) {
         if (!sig_form_url_decode(v, n, b64, sizeof(b64), &len))
             return fg_fail(err, -FG_EBAD_FIELD, "the signature is not form-URL-encoded base64");
-        text = b64;
+        for (size_t i = 0; i < len; i++)
+            b64[i] = b64[i] == ' ' ? '+' : b64[i];
+    } else if (n < sizeof(b64)) {
+        memcpy(b64, v, n);
+    } else {
+        return fg_fail(err, -FG_EBAD_FIELD, "the signature is not base64 of an RSA signature");
     }
-    if (len == 0 || !sig_base64_decode(text, len, out->sig, sizeof(out->sig), &out->sig_len))
+    if (!memchr(b64, '=', len)) /* room left: a longer text is no signature anyway */
+        while ((len % 4 == 2 || len % 4 == 3) && len < sizeof(b64))
+            b64[len++] = '=';
+    if (len == 0 || !sig_base64_decode(b64, len, out->sig, sizeof(out->sig), &out->sig_len))
         return fg_fail(err, -FG_EBAD_FIELD, "the signature is not base64 of an RSA signature");
     return 0;
 }
@@ -290,6 +297,18 @@ int wf_amount_get(json_t *obj, const char *name, struct wf_amount *out, struct f
         return 0;
     out->has_value = true;
     return amount_value(v, name, &out->value, err);
+}
+
+int wf_values_check(const char *sell, int64_t sold, const char *buy, int64_t bought,
+                    struct fg_err *err)
+{
+    bool sell_over = sold < 1 || sold > WF_VALUE_MAX;
+    if (!sell_over && bought >= 1 && bought <= WF_VALUE_MAX)
+        return 0;
+    return fg_fail(err, -FG_EBAD_AMOUNT,
+                   "the %s value would be %lld %s, outside 1 to %lld: ask for a smaller amount",
+                   sell_over ? "sell" : "buy", (long long)(sell_over ? sold : bought),
+                   sell_over ? sell : buy, (long long)WF_VALUE_MAX);
 }
 
 /* --- answers --------------------------------------------------------------------------- */

@@ -103,6 +103,8 @@ void wf_time_format(int64_t ms, char out[WF_TIME_BYTES]);
 
 /* --- QuoteAmount --------------------------------------------------------------- */
 
+#define WF_VALUE_MAX 999999999999999999LL /* 18 digits of minor units */
+
 struct wf_amount {
     char currency[FG_CURRENCY_CODE_BYTES_MAX + 1];
     bool has_value;
@@ -113,6 +115,11 @@ struct wf_amount {
  * integer of minor units (a JSON integer or a string of digits), > 0.
  * Absent (or null): -FG_EMISSING_FIELD. -FG_EBAD_FIELD / -FG_EBAD_AMOUNT. */
 int wf_amount_get(json_t *obj, const char *name, struct wf_amount *out, struct fg_err *err);
+/* Both values a quote or an exchange computed fit a QuoteAmount (1 to
+ * WF_VALUE_MAX), so an answer never states a value its request could not
+ * repeat. -FG_EBAD_AMOUNT naming the side that does not. */
+int wf_values_check(const char *sell, int64_t sold, const char *buy, int64_t bought,
+                    struct fg_err *err);
 
 /* --- answers -------------------------------------------------------------------- */
 
